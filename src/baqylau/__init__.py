@@ -1,0 +1,3 @@
+"""Baqylau: independent election observation platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from baqylau.cli import main
+
+main()

@@ -1,0 +1,80 @@
+"""The `baqylau` command line. Each capability adds its own sub-commands from its `cli` module."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+app = typer.Typer(
+    help="Baqylau: independent election observation platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def setup_django() -> None:
+    """Configure Django once; CLI commands that touch the database call this first."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baqylau.settings")
+    import django
+
+    django.setup()
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, help="Worker processes."),
+) -> None:
+    """Serve the web app (ASGI, uvicorn)."""
+    setup_django()
+    import uvicorn
+
+    typer.echo(f"Serving Baqylau at http://{host}:{port}/")
+    uvicorn.run("baqylau.asgi:application", host=host, port=port, workers=workers, log_level="info")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def django(ctx: typer.Context) -> None:
+    """Run any Django management command (e.g. `baqylau django createsuperuser`)."""
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["baqylau django", *ctx.args])
+
+
+def _register_subcommands() -> None:
+    from baqylau.demo import cli as demo_cli
+    from baqylau.elections import cli as elections_cli
+    from baqylau.simulate import cli as simulate_cli
+
+    elections_cli.register(app)
+    simulate_cli.register(app)
+    demo_cli.register(app)
+    try:
+        from baqylau.forensics import cli as forensics_cli
+    except ImportError:  # forensics is optional while it is being built
+        return
+    forensics_cli.register(app)
+
+
+_register_subcommands()
+
+
+def main() -> None:
+    app(prog_name="baqylau")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

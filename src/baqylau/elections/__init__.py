@@ -1,0 +1,1 @@
+"""Elections, contests, choices, the administrative tree and official results."""

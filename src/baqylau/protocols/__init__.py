@@ -1,0 +1,1 @@
+"""Protocol forms (data), the validation engine, protocol copies and reconciliation."""
