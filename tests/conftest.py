@@ -1,0 +1,39 @@
+"""Shared test fixtures.
+
+Real election data lives in ../shared/data (never in this repository). Tests that need it use the
+`shared_data` fixture: it skips with a reason where the data is absent (a user's fresh clone) and
+fails instead when BAQYLAU_REQUIRE_SHARED_DATA=1 (set by .ci/run), so CI can never skip silently.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _require_shared() -> bool:
+    return os.environ.get("BAQYLAU_REQUIRE_SHARED_DATA") == "1"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Path of ../shared/data; skip (or fail in CI) when it is missing."""
+    if not SHARED_DATA.is_dir():
+        message = f"real election data not found at {SHARED_DATA}"
+        if _require_shared():
+            pytest.fail(message + " (BAQYLAU_REQUIRE_SHARED_DATA=1)")
+        pytest.skip(message)
+    return SHARED_DATA
+
+
+def shared_file(shared: Path, relative: str) -> Path:
+    """One file of ../shared/data, with the same skip/fail rule when it is missing."""
+    path = shared / relative
+    if not path.exists():
+        message = f"{relative} not found in {shared}"
+        if _require_shared():
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
