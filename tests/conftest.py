@@ -37,3 +37,22 @@ def shared_file(shared: Path, relative: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def pytest_collection_modifyitems(config, items):
+    """On the PostgreSQL pass, run only the tests that touch the database.
+
+    The pure tests (engine, simulator, forensics) do not depend on the database and already ran
+    in the SQLite pass; running them twice would only double the suite's time.
+    """
+    if os.environ.get("BAQYLAU_TEST_DB") != "postgres":
+        return
+    selected, deselected = [], []
+    for item in items:
+        uses_db = item.get_closest_marker("django_db") is not None or any(
+            name in getattr(item, "fixturenames", ()) for name in ("db", "transactional_db", "client", "live_server")
+        )
+        (selected if uses_db else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected

@@ -55,18 +55,14 @@ def django(ctx: typer.Context) -> None:
 
 
 def _register_subcommands() -> None:
-    from baqylau.demo import cli as demo_cli
+    from baqylau import demo
+    from baqylau.dashboard import cli as dashboard_cli
     from baqylau.elections import cli as elections_cli
+    from baqylau.forensics import cli as forensics_cli
     from baqylau.simulate import cli as simulate_cli
 
-    elections_cli.register(app)
-    simulate_cli.register(app)
-    demo_cli.register(app)
-    try:
-        from baqylau.forensics import cli as forensics_cli
-    except ImportError:  # forensics is optional while it is being built
-        return
-    forensics_cli.register(app)
+    for module in (elections_cli, simulate_cli, dashboard_cli, forensics_cli, demo):
+        module.register(app)
 
 
 _register_subcommands()

@@ -1,0 +1,46 @@
+"""`baqylau demo`: set up the database, load a simulated national election, serve the web app."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+DEMO_ELECTION = "demo-kz"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def demo(
+        stations: int = typer.Option(10_000, help="Polling stations in the simulated election."),
+        seed: int = typer.Option(2019, help="Random seed of the simulation."),
+        host: str = typer.Option("127.0.0.1", help="Address to serve on."),
+        port: int = typer.Option(8000, help="Port to serve on."),
+        serve: bool = typer.Option(True, help="Serve the web app after loading."),
+    ) -> None:
+        """Migrate, load a simulated national election with official results, and serve it."""
+        from baqylau.cli import serve as serve_command
+        from baqylau.cli import setup_django
+
+        setup_django()
+        from django.core.management import call_command
+
+        from baqylau.dashboard.services import rebuild_summaries
+        from baqylau.elections.models import Election
+        from baqylau.simulate.engine import SimulationConfig, simulate
+        from baqylau.simulate.loader import load_simulation
+
+        console = Console()
+        call_command("migrate", interactive=False, verbosity=0)
+        election = Election.objects.filter(code=DEMO_ELECTION).first()
+        if election is None:
+            with console.status(f"Simulating {stations:,} polling stations (seed {seed})…"):
+                result = simulate(SimulationConfig(seed=seed, n_stations=stations))
+            with console.status("Loading the simulated election into the database…"):
+                election = load_simulation(result, election_code=DEMO_ELECTION)
+        else:
+            console.print(f"Election [bold]{DEMO_ELECTION}[/] is already loaded.")
+        with console.status("Computing totals per unit…"):
+            rebuild_summaries(election)
+        console.print(f"Ready: [bold]{election.units.filter(kind='station').count():,}[/] stations.")
+        if serve:
+            serve_command(host=host, port=port, workers=1)
