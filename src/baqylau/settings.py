@@ -44,8 +44,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",  # serves the API docs' assets locally instead of from a CDN
+    "baqylau.accounts",
     "baqylau.elections",
+    "baqylau.intake",
+    "baqylau.evidence",
     "baqylau.protocols",
+    "baqylau.moderation",
+    "baqylau.tally",
     "baqylau.simulate",
     "baqylau.dashboard",
 ]

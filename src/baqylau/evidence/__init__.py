@@ -1,0 +1,1 @@
+"""Evidence files (photos, video): hashes, display copies, the ledger."""

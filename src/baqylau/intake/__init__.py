@@ -1,0 +1,1 @@
+"""Channels and the immutable submission envelope: everything received is stored first."""

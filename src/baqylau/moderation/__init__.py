@@ -1,0 +1,1 @@
+"""Moderation: reject-reason catalogue, decisions with audit, item locks."""

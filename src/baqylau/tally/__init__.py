@@ -1,0 +1,1 @@
+"""The independent count, comparison with official results, estimates (pure core in engine.py)."""
