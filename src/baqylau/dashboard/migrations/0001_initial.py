@@ -5,42 +5,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('elections', '0001_initial'),
+        ("elections", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UnitSummary',
+            name="UnitSummary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stations', models.PositiveIntegerField(verbose_name='stations')),
-                ('registered_voters', models.PositiveBigIntegerField(verbose_name='registered voters')),
-                ('computed_at', models.DateTimeField(auto_now=True, verbose_name='computed')),
-                ('unit', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='summary', to='elections.adminunit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stations", models.PositiveIntegerField(verbose_name="stations")),
+                (
+                    "registered_voters",
+                    models.PositiveBigIntegerField(verbose_name="registered voters"),
+                ),
+                ("computed_at", models.DateTimeField(auto_now=True, verbose_name="computed")),
+                (
+                    "unit",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="summary",
+                        to="elections.adminunit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit summary',
-                'verbose_name_plural': 'unit summaries',
+                "verbose_name": "unit summary",
+                "verbose_name_plural": "unit summaries",
             },
         ),
         migrations.CreateModel(
-            name='UnitContestSummary',
+            name="UnitContestSummary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stations_reporting', models.PositiveIntegerField(verbose_name='stations with official results')),
-                ('lines', models.JSONField(default=dict, verbose_name='protocol line totals')),
-                ('votes', models.JSONField(default=dict, verbose_name='votes per choice')),
-                ('contest', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='unit_summaries', to='elections.contest', verbose_name='contest')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contest_summaries', to='elections.adminunit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stations_reporting",
+                    models.PositiveIntegerField(verbose_name="stations with official results"),
+                ),
+                ("lines", models.JSONField(default=dict, verbose_name="protocol line totals")),
+                ("votes", models.JSONField(default=dict, verbose_name="votes per choice")),
+                (
+                    "contest",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="unit_summaries",
+                        to="elections.contest",
+                        verbose_name="contest",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contest_summaries",
+                        to="elections.adminunit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit contest summary',
-                'verbose_name_plural': 'unit contest summaries',
-                'constraints': [models.UniqueConstraint(fields=('unit', 'contest'), name='unit_contest_summary_unique'), models.CheckConstraint(condition=models.Q(('stations_reporting__gte', 0)), name='unit_summary_reporting_non_negative')],
+                "verbose_name": "unit contest summary",
+                "verbose_name_plural": "unit contest summaries",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("unit", "contest"), name="unit_contest_summary_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("stations_reporting__gte", 0)),
+                        name="unit_summary_reporting_non_negative",
+                    ),
+                ],
             },
         ),
     ]

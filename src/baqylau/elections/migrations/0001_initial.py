@@ -5,217 +5,534 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Contest',
+            name="Contest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_kk', models.CharField(blank=True, max_length=300, verbose_name='name (Kazakh)')),
-                ('name_ru', models.CharField(blank=True, max_length=300, verbose_name='name (Russian)')),
-                ('name_en', models.CharField(blank=True, max_length=300, verbose_name='name (English)')),
-                ('code', models.SlugField(max_length=64, verbose_name='code')),
-                ('kind', models.CharField(choices=[('presidential', 'presidential'), ('party_list', 'party list'), ('single_member', 'single-member district'), ('referendum', 'referendum'), ('local', 'local')], max_length=20, verbose_name='kind')),
-                ('protocol_form', models.CharField(help_text='Code of the protocol form, e.g. kz_president.', max_length=64, verbose_name='protocol form')),
-                ('protocol_form_version', models.PositiveSmallIntegerField(default=1, verbose_name='protocol form version')),
-                ('majority_threshold', models.DecimalField(blank=True, decimal_places=2, help_text='Share of votes needed to win outright (50 for a presidential election).', max_digits=5, null=True, verbose_name='majority threshold, %')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name_kk",
+                    models.CharField(blank=True, max_length=300, verbose_name="name (Kazakh)"),
+                ),
+                (
+                    "name_ru",
+                    models.CharField(blank=True, max_length=300, verbose_name="name (Russian)"),
+                ),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=300, verbose_name="name (English)"),
+                ),
+                ("code", models.SlugField(max_length=64, verbose_name="code")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("presidential", "presidential"),
+                            ("party_list", "party list"),
+                            ("single_member", "single-member district"),
+                            ("referendum", "referendum"),
+                            ("local", "local"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "protocol_form",
+                    models.CharField(
+                        help_text="Code of the protocol form, e.g. kz_president.",
+                        max_length=64,
+                        verbose_name="protocol form",
+                    ),
+                ),
+                (
+                    "protocol_form_version",
+                    models.PositiveSmallIntegerField(
+                        default=1, verbose_name="protocol form version"
+                    ),
+                ),
+                (
+                    "majority_threshold",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Share of votes needed to win outright (50 for a presidential election).",
+                        max_digits=5,
+                        null=True,
+                        verbose_name="majority threshold, %",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contest',
-                'verbose_name_plural': 'contests',
+                "verbose_name": "contest",
+                "verbose_name_plural": "contests",
             },
         ),
         migrations.CreateModel(
-            name='Election',
+            name="Election",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_kk', models.CharField(blank=True, max_length=300, verbose_name='name (Kazakh)')),
-                ('name_ru', models.CharField(blank=True, max_length=300, verbose_name='name (Russian)')),
-                ('name_en', models.CharField(blank=True, max_length=300, verbose_name='name (English)')),
-                ('code', models.SlugField(max_length=64, unique=True, verbose_name='code')),
-                ('date', models.DateField(verbose_name='election day')),
-                ('kind', models.CharField(choices=[('presidential', 'presidential'), ('parliamentary', 'parliamentary'), ('local', 'local'), ('referendum', 'referendum')], max_length=20, verbose_name='kind')),
-                ('country', models.CharField(max_length=2, verbose_name='country (ISO code)')),
-                ('is_synthetic', models.BooleanField(default=False, help_text='Generated by the simulator, not a real election.', verbose_name='synthetic')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name_kk",
+                    models.CharField(blank=True, max_length=300, verbose_name="name (Kazakh)"),
+                ),
+                (
+                    "name_ru",
+                    models.CharField(blank=True, max_length=300, verbose_name="name (Russian)"),
+                ),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=300, verbose_name="name (English)"),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True, verbose_name="code")),
+                ("date", models.DateField(verbose_name="election day")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("presidential", "presidential"),
+                            ("parliamentary", "parliamentary"),
+                            ("local", "local"),
+                            ("referendum", "referendum"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("country", models.CharField(max_length=2, verbose_name="country (ISO code)")),
+                (
+                    "is_synthetic",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Generated by the simulator, not a real election.",
+                        verbose_name="synthetic",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
             ],
             options={
-                'verbose_name': 'election',
-                'verbose_name_plural': 'elections',
-                'ordering': ['-date', 'code'],
+                "verbose_name": "election",
+                "verbose_name_plural": "elections",
+                "ordering": ["-date", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Choice',
+            name="Choice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_kk', models.CharField(blank=True, max_length=300, verbose_name='name (Kazakh)')),
-                ('name_ru', models.CharField(blank=True, max_length=300, verbose_name='name (Russian)')),
-                ('name_en', models.CharField(blank=True, max_length=300, verbose_name='name (English)')),
-                ('code', models.SlugField(allow_unicode=True, max_length=100, verbose_name='code')),
-                ('number', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='ballot position')),
-                ('kind', models.CharField(choices=[('candidate', 'candidate'), ('party', 'party'), ('against_all', 'against all'), ('option', 'option')], default='candidate', max_length=20, verbose_name='kind')),
-                ('contest', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='choices', to='elections.contest', verbose_name='contest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name_kk",
+                    models.CharField(blank=True, max_length=300, verbose_name="name (Kazakh)"),
+                ),
+                (
+                    "name_ru",
+                    models.CharField(blank=True, max_length=300, verbose_name="name (Russian)"),
+                ),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=300, verbose_name="name (English)"),
+                ),
+                ("code", models.SlugField(allow_unicode=True, max_length=100, verbose_name="code")),
+                (
+                    "number",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="ballot position"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("candidate", "candidate"),
+                            ("party", "party"),
+                            ("against_all", "against all"),
+                            ("option", "option"),
+                        ],
+                        default="candidate",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "contest",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="choices",
+                        to="elections.contest",
+                        verbose_name="contest",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'choice',
-                'verbose_name_plural': 'choices',
-                'ordering': ['contest', 'number', 'code'],
+                "verbose_name": "choice",
+                "verbose_name_plural": "choices",
+                "ordering": ["contest", "number", "code"],
             },
         ),
         migrations.AddField(
-            model_name='contest',
-            name='election',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contests', to='elections.election', verbose_name='election'),
+            model_name="contest",
+            name="election",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="contests",
+                to="elections.election",
+                verbose_name="election",
+            ),
         ),
         migrations.CreateModel(
-            name='AdminUnit',
+            name="AdminUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_kk', models.CharField(blank=True, max_length=300, verbose_name='name (Kazakh)')),
-                ('name_ru', models.CharField(blank=True, max_length=300, verbose_name='name (Russian)')),
-                ('name_en', models.CharField(blank=True, max_length=300, verbose_name='name (English)')),
-                ('kind', models.CharField(choices=[('country', 'country'), ('region', 'region'), ('district', 'district / territorial commission'), ('subdistrict', 'sub-district'), ('station', 'polling station')], max_length=20, verbose_name='kind')),
-                ('depth', models.PositiveSmallIntegerField(default=0, verbose_name='depth')),
-                ('code', models.CharField(max_length=200, verbose_name='code')),
-                ('path', models.CharField(editable=False, max_length=1000, verbose_name='path')),
-                ('registered_voters', models.PositiveIntegerField(blank=True, null=True, verbose_name='registered voters')),
-                ('address', models.TextField(blank=True, verbose_name='address')),
-                ('latitude', models.FloatField(blank=True, null=True, verbose_name='latitude')),
-                ('longitude', models.FloatField(blank=True, null=True, verbose_name='longitude')),
-                ('is_abroad', models.BooleanField(default=False, verbose_name='abroad')),
-                ('closed', models.CharField(blank=True, choices=[('', 'open'), ('military', 'military unit'), ('hospital', 'hospital'), ('detention', 'detention facility'), ('other', 'other closed station')], default='', max_length=20, verbose_name='closed station')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='elections.adminunit', verbose_name='parent unit')),
-                ('election', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='units', to='elections.election', verbose_name='election')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name_kk",
+                    models.CharField(blank=True, max_length=300, verbose_name="name (Kazakh)"),
+                ),
+                (
+                    "name_ru",
+                    models.CharField(blank=True, max_length=300, verbose_name="name (Russian)"),
+                ),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=300, verbose_name="name (English)"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("country", "country"),
+                            ("region", "region"),
+                            ("district", "district / territorial commission"),
+                            ("subdistrict", "sub-district"),
+                            ("station", "polling station"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("depth", models.PositiveSmallIntegerField(default=0, verbose_name="depth")),
+                ("code", models.CharField(max_length=200, verbose_name="code")),
+                ("path", models.CharField(editable=False, max_length=1000, verbose_name="path")),
+                (
+                    "registered_voters",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="registered voters"
+                    ),
+                ),
+                ("address", models.TextField(blank=True, verbose_name="address")),
+                ("latitude", models.FloatField(blank=True, null=True, verbose_name="latitude")),
+                ("longitude", models.FloatField(blank=True, null=True, verbose_name="longitude")),
+                ("is_abroad", models.BooleanField(default=False, verbose_name="abroad")),
+                (
+                    "closed",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "open"),
+                            ("military", "military unit"),
+                            ("hospital", "hospital"),
+                            ("detention", "detention facility"),
+                            ("other", "other closed station"),
+                        ],
+                        default="",
+                        max_length=20,
+                        verbose_name="closed station",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="elections.adminunit",
+                        verbose_name="parent unit",
+                    ),
+                ),
+                (
+                    "election",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="units",
+                        to="elections.election",
+                        verbose_name="election",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'administrative unit',
-                'verbose_name_plural': 'administrative units',
-                'ordering': ['path'],
+                "verbose_name": "administrative unit",
+                "verbose_name_plural": "administrative units",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_name', models.CharField(max_length=500, verbose_name='file')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('rows', models.PositiveIntegerField(default=0, verbose_name='rows')),
-                ('units_created', models.PositiveIntegerField(default=0, verbose_name='units created')),
-                ('units_updated', models.PositiveIntegerField(default=0, verbose_name='units updated')),
-                ('results_written', models.PositiveIntegerField(default=0, verbose_name='results written')),
-                ('finished_at', models.DateTimeField(auto_now_add=True, verbose_name='finished')),
-                ('election', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='import_runs', to='elections.election', verbose_name='election')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source_name", models.CharField(max_length=500, verbose_name="file")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("rows", models.PositiveIntegerField(default=0, verbose_name="rows")),
+                (
+                    "units_created",
+                    models.PositiveIntegerField(default=0, verbose_name="units created"),
+                ),
+                (
+                    "units_updated",
+                    models.PositiveIntegerField(default=0, verbose_name="units updated"),
+                ),
+                (
+                    "results_written",
+                    models.PositiveIntegerField(default=0, verbose_name="results written"),
+                ),
+                ("finished_at", models.DateTimeField(auto_now_add=True, verbose_name="finished")),
+                (
+                    "election",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="import_runs",
+                        to="elections.election",
+                        verbose_name="election",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'import run',
-                'verbose_name_plural': 'import runs',
-                'ordering': ['-finished_at'],
+                "verbose_name": "import run",
+                "verbose_name_plural": "import runs",
+                "ordering": ["-finished_at"],
             },
         ),
         migrations.CreateModel(
-            name='OfficialResult',
+            name="OfficialResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('imported_at', models.DateTimeField(auto_now_add=True, verbose_name='imported')),
-                ('contest', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='official_results', to='elections.contest', verbose_name='contest')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='official_results', to='elections.adminunit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                ("imported_at", models.DateTimeField(auto_now_add=True, verbose_name="imported")),
+                (
+                    "contest",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="official_results",
+                        to="elections.contest",
+                        verbose_name="contest",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="official_results",
+                        to="elections.adminunit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'official result',
-                'verbose_name_plural': 'official results',
+                "verbose_name": "official result",
+                "verbose_name_plural": "official results",
             },
         ),
         migrations.CreateModel(
-            name='OfficialLine',
+            name="OfficialLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line', models.CharField(max_length=16, verbose_name='protocol line')),
-                ('value', models.PositiveIntegerField(verbose_name='value')),
-                ('result', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='elections.officialresult', verbose_name='result')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line", models.CharField(max_length=16, verbose_name="protocol line")),
+                ("value", models.PositiveIntegerField(verbose_name="value")),
+                (
+                    "result",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="elections.officialresult",
+                        verbose_name="result",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'official protocol line',
-                'verbose_name_plural': 'official protocol lines',
+                "verbose_name": "official protocol line",
+                "verbose_name_plural": "official protocol lines",
             },
         ),
         migrations.CreateModel(
-            name='OfficialVote',
+            name="OfficialVote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('votes', models.PositiveIntegerField(verbose_name='votes')),
-                ('choice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='official_votes', to='elections.choice', verbose_name='choice')),
-                ('result', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='votes', to='elections.officialresult', verbose_name='result')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("votes", models.PositiveIntegerField(verbose_name="votes")),
+                (
+                    "choice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="official_votes",
+                        to="elections.choice",
+                        verbose_name="choice",
+                    ),
+                ),
+                (
+                    "result",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="votes",
+                        to="elections.officialresult",
+                        verbose_name="result",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'official votes',
-                'verbose_name_plural': 'official votes',
+                "verbose_name": "official votes",
+                "verbose_name_plural": "official votes",
             },
         ),
         migrations.AddConstraint(
-            model_name='choice',
-            constraint=models.UniqueConstraint(fields=('contest', 'code'), name='choice_code_unique'),
+            model_name="choice",
+            constraint=models.UniqueConstraint(
+                fields=("contest", "code"), name="choice_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contest',
-            constraint=models.UniqueConstraint(fields=('election', 'code'), name='contest_code_unique'),
+            model_name="contest",
+            constraint=models.UniqueConstraint(
+                fields=("election", "code"), name="contest_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contest',
-            constraint=models.CheckConstraint(condition=models.Q(('majority_threshold__isnull', True), models.Q(('majority_threshold__gte', 0), ('majority_threshold__lte', 100)), _connector='OR'), name='contest_threshold_percent'),
+            model_name="contest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("majority_threshold__isnull", True),
+                    models.Q(("majority_threshold__gte", 0), ("majority_threshold__lte", 100)),
+                    _connector="OR",
+                ),
+                name="contest_threshold_percent",
+            ),
         ),
         migrations.AddIndex(
-            model_name='adminunit',
-            index=models.Index(fields=['election', 'kind'], name='unit_election_kind'),
+            model_name="adminunit",
+            index=models.Index(fields=["election", "kind"], name="unit_election_kind"),
         ),
         migrations.AddConstraint(
-            model_name='adminunit',
-            constraint=models.UniqueConstraint(fields=('parent', 'code'), name='unit_code_unique_in_parent'),
+            model_name="adminunit",
+            constraint=models.UniqueConstraint(
+                fields=("parent", "code"), name="unit_code_unique_in_parent"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='adminunit',
-            constraint=models.UniqueConstraint(condition=models.Q(('parent__isnull', True)), fields=('election', 'code'), name='unit_root_code_unique'),
+            model_name="adminunit",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("parent__isnull", True)),
+                fields=("election", "code"),
+                name="unit_root_code_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='adminunit',
-            constraint=models.UniqueConstraint(fields=('election', 'path'), name='unit_path_unique'),
+            model_name="adminunit",
+            constraint=models.UniqueConstraint(
+                fields=("election", "path"), name="unit_path_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='adminunit',
-            constraint=models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='unit_latitude_range'),
+            model_name="adminunit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("latitude__isnull", True),
+                    models.Q(("latitude__gte", -90), ("latitude__lte", 90)),
+                    _connector="OR",
+                ),
+                name="unit_latitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='adminunit',
-            constraint=models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='unit_longitude_range'),
+            model_name="adminunit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("longitude__isnull", True),
+                    models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                    _connector="OR",
+                ),
+                name="unit_longitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='adminunit',
-            constraint=models.CheckConstraint(condition=models.Q(('registered_voters__isnull', True), ('registered_voters__gte', 0), _connector='OR'), name='unit_registered_non_negative'),
+            model_name="adminunit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("registered_voters__isnull", True),
+                    ("registered_voters__gte", 0),
+                    _connector="OR",
+                ),
+                name="unit_registered_non_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officialresult',
-            constraint=models.UniqueConstraint(fields=('contest', 'unit'), name='official_result_unique'),
+            model_name="officialresult",
+            constraint=models.UniqueConstraint(
+                fields=("contest", "unit"), name="official_result_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officialline',
-            constraint=models.UniqueConstraint(fields=('result', 'line'), name='official_line_unique'),
+            model_name="officialline",
+            constraint=models.UniqueConstraint(
+                fields=("result", "line"), name="official_line_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officialline',
-            constraint=models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='official_line_non_negative'),
+            model_name="officialline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value__gte", 0)), name="official_line_non_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officialvote',
-            constraint=models.UniqueConstraint(fields=('result', 'choice'), name='official_vote_unique'),
+            model_name="officialvote",
+            constraint=models.UniqueConstraint(
+                fields=("result", "choice"), name="official_vote_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officialvote',
-            constraint=models.CheckConstraint(condition=models.Q(('votes__gte', 0)), name='official_vote_non_negative'),
+            model_name="officialvote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("votes__gte", 0)), name="official_vote_non_negative"
+            ),
         ),
     ]
