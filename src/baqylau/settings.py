@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "baqylau.elections",
     "baqylau.intake",
     "baqylau.evidence",
+    "baqylau.observers",
+    "baqylau.reports",
     "baqylau.protocols",
     "baqylau.moderation",
     "baqylau.tally",

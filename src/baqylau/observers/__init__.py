@@ -1,0 +1,1 @@
+"""Observer organisations, coalitions, observers (pseudonymous), placement and coverage."""

@@ -1,0 +1,1 @@
+"""Election-day reports: check-in, checklists, turnout counts, violations (forms are data)."""
