@@ -8,7 +8,9 @@
   station-level shares in which the leader's share varies by region, district, town and village;
 * the protocol the station commission signed (`signed`): the true protocol plus **carousel**
   (multiple voting) and **ballot stuffing**, both recorded consistently (ballots issued and
-  voters who took part rise with the leader's votes, unused ballots fall);
+  voters who took part rise with the leader's votes, unused ballots fall). Stuffing brings the
+  turnout to 72–92 %; where the stuffed ballots alone leave the leader below the 75–85 % target,
+  the commission also counts opposition ballots for the leader (`stuffed_recounted`);
 * the figures the central commission published (`official`): the signed protocol after
   **protocol rewriting** (votes moved from the other candidates to the leader) and **turnout
   inflation** (ballots issued, took part and the leader's votes inflated together) between the
@@ -169,8 +171,20 @@ class SimulationConfig:
 class SimulatedElection:
     """A simulated election as plain arrays (R regions, D districts, N stations, K choices).
 
-    Protocols: `<version>_lines` (N, 7) int32 in `LINES` order and `<version>_votes` (N, K) int32
-    in `choice_code` order, for version in `VERSIONS`.
+    Tree: `region_code` (R,) str, `region_is_city` (R,) bool; `district_code` (D,) str,
+    `district_region` (D,) int32, `district_urban`/`district_abroad` (D,) bool;
+    `station_district`/`station_region`/`station_number` (N,) int32 (numbers unique within a
+    region, used as station codes), `station_urban`/`station_abroad` (N,) bool,
+    `station_closed` (N,) int8 index into `geography.CLOSED_KINDS`; `registered` (N,) int32.
+    Choices: `choice_code`/`choice_name_{kk,ru,en}` (K,) str, `choice_number` (K,) int32,
+    `leader` int (column of the leader).
+    Protocols: `<version>_lines` (N, 7) int32 in `LINES` order and `<version>_votes` (N, K) int32,
+    for version in `VERSIONS` ("true", "signed", "official").
+    Ground truth: masks `observed`, `stuffing`, `carousel`, `rewriting`, `inflation` (N,) bool
+    (a mask is set only where the mechanism changed something; `manipulated` = any);
+    amounts `stuffed_ballots`, `stuffed_recounted`, `carousel_ballots`, `rewritten_votes`,
+    `inflated_ballots` (N,) int32; `true_leader_p`, `true_turnout_p` (N,) float32 (the
+    probabilities the voters were drawn from).
     """
 
     config: SimulationConfig
