@@ -1,0 +1,109 @@
+"""`baqylau forensics`: the forensic report of a file or of an election in the database."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("forensics")(forensics_command)
+
+
+def forensics_command(
+    file: Annotated[
+        Path | None,
+        typer.Option(help="A Russian CEC station file (ru2011|ru2012|ru2018.csv.zip)."),
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option(help="Year of --file (default: from its name).")
+    ] = None,
+    election: Annotated[str | None, typer.Option(help="Election code in the database.")] = None,
+    unit: Annotated[str | None, typer.Option(help="Only stations under this unit path.")] = None,
+    contest: Annotated[str | None, typer.Option(help="Contest code (default: the first).")] = None,
+    out: Annotated[Path, typer.Option(help="Directory for report.json and figures.")] = Path(
+        "forensics-report"
+    ),
+    draws: Annotated[int, typer.Option(min=2, help="Monte-Carlo draws.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Write PNG/SVG.")] = True,
+) -> None:
+    """Statistical signs of falsification (integer percentages, fingerprint, Shpilkin, ...)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from baqylau.forensics.data import StationArrays
+    from baqylau.forensics.report import forensic_report
+
+    console = Console()
+    if (file is None) == (election is None):
+        raise typer.BadParameter("give exactly one of --file or --election")
+    if file is not None:
+        if year is None:
+            match = re.search(r"(20\d\d)", file.name)
+            if not match:
+                raise typer.BadParameter("cannot tell the year from the file name; use --year")
+            year = int(match.group(1))
+        arrays = StationArrays.from_russian_csv(file, year)
+    else:
+        from baqylau.cli import setup_django
+
+        setup_django()
+        from baqylau.forensics.selectors import station_arrays
+
+        arrays = station_arrays(election, unit_path=unit, contest_code=contest)
+
+    out.mkdir(parents=True, exist_ok=True)
+    with console.status(f"Forensics on {arrays.n_stations:,} stations…"):
+        report = forensic_report(
+            arrays, draws=draws, seed=seed, figures_dir=out / "figures" if figures else None
+        )
+    (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+
+    s = report["summary"]
+    table = Table(title=f"Forensics: {s['label']} ({s['stations']:,} stations)")
+    table.add_column("method")
+    table.add_column("result")
+    ip = report["integer_percentages"]
+    table.add_row(
+        "integer percentages",
+        f"{ip['observed']:,} of {ip['stations']:,} stations at whole % "
+        f"({ip['observed_turnout']:,} turnout, {ip['observed_leader']:,} leader); "
+        f"excess {ip['excess']:.1f} ± {ip['excess_se']:.1f} (null sd {ip['null_sd']:.1f}, "
+        f"p ≤ {ip['p_value']:.3g}, {ip['draws']} draws)",
+    )
+    fp = report["fingerprint"]
+    table.add_row("fingerprint (Klimek)", f"fi = {fp['fi']:.2f}, fe = {fp['fe']:.2f}")
+    sh = report["shpilkin"]
+    table.add_row(
+        "Shpilkin",
+        f"{sh['anomalous_votes']:,.0f} anomalous votes ({100 * sh['anomalous_share']:.1f} % "
+        f"of the leader's), clean mode at {100 * sh['clean_mode_turnout']:.1f} % turnout",
+    )
+    dg = report["digits"]
+    table.add_row(
+        "digits (weak)",
+        f"2BL p = {dg['second_digit_benford']['p_value'] or float('nan'):.3g}, last digit p = "
+        f"{dg['last_digit_uniform']['p_value'] or float('nan'):.3g}, "
+        f"0/5 share = {dg['zero_or_five']['share'] or float('nan'):.3f}",
+    )
+    if "outliers" in report:
+        ol = report["outliers"]
+        table.add_row(
+            "district outliers", f"{ol['stuffing_like']:,} stations with high turnout and share"
+        )
+        ob = report["observed"]
+        if ob.get("available"):
+            lo, hi = ob["excess_leader_votes_95"]
+            table.add_row(
+                "observed vs unobserved",
+                f"share diff {100 * ob['leader_share_difference']:+.1f} pp; excess "
+                f"{ob['excess_leader_votes']:,.0f} [{lo:,.0f}, {hi:,.0f}]",
+            )
+    console.print(table)
+    console.print("Every line is a statistical sign, not proof.")
+    console.print(f"Report: {out / 'report.json'}")

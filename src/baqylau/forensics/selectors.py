@@ -1,0 +1,129 @@
+"""Build `StationArrays` from the database: official results at station level (uses Django).
+
+Lines by protocol form (the codes the importers write):
+* `kz_president` (and other `kz_*` forms): L1 registered, L3 issued, L5 took part (= received),
+  L7 invalid; valid = sum of the choices' votes;
+* Russian forms (`ru_*`): L1 registered, L3 + L4 + L5 issued (early, in-station, outside),
+  L9 invalid, L10 valid; received = valid + invalid.
+The leader is `leader` (a choice code) or the choice with the most official votes. Units:
+`region` (first two path segments) and `district` (the station's parent path).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from baqylau.elections.models import (
+    AdminUnit,
+    Contest,
+    Election,
+    OfficialLine,
+    OfficialResult,
+    OfficialVote,
+)
+from baqylau.forensics.data import StationArrays
+
+FORMS = {
+    "kz": {"registered": ("L1",), "issued": ("L3",), "received": ("L5",), "invalid": ("L7",)},
+    "ru": {
+        "registered": ("L1",),
+        "issued": ("L3", "L4", "L5"),
+        "invalid": ("L9",),
+        "valid": ("L10",),
+    },
+}
+
+
+def _form_lines(protocol_form: str) -> dict[str, tuple[str, ...]]:
+    prefix = protocol_form.split("_", 1)[0].lower()
+    if prefix not in FORMS:
+        raise ValueError(f"no forensic line mapping for protocol form {protocol_form!r}")
+    return FORMS[prefix]
+
+
+def station_arrays(
+    election_code: str,
+    *,
+    unit_path: str | None = None,
+    contest_code: str | None = None,
+    leader: str | None = None,
+) -> StationArrays:
+    """Official station results of one contest (optionally under one unit) as arrays."""
+    election = Election.objects.get(code=election_code)
+    contests = Contest.objects.filter(election=election).order_by("id")
+    contest = contests.get(code=contest_code) if contest_code else contests.first()
+    if contest is None:
+        raise ValueError(f"election {election_code!r} has no contest")
+    mapping = _form_lines(contest.protocol_form)
+    results = OfficialResult.objects.filter(contest=contest, unit__kind=AdminUnit.Kind.STATION)
+    if unit_path:
+        path = unit_path.rstrip("/")
+        results = results.filter(unit__path__startswith=path + "/") | results.filter(
+            unit__path=path
+        )
+    rows = list(results.order_by("id").values_list("id", "unit__path"))
+    if not rows:
+        raise ValueError(f"no station-level official results for {election_code!r}")
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    paths = np.array([r[1] for r in rows])
+    n = ids.size
+
+    wanted = sorted({code for codes in mapping.values() for code in codes})
+    line_rows = np.array(
+        list(
+            OfficialLine.objects.filter(result__in=results, line__in=wanted).values_list(
+                "result_id", "line", "value"
+            )
+        ),
+        dtype=object,
+    ).reshape(-1, 3)
+    line_index = {code: i for i, code in enumerate(wanted)}
+    table = np.zeros((n, len(wanted)), dtype=np.int64)
+    if line_rows.size:
+        pos = np.searchsorted(ids, line_rows[:, 0].astype(np.int64))
+        col = np.array([line_index[c] for c in line_rows[:, 1]], dtype=np.int64)
+        table[pos, col] = line_rows[:, 2].astype(np.int64)
+
+    choices = list(contest.choices.order_by("number", "code").values_list("code", flat=True))
+    choice_index = {c: j for j, c in enumerate(choices)}
+    vote_rows = np.array(
+        list(
+            OfficialVote.objects.filter(result__in=results).values_list(
+                "result_id", "choice__code", "votes"
+            )
+        ),
+        dtype=object,
+    ).reshape(-1, 3)
+    votes = np.zeros((n, len(choices)), dtype=np.int64)
+    if vote_rows.size:
+        pos = np.searchsorted(ids, vote_rows[:, 0].astype(np.int64))
+        col = np.array([choice_index[c] for c in vote_rows[:, 1]], dtype=np.int64)
+        votes[pos, col] = vote_rows[:, 2].astype(np.int64)
+
+    def line_sum(key: str) -> np.ndarray:
+        return sum(table[:, line_index[c]] for c in mapping[key])
+
+    invalid = line_sum("invalid")
+    valid = line_sum("valid") if "valid" in mapping else votes.sum(axis=1)
+    received = line_sum("received") if "received" in mapping else valid + invalid
+    totals = votes.sum(axis=0)
+    leader_index = choice_index[leader] if leader is not None else int(np.argmax(totals))
+    parts = [p.split("/") for p in paths]
+    region = np.array(["/".join(p[:2]) for p in parts])
+    district = np.array(["/".join(p[:-1]) for p in parts])
+    return StationArrays(
+        registered=line_sum("registered"),
+        issued=line_sum("issued"),
+        received=received,
+        valid=valid,
+        invalid=invalid,
+        votes=votes,
+        choices=tuple(choices),
+        leader=leader_index,
+        units={"region": region, "district": district},
+        station_ids=paths,
+        label=f"{election_code}/{contest.code}" + (f" under {unit_path}" if unit_path else ""),
+    )
+
+
+__all__ = ["FORMS", "station_arrays"]
