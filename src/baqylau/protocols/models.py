@@ -174,3 +174,31 @@ class Conflict(models.Model):
                 name="conflict_line_xor_choice",
             ),
         ]
+
+
+class ElectionPolicy(models.Model):
+    """Per-election settings of the protocol checks (turnout threshold, pages, register, ...).
+
+    `validation` holds the engine's `ValidationPolicy` settings as JSON, e.g.
+    ``{"turnout_review_above": 0.7, "pages_missing_severity": "error"}``; unknown keys are refused
+    when the policy is saved through `protocols.services.election_policy_set`.
+    """
+
+    election = models.OneToOneField(
+        "elections.Election",
+        on_delete=models.CASCADE,
+        related_name="protocol_policy",
+        verbose_name=_("election"),
+    )
+    validation = models.JSONField(_("validation settings"), default=dict, blank=True)
+    auto_accept_valid = models.BooleanField(
+        _("accept copies that pass every check without a moderator"), default=False
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("protocol checks policy")
+        verbose_name_plural = _("protocol checks policies")
+
+    def __str__(self) -> str:
+        return str(self.election)
