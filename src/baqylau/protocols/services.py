@@ -125,7 +125,8 @@ def station_reconcile(*, contest: Contest, station: AdminUnit) -> Any:
         except ImportError:
             return None
     try:
-        return reconcile_station(contest, station)
+        with transaction.atomic():  # a savepoint: a failure leaves the caller's transaction usable
+            return reconcile_station(contest, station)
     except Exception:
         logger.exception("reconciling station %s of contest %s failed", station.pk, contest.pk)
         return None

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from baqylau.moderation import views
+
+app_name = "moderation"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("copies/<int:copy_id>/", views.item, name="item"),
+    path("copies/<int:copy_id>/decide/", views.decide, name="decide"),
+    path("copies/<int:copy_id>/release/", views.release, name="release"),
+    path("media/<int:media_id>/", views.media, name="media"),
+    path("statistics/", views.statistics, name="statistics"),
+    path("statistics/<slug:code>/", views.statistics, name="statistics_election"),
+]
