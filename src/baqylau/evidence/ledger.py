@@ -1,0 +1,598 @@
+"""The append-only, hash-chained ledger of everything received and decided.
+
+Each entry records one record's content (a dict of plain JSON values) by the SHA-256 of its
+canonical JSON, and links to the previous entry::
+
+    content_hash = sha256(canonical_json(content))
+    entry_hash   = sha256(canonical_json([prev_hash, seq, kind, ref, content_hash, created_at]))
+
+``canonical_json`` is JSON with sorted keys, no spaces, UTF-8 (not ASCII-escaped); ``created_at``
+is UTC ISO 8601 with microseconds and a ``Z``; the first entry's ``prev_hash`` is 64 zeros. So
+anyone holding a published digest (`publish_digest`) can re-check the chain up to it.
+
+Appends are serialised by locking the single `LedgerHead` row (``SELECT … FOR UPDATE`` on
+PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` takes the database write lock). Call the ``record_*``
+helpers inside the transaction that creates the record, so the record and its entry commit
+together.
+
+`verify` recomputes the chain and re-reads every recorded record (and the evidence files' bytes),
+naming each entry, record or file that changed, disappeared or was never recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from baqylau.evidence.models import GENESIS_HASH, LedgerDigest, LedgerEntry, LedgerHead
+
+#: Records whose every row must be in the ledger (`verify` reports the ones that are not).
+TRACKED_MODELS = ("intake.submission", "evidence.mediafile", "moderation.decision")
+
+_CHUNK = 1000
+
+
+# ---------------------------------------------------------------------------------------------
+# canonical form
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return repr(value)  # exact, and immune to JSON/jsonb number normalisation
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = value.astimezone(dt.UTC)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | Decimal | Path):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=canonical_json) if isinstance(value, set | frozenset) else items
+    if isinstance(value, models.Model):
+        return _jsonable(value.pk)
+    return str(value)
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces, UTF-8 text; the form every hash in the ledger is taken of."""
+    return json.dumps(_jsonable(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def content_hash(content: dict) -> str:
+    return sha256_text(canonical_json(content))
+
+
+def compute_entry_hash(
+    prev_hash: str, seq: int, kind: str, ref: str, content_sha: str, created_at: dt.datetime
+) -> str:
+    return sha256_text(canonical_json([prev_hash, seq, kind, ref, content_sha, created_at]))
+
+
+def ref_for(instance: models.Model) -> str:
+    """``"app_label.model:pk"``, e.g. ``"intake.submission:5f0c…"``."""
+    return f"{instance._meta.label_lower}:{instance.pk}"
+
+
+# ---------------------------------------------------------------------------------------------
+# what is recorded of each record
+
+ContentFunc = Callable[[models.Model], dict]
+_CONTENT: dict[str, ContentFunc] = {}
+
+
+def register_content(model_label: str, func: ContentFunc) -> None:
+    """Use ``func(instance) -> dict`` as the recorded content of a model (``"app.model"``)."""
+    _CONTENT[model_label.lower()] = func
+
+
+def fields_content(instance: models.Model) -> dict:
+    """Default content: every concrete field's stored value (foreign keys as their ids)."""
+    return {
+        f.attname: _jsonable(f.value_from_object(instance)) for f in instance._meta.concrete_fields
+    }
+
+
+def content_of(instance: models.Model) -> dict:
+    """The content recorded for a record: a registered function, else the instance's
+    ``ledger_content()`` method, else all its concrete fields."""
+    func = _CONTENT.get(instance._meta.label_lower)
+    if func is not None:
+        return _jsonable(func(instance))
+    if callable(getattr(instance, "ledger_content", None)):
+        return _jsonable(instance.ledger_content())
+    return fields_content(instance)
+
+
+def _submission_content(submission) -> dict:
+    return {
+        "id": submission.pk,
+        "election": submission.election_id,
+        "channel": submission.channel,
+        "kind": submission.kind,
+        "sender": submission.sender,
+        "received_at": submission.received_at,
+        "language": submission.language,
+        "payload_sha256": submission.payload_sha256,
+        # recomputed from the stored payload: an UPDATE of the payload changes it
+        "payload_canonical_sha256": content_hash(submission.payload),
+    }
+
+
+def _media_content(media) -> dict:
+    return {
+        "id": media.pk,
+        "submission": media.submission_id,
+        "sha256": media.sha256,
+        "content_type": media.content_type,
+        "size": media.size,
+        "page": media.page,
+        "original": media.original,
+        "display": media.display,
+        "display_sha256": media.display_sha256,
+        "received_at": media.received_at,
+    }
+
+
+register_content("intake.submission", _submission_content)
+register_content("evidence.mediafile", _media_content)
+
+
+# ---------------------------------------------------------------------------------------------
+# appending
+
+
+def _lock_head() -> LedgerHead:
+    try:
+        return LedgerHead.objects.select_for_update().get(pk=1)
+    except LedgerHead.DoesNotExist:
+        last = LedgerEntry.objects.order_by("-seq").values_list("seq", "entry_hash").first()
+        seq, entry_hash = last or (0, GENESIS_HASH)
+        try:
+            with transaction.atomic():
+                LedgerHead.objects.create(pk=1, seq=seq, entry_hash=entry_hash)
+        except IntegrityError:
+            pass  # another writer created it
+        return LedgerHead.objects.select_for_update().get(pk=1)
+
+
+def _latest_hashes(refs: list[str]) -> dict[str, tuple[str, int]]:
+    """ref → (content_hash, seq) of its latest entry."""
+    latest: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(refs), 500):
+        rows = LedgerEntry.objects.filter(ref__in=refs[start : start + 500]).values_list(
+            "ref", "content_hash", "seq"
+        )
+        for ref, chash, seq in rows:
+            if ref not in latest or latest[ref][1] < seq:
+                latest[ref] = (chash, seq)
+    return latest
+
+
+def _new_entry(head: LedgerHead, kind: str, ref: str, content: dict) -> LedgerEntry:
+    kind = str(kind)
+    plain = json.loads(canonical_json(content))
+    chash = content_hash(plain)
+    seq = head.seq + 1
+    created = timezone.now()
+    entry = LedgerEntry(
+        seq=seq,
+        kind=kind,
+        ref=ref,
+        content=plain,
+        content_hash=chash,
+        prev_hash=head.entry_hash,
+        entry_hash=compute_entry_hash(head.entry_hash, seq, kind, ref, chash, created),
+        created_at=created,
+    )
+    head.seq, head.entry_hash, head.updated_at = seq, entry.entry_hash, created
+    return entry
+
+
+def _save_head(head: LedgerHead) -> None:
+    LedgerHead.objects.filter(pk=1).update(
+        seq=head.seq, entry_hash=head.entry_hash, updated_at=head.updated_at
+    )
+
+
+def append(kind: str, ref: str, content: dict) -> LedgerEntry:
+    """Append one entry (always, even if the same content was recorded before)."""
+    with transaction.atomic():
+        head = _lock_head()
+        entry = _new_entry(head, kind, ref, content)
+        entry.save(force_insert=True)
+        _save_head(head)
+    return entry
+
+
+def record_many(instances: Iterable[models.Model], *, kind: str) -> list[LedgerEntry]:
+    """Record several records in one transaction and one lock (bulk imports).
+
+    Records whose latest entry already has the same content are skipped (idempotent).
+    Each record is re-read from the database, so what is hashed is what is stored.
+    """
+    by_model: dict[type[models.Model], list] = defaultdict(list)
+    for instance in instances:
+        by_model[type(instance)].append(instance.pk)
+    created: list[LedgerEntry] = []
+    with transaction.atomic():
+        head = _lock_head()
+        for model, pks in by_model.items():
+            for start in range(0, len(pks), _CHUNK):
+                chunk = pks[start : start + _CHUNK]
+                fresh = model._base_manager.in_bulk(chunk)
+                items = [(ref_for(fresh[pk]), content_of(fresh[pk])) for pk in chunk if pk in fresh]
+                latest = _latest_hashes([ref for ref, _ in items])
+                batch = []
+                for ref, content in items:
+                    known = latest.get(ref)
+                    if known and known[0] == content_hash(content):
+                        continue
+                    batch.append(_new_entry(head, kind, ref, content))
+                    latest[ref] = (batch[-1].content_hash, batch[-1].seq)
+                LedgerEntry.objects.bulk_create(batch)
+                created.extend(batch)
+        _save_head(head)
+    return created
+
+
+def record(instance: models.Model, *, kind: str = LedgerEntry.Kind.RECORD) -> LedgerEntry:
+    """Record a model instance's content (see `content_of`); returns its entry.
+
+    Idempotent: when the record's latest entry already has this content, that entry is
+    returned. A changed record gets a new entry, which supersedes the old one in `verify`.
+    """
+    with transaction.atomic():
+        head = _lock_head()
+        fresh = type(instance)._base_manager.get(pk=instance.pk)
+        ref, content = ref_for(fresh), content_of(fresh)
+        latest = LedgerEntry.objects.filter(ref=ref).order_by("-seq").first()
+        if latest is not None and latest.content_hash == content_hash(content):
+            return latest
+        entry = _new_entry(head, kind, ref, content)
+        entry.save(force_insert=True)
+        _save_head(head)
+    return entry
+
+
+def record_submission(submission) -> LedgerEntry:
+    """Record a `Submission`: id, election, channel, kind, sender, received_at, language and
+    the payload's SHA-256 (stored and recomputed from the payload)."""
+    return record(submission, kind=LedgerEntry.Kind.SUBMISSION)
+
+
+def record_media(media) -> LedgerEntry:
+    """Record a `MediaFile` (its SHA-256, type, size, page and paths). `store_media` calls this."""
+    return record(media, kind=LedgerEntry.Kind.MEDIA)
+
+
+def record_decision(decision) -> LedgerEntry:
+    """Record a moderation decision, or any other record that must never change silently."""
+    return record(decision, kind=LedgerEntry.Kind.DECISION)
+
+
+def head() -> tuple[int, str]:
+    """(sequence number, hash) of the chain's head."""
+    row = LedgerHead.objects.filter(pk=1).values_list("seq", "entry_hash").first()
+    return row or (0, GENESIS_HASH)
+
+
+def publish_digest() -> LedgerDigest:
+    """Store (and return) the current head as a root digest for the public site."""
+    seq, entry_hash = head()
+    return LedgerDigest.objects.create(seq=seq, head_hash=entry_hash)
+
+
+# ---------------------------------------------------------------------------------------------
+# verification
+
+
+@dataclass
+class Problem:
+    code: str
+    message: str
+    seq: int | None = None
+    ref: str = ""
+
+
+@dataclass
+class VerifyReport:
+    entries: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS_HASH
+    records_checked: int = 0
+    files_checked: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def codes(self) -> set[str]:
+        return {p.code for p in self.problems}
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "ok": self.ok}
+
+
+def _verify_chain(report: VerifyReport) -> None:
+    expected_seq, prev = 1, GENESIS_HASH
+    rows = LedgerEntry.objects.order_by("seq").values_list(
+        "seq", "kind", "ref", "content", "content_hash", "prev_hash", "entry_hash", "created_at"
+    )
+    problems = report.problems
+    for seq, kind, ref, content, chash, prev_hash, entry_hash, created in rows.iterator(
+        chunk_size=_CHUNK
+    ):
+        report.entries += 1
+        gap = seq != expected_seq
+        if gap:
+            missing = f"#{expected_seq}" + (f"–#{seq - 1}" if seq - 1 > expected_seq else "")
+            problems.append(
+                Problem("entries_missing", f"ledger entries {missing} are missing (deleted)", seq)
+            )
+        if content_hash(content) != chash:
+            problems.append(
+                Problem(
+                    "entry_content_altered",
+                    f"entry #{seq} ({ref}): its recorded content no longer matches its hash",
+                    seq,
+                    ref,
+                )
+            )
+        if compute_entry_hash(prev_hash, seq, kind, ref, chash, created) != entry_hash:
+            problems.append(
+                Problem(
+                    "entry_altered",
+                    f"entry #{seq} ({ref}): its hash does not match its fields "
+                    "(sequence, kind, reference, time or hashes were changed)",
+                    seq,
+                    ref,
+                )
+            )
+        if prev_hash != prev and not gap:
+            problems.append(
+                Problem(
+                    "chain_broken",
+                    f"entry #{seq} ({ref}) does not follow entry #{seq - 1}: "
+                    "an entry was altered, inserted or reordered",
+                    seq,
+                    ref,
+                )
+            )
+        expected_seq, prev = seq + 1, entry_hash
+    last_seq = expected_seq - 1
+
+    head_row = LedgerHead.objects.filter(pk=1).first()
+    if head_row is None:
+        if last_seq:
+            problems.append(Problem("head_missing", "the ledger head row is missing"))
+        return
+    report.head_seq, report.head_hash = head_row.seq, head_row.entry_hash
+    if head_row.seq > last_seq:
+        problems.append(
+            Problem(
+                "entries_missing",
+                f"ledger entries #{last_seq + 1}–#{head_row.seq} at the end are missing "
+                f"(deleted; the head is at #{head_row.seq})",
+                last_seq + 1,
+            )
+        )
+    elif head_row.seq < last_seq:
+        problems.append(
+            Problem(
+                "head_behind",
+                f"entries after the head (#{head_row.seq}) up to #{last_seq} were added "
+                "outside the ledger's append",
+                head_row.seq + 1,
+            )
+        )
+    elif head_row.entry_hash != prev:
+        problems.append(
+            Problem("head_mismatch", f"the head hash differs from entry #{last_seq}'s hash")
+        )
+
+
+def _verify_digests(report: VerifyReport) -> None:
+    digests = list(LedgerDigest.objects.order_by("seq", "id"))
+    seqs = {d.seq for d in digests if d.seq}
+    hashes: dict[int, str] = {}
+    seq_list = sorted(seqs)
+    for start in range(0, len(seq_list), 500):
+        hashes.update(
+            LedgerEntry.objects.filter(seq__in=seq_list[start : start + 500]).values_list(
+                "seq", "entry_hash"
+            )
+        )
+    for digest in digests:
+        if digest.seq == 0:
+            continue
+        if hashes.get(digest.seq) != digest.head_hash:
+            report.problems.append(
+                Problem(
+                    "digest_mismatch",
+                    f"the digest published {digest.created_at:%Y-%m-%d %H:%M} for entry "
+                    f"#{digest.seq} no longer matches the ledger: history was rewritten",
+                    digest.seq,
+                )
+            )
+
+
+def _model_for(ref: str) -> tuple[type[models.Model] | None, str]:
+    label, sep, pk = ref.partition(":")
+    if not sep or "." not in label:
+        return None, ""
+    try:
+        return apps.get_model(label), pk
+    except (LookupError, ValueError):
+        return None, ""
+
+
+def _changed_keys(old: dict, new: dict) -> list[str]:
+    keys = set(old) | set(new)
+    return sorted(k for k in keys if old.get(k, object()) != new.get(k, object()))
+
+
+def _verify_files(
+    report: VerifyReport, seq: int, ref: str, content: dict, cache: dict[str, str | None]
+) -> None:
+    from baqylau.evidence.services import EvidenceError, resolve, sha256_file
+
+    for path_key, hash_key, label in (
+        ("original", "sha256", "original"),
+        ("display", "display_sha256", "display copy"),
+    ):
+        relative, expected = content.get(path_key), content.get(hash_key)
+        if not relative or not expected:
+            continue
+        if relative not in cache:
+            try:
+                path = resolve(relative)
+                cache[relative] = sha256_file(path) if path.is_file() else None
+            except (EvidenceError, OSError):
+                cache[relative] = None
+            report.files_checked += 1
+        actual = cache[relative]
+        if actual is None:
+            report.problems.append(
+                Problem("file_missing", f"{ref}: the {label} file {relative} is missing", seq, ref)
+            )
+        elif actual != expected:
+            report.problems.append(
+                Problem(
+                    "file_changed",
+                    f"{ref}: the bytes of the {label} file {relative} changed "
+                    f"(SHA-256 {actual[:16]}…, recorded {expected[:16]}…)",
+                    seq,
+                    ref,
+                )
+            )
+
+
+def _verify_records(report: VerifyReport, check_files: bool) -> None:
+    latest_seqs = LedgerEntry.objects.values("ref").annotate(last=Max("seq")).values("last")
+    rows = (
+        LedgerEntry.objects.filter(seq__in=latest_seqs)
+        .order_by("seq")
+        .values_list("seq", "ref", "content", "content_hash")
+    )
+    file_cache: dict[str, str | None] = {}
+    batch: list[tuple] = []
+
+    def flush() -> None:
+        groups: dict[type[models.Model], list[tuple]] = defaultdict(list)
+        for item in batch:
+            model, pk = _model_for(item[1])
+            if model is not None:
+                groups[model].append((*item, pk))
+        for model, items in groups.items():
+            pk_field = model._meta.pk
+            keys = {}
+            for item in items:
+                try:
+                    keys[item[4]] = pk_field.to_python(item[4])
+                except Exception:  # noqa: BLE001 - an unparseable pk is a missing record
+                    keys[item[4]] = None
+            found = model._base_manager.in_bulk([k for k in keys.values() if k is not None])
+            by_str = {str(pk): obj for pk, obj in found.items()}
+            for seq, ref, content, chash, pk in items:
+                report.records_checked += 1
+                instance = by_str.get(str(keys[pk]))
+                if instance is None:
+                    report.problems.append(
+                        Problem("record_deleted", f"{ref} (entry #{seq}) was deleted", seq, ref)
+                    )
+                else:
+                    current = content_of(instance)
+                    if content_hash(current) != chash:
+                        changed = ", ".join(_changed_keys(content, current)) or "?"
+                        report.problems.append(
+                            Problem(
+                                "record_changed",
+                                f"{ref} changed since entry #{seq}: {changed}",
+                                seq,
+                                ref,
+                            )
+                        )
+                if check_files and model._meta.label_lower == "evidence.mediafile":
+                    _verify_files(report, seq, ref, content, file_cache)
+        batch.clear()
+
+    for row in rows.iterator(chunk_size=_CHUNK):
+        batch.append(row)
+        if len(batch) >= _CHUNK:
+            flush()
+    flush()
+
+
+def _verify_unrecorded(report: VerifyReport) -> None:
+    for label in TRACKED_MODELS:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        prefix = f"{label}:"
+        recorded = {
+            ref[len(prefix) :]
+            for ref in LedgerEntry.objects.filter(ref__startswith=prefix)
+            .values_list("ref", flat=True)
+            .iterator(chunk_size=5000)
+        }
+        missing = [
+            str(pk)
+            for pk in model._base_manager.values_list("pk", flat=True).iterator(chunk_size=5000)
+            if str(pk) not in recorded
+        ]
+        if missing:
+            shown = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
+            report.problems.append(
+                Problem(
+                    "unrecorded",
+                    f"{len(missing)} {label} record(s) are not in the ledger: {shown}",
+                    None,
+                    label,
+                )
+            )
+
+
+def verify(
+    *, check_records: bool = True, check_files: bool = True, check_unrecorded: bool = True
+) -> VerifyReport:
+    """Recompute the chain and re-read the recorded records and files; name every problem.
+
+    Problem codes: entries_missing, entry_content_altered, entry_altered, chain_broken,
+    head_missing, head_behind, head_mismatch, digest_mismatch, record_deleted, record_changed,
+    file_missing, file_changed, unrecorded.
+    """
+    report = VerifyReport()
+    _verify_chain(report)
+    _verify_digests(report)
+    if check_records:
+        _verify_records(report, check_files)
+    if check_unrecorded:
+        _verify_unrecorded(report)
+    return report

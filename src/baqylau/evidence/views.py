@@ -1,0 +1,92 @@
+"""Serving evidence files through expiring, signed links, and the public ledger digest."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_safe
+
+from baqylau.evidence import services
+from baqylau.evidence.ledger import head
+from baqylau.evidence.models import LedgerDigest, MediaFile
+
+logger = logging.getLogger(__name__)
+
+PRIVATE_HEADERS = {
+    "Cache-Control": "private, no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def _refuse(status: int, text: str) -> HttpResponse:
+    response = HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+    for name, value in PRIVATE_HEADERS.items():
+        response[name] = value
+    return response
+
+
+@require_safe
+def media(request: HttpRequest, token: str) -> HttpResponse:
+    """Stream one evidence file if the link is genuine, unexpired and issued to this user."""
+    try:
+        grant = services.read_link(token)
+    except services.LinkExpired:
+        return _refuse(410, "This link has expired.")
+    except services.LinkInvalid:
+        return _refuse(403, "Invalid link.")
+    user = request.user
+    if grant.user_id is not None and (not user.is_authenticated or str(user.pk) != grant.user_id):
+        return _refuse(403, "This link was issued to another user.")
+    if grant.variant == "original" and (
+        grant.user_id is None or not user.has_perm("evidence.view_original")
+    ):
+        return _refuse(403, "Originals need the evidence.view_original permission.")
+    item = MediaFile.objects.filter(pk=grant.media_id).first()
+    if item is None:
+        return _refuse(404, "Not found.")
+    try:
+        path = services.open_variant(item, grant.variant)
+        handle = path.open("rb")
+    except (services.EvidenceError, OSError):
+        logger.error("evidence file of media %s (%s) is unavailable", item.pk, grant.variant)
+        return _refuse(404, "Not found.")
+    if grant.variant == "display":
+        content_type, extension = "image/jpeg", "jpg"
+    else:
+        content_type = item.content_type
+        extension = services.ACCEPTED.get(content_type, ("", None, "bin"))[2]
+        logger.info("original of media %s served to user %s", item.pk, grant.user_id)
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=grant.variant == "original",
+        filename=f"evidence-{item.pk}-{grant.variant}.{extension}",
+    )
+    for name, value in PRIVATE_HEADERS.items():
+        response[name] = value
+    return response
+
+
+@require_safe
+def ledger_digest(request: HttpRequest) -> JsonResponse:
+    """The published root digests of the ledger (latest first), for anyone to keep a copy of."""
+    digests = list(LedgerDigest.objects.order_by("-created_at", "-id")[:100])
+    seq, _hash = head()
+    data = {
+        "algorithm": "sha256",
+        "scheme": (
+            "entry_hash = sha256(canonical_json([prev_hash, seq, kind, ref, content_hash, "
+            "created_at])); canonical_json: sorted keys, no spaces, UTF-8"
+        ),
+        "latest": digests[0].as_dict() if digests else None,
+        "published": [d.as_dict() for d in digests],
+        "entries": seq,
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "public, max-age=60"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
