@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("baqylau.evidence.urls")),
     path("api/v1/", include("baqylau.api")),
 ]
 urlpatterns += i18n_patterns(
