@@ -68,6 +68,16 @@ def _run(path: Path, mapping, existing_units: bool | None, batch_size: int) -> N
         f"[green]Imported[/green] {report.file} into election [bold]{report.election_code}[/bold]: "
         f"{report.summary()} in {report.seconds:.1f} s (sha256 {report.sha256[:12]}…)"
     )
+    _refresh_public_totals(report.election_code)
+
+
+def _refresh_public_totals(election_code: str) -> None:
+    """The public pages read precomputed totals: recompute them after every import."""
+    from baqylau.dashboard.services import rebuild_summaries
+    from baqylau.elections.models import Election
+
+    with console.status("Recomputing the public totals…"):
+        rebuild_summaries(Election.objects.get(code=election_code))
 
 
 def _load(mapping_path: str):
