@@ -58,10 +58,18 @@ def _register_subcommands() -> None:
     from baqylau import demo
     from baqylau.dashboard import cli as dashboard_cli
     from baqylau.elections import cli as elections_cli
+    from baqylau.evidence import cli as evidence_cli
     from baqylau.forensics import cli as forensics_cli
     from baqylau.simulate import cli as simulate_cli
 
-    for module in (elections_cli, simulate_cli, dashboard_cli, forensics_cli, demo):
+    for module in (
+        elections_cli,
+        simulate_cli,
+        dashboard_cli,
+        forensics_cli,
+        evidence_cli,
+        demo,
+    ):
         module.register(app)
 
 
