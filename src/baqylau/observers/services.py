@@ -1,0 +1,391 @@
+"""Writes for observers: people, roles, placement, targets, bulk import, and the audit trail."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+
+from baqylau.elections.models import AdminUnit
+from baqylau.observers import crypto
+from baqylau.observers.models import (
+    LANGUAGES,
+    Assignment,
+    AuditEvent,
+    Membership,
+    Observer,
+    Organisation,
+    Shift,
+    StationTarget,
+)
+
+# Fields of an observer that may appear in the audit trail. Personal data never does: the trail
+# records that it changed, not what it became.
+_PUBLIC_FIELDS = (
+    "public_id",
+    "organisation_id",
+    "accreditation_body_kind",
+    "accreditation_body_name",
+    "accreditation_number",
+    "accreditation_date",
+    "training",
+    "languages",
+    "language",
+    "availability",
+    "consent_lawyers",
+    "active",
+)
+_PERSONAL_FIELDS = ("name", "phone", "document")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj: Model, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {f: _jsonable(getattr(obj, f)) for f in fields}
+
+
+def record_audit(
+    *,
+    action: str,
+    obj: Model | None = None,
+    object_type: str = "",
+    object_id: Any = "",
+    actor=None,
+    actor_label: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    """Append one audit event. Call inside the transaction of the change it records."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_label=actor_label,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        before=before,
+        after=after,
+    )
+
+
+class ServiceError(ValueError):
+    """A write refused by a rule that the database cannot express."""
+
+
+def _unique_public_id() -> str:
+    from baqylau.observers.models import new_public_id
+
+    for _ in range(20):
+        candidate = new_public_id()
+        if not Observer.objects.filter(public_id=candidate).exists():
+            return candidate
+    raise RuntimeError("could not allocate a unique observer id")  # 32^5 ids: practically never
+
+
+@transaction.atomic
+def create_observer(*, organisation: Organisation, actor=None, **data: Any) -> Observer:
+    personal = {k: data.pop(k) for k in _PERSONAL_FIELDS if k in data}
+    observer = Observer(organisation=organisation, public_id=_unique_public_id(), **data)
+    for key, value in personal.items():
+        setattr(observer, key, value or "")
+    observer.full_clean(exclude=["name_encrypted", "phone_encrypted", "document_encrypted"])
+    observer.save()
+    record_audit(
+        action="observer.create",
+        obj=observer,
+        actor=actor,
+        after={**snapshot(observer, _PUBLIC_FIELDS), "personal_data_set": sorted(personal)},
+    )
+    return observer
+
+
+@transaction.atomic
+def update_observer(*, observer: Observer, actor=None, **data: Any) -> Observer:
+    before = snapshot(observer, _PUBLIC_FIELDS)
+    changed_personal = []
+    for key, value in data.items():
+        if key in _PERSONAL_FIELDS:
+            changed_personal.append(key)
+        setattr(observer, key, value)
+    observer.save()
+    record_audit(
+        action="observer.update",
+        obj=observer,
+        actor=actor,
+        before=before,
+        after={**snapshot(observer, _PUBLIC_FIELDS), "personal_data_changed": changed_personal},
+    )
+    return observer
+
+
+def observer_by_phone(raw_phone: str) -> Observer | None:
+    digest = crypto.phone_hash(raw_phone)
+    if not digest:
+        return None
+    return Observer.objects.filter(phone_hash=digest, active=True).first()
+
+
+@transaction.atomic
+def add_membership(
+    *, user, organisation: Organisation, role: str, region=None, observer=None, actor=None
+) -> Membership:
+    if region is not None and region.kind == AdminUnit.Kind.STATION:
+        raise ServiceError("a regional coordinator's region must be above the stations")
+    if observer is not None and observer.organisation_id != organisation.id:
+        raise ServiceError("the observer belongs to another organisation")
+    membership = Membership.objects.create(
+        user=user, organisation=organisation, role=role, region=region, observer=observer
+    )
+    record_audit(
+        action="membership.create",
+        obj=membership,
+        actor=actor,
+        after={
+            "user_id": user.pk,
+            "organisation_id": organisation.pk,
+            "role": role,
+            "region_id": getattr(region, "pk", None),
+            "observer": getattr(observer, "public_id", None),
+        },
+    )
+    return membership
+
+
+@transaction.atomic
+def assign_observer(
+    *, observer: Observer, station: AdminUnit, shift: str, actor=None
+) -> Assignment:
+    if station.kind != AdminUnit.Kind.STATION:
+        raise ServiceError("observers are assigned to polling stations")
+    if shift not in Shift.values:
+        raise ServiceError(f"unknown shift {shift!r}")
+    assignment = Assignment.objects.create(
+        election_id=station.election_id,
+        observer=observer,
+        station=station,
+        organisation_id=observer.organisation_id,
+        shift=shift,
+    )
+    record_audit(
+        action="assignment.create",
+        obj=assignment,
+        actor=actor,
+        after={"observer": observer.public_id, "station_id": station.pk, "shift": shift},
+    )
+    return assignment
+
+
+@transaction.atomic
+def remove_assignment(*, assignment: Assignment, actor=None) -> None:
+    before = {
+        "observer": assignment.observer.public_id,
+        "station_id": assignment.station_id,
+        "shift": assignment.shift,
+    }
+    pk = assignment.pk
+    assignment.delete()
+    record_audit(
+        action="assignment.delete",
+        object_type="observers.assignment",
+        object_id=pk,
+        actor=actor,
+        before=before,
+    )
+
+
+@transaction.atomic
+def set_station_target(*, station: AdminUnit, observers: int, actor=None) -> StationTarget:
+    target, _ = StationTarget.objects.update_or_create(
+        station=station, defaults={"observers": observers}
+    )
+    record_audit(action="target.set", obj=target, actor=actor, after={"observers": observers})
+    return target
+
+
+# --- bulk import --------------------------------------------------------------------------------
+
+IMPORT_COLUMNS = (
+    "name",
+    "phone",
+    "document",
+    "accreditation_body_kind",
+    "accreditation_body_name",
+    "accreditation_number",
+    "accreditation_date",
+    "training",
+    "languages",
+    "language",
+    "availability",
+    "consent_lawyers",
+)
+_REQUIRED = ("name", "phone")
+_TRUE = {"1", "yes", "y", "true", "да", "иә", "ия", "+"}
+_FALSE = {"", "0", "no", "n", "false", "нет", "жоқ", "-"}
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int  # 1-based line of the file (the header is line 1)
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.reason}"
+
+
+class ImportFailed(Exception):
+    def __init__(self, errors: list[RowError]):
+        super().__init__(f"{len(errors)} error(s)")
+        self.errors = errors
+
+
+def _read_rows(content: bytes, filename: str) -> list[list[str]]:
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        rows = []
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            cells = []
+            for cell in row:
+                if cell is None:
+                    cells.append("")
+                elif isinstance(cell, dt.datetime):
+                    cells.append(cell.date().isoformat())
+                elif isinstance(cell, dt.date):
+                    cells.append(cell.isoformat())
+                elif isinstance(cell, float) and cell.is_integer():
+                    cells.append(str(int(cell)))
+                else:
+                    cells.append(str(cell))
+            rows.append(cells)
+        book.close()
+        return rows
+    text = content.decode("utf-8-sig")
+    dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _parse_list(value: str, allowed: tuple[str, ...] | list[str]) -> list[str] | None:
+    items = [v.strip().lower() for v in value.replace(";", ",").split(",") if v.strip()]
+    return items if all(i in allowed for i in items) else None
+
+
+def _parse_row(line: int, row: dict[str, str], errors: list[RowError]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for column in _REQUIRED:
+        if not row.get(column, "").strip():
+            errors.append(RowError(line, column, "required"))
+    out["name"] = row.get("name", "").strip()
+    phone = row.get("phone", "").strip()
+    if phone:
+        if not crypto.normalise_phone(phone):
+            errors.append(RowError(line, "phone", f"not a phone number: {phone!r}"))
+        out["phone"] = phone
+    out["document"] = row.get("document", "").strip()
+    kind = row.get("accreditation_body_kind", "").strip().lower()
+    if kind and kind not in Observer.BodyKind.values:
+        errors.append(
+            RowError(
+                line, "accreditation_body_kind", f"one of {', '.join(Observer.BodyKind.values)}"
+            )
+        )
+    out["accreditation_body_kind"] = kind
+    out["accreditation_body_name"] = row.get("accreditation_body_name", "").strip()
+    out["accreditation_number"] = row.get("accreditation_number", "").strip()
+    date = row.get("accreditation_date", "").strip()
+    out["accreditation_date"] = None
+    if date:
+        for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+            try:
+                out["accreditation_date"] = dt.datetime.strptime(date, fmt).date()
+                break
+            except ValueError:
+                continue
+        else:
+            errors.append(RowError(line, "accreditation_date", "date as YYYY-MM-DD or DD.MM.YYYY"))
+    training = row.get("training", "").strip().lower() or Observer.Training.NONE
+    if training not in Observer.Training.values:
+        errors.append(RowError(line, "training", f"one of {', '.join(Observer.Training.values)}"))
+    out["training"] = training
+    languages = _parse_list(row.get("languages", ""), LANGUAGES)
+    if languages is None:
+        errors.append(RowError(line, "languages", "comma-separated codes among kk, ru, en"))
+    out["languages"] = languages or []
+    language = row.get("language", "").strip().lower() or (languages or ["ru"])[0]
+    if language not in LANGUAGES:
+        errors.append(RowError(line, "language", "kk, ru or en"))
+    out["language"] = language
+    availability = _parse_list(row.get("availability", ""), Shift.values)
+    if availability is None:
+        errors.append(
+            RowError(line, "availability", f"comma-separated among {', '.join(Shift.values)}")
+        )
+    out["availability"] = availability or []
+    consent = row.get("consent_lawyers", "").strip().lower()
+    if consent not in _TRUE | _FALSE:
+        errors.append(RowError(line, "consent_lawyers", "yes or no"))
+    out["consent_lawyers"] = consent in _TRUE
+    return out
+
+
+def import_observers(
+    *, organisation: Organisation, content: bytes, filename: str, actor=None
+) -> list[Observer]:
+    """Import observers from CSV or XLSX; every row is checked first and nothing is written
+    unless all rows are valid (raises `ImportFailed` with every row error otherwise)."""
+    try:
+        rows = _read_rows(content, filename)
+    except Exception as exc:  # unreadable file: one error on line 1
+        raise ImportFailed([RowError(1, "", f"cannot read the file: {exc}")]) from exc
+    if not rows:
+        raise ImportFailed([RowError(1, "", "the file is empty")])
+    header = [h.strip().lower() for h in rows[0]]
+    errors: list[RowError] = []
+    for column in _REQUIRED:
+        if column not in header:
+            errors.append(RowError(1, column, "missing column"))
+    unknown = [h for h in header if h and h not in IMPORT_COLUMNS]
+    errors.extend(RowError(1, h, "unknown column") for h in unknown)
+    if errors:
+        raise ImportFailed(errors)
+
+    parsed: list[dict[str, Any]] = []
+    seen_phones: dict[str, int] = {}
+    for index, raw in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in raw):
+            continue
+        row = {header[i]: (raw[i] if i < len(raw) else "") for i in range(len(header))}
+        data = _parse_row(index, row, errors)
+        digest = crypto.phone_hash(data.get("phone", ""))
+        if digest:
+            if digest in seen_phones:
+                errors.append(RowError(index, "phone", f"same phone as line {seen_phones[digest]}"))
+            elif Observer.objects.filter(phone_hash=digest).exists():
+                errors.append(RowError(index, "phone", "already registered"))
+            seen_phones.setdefault(digest, index)
+        parsed.append(data)
+    if errors:
+        raise ImportFailed(errors)
+    with transaction.atomic():
+        observers = [create_observer(organisation=organisation, actor=actor, **d) for d in parsed]
+        record_audit(
+            action="observer.import",
+            obj=organisation,
+            actor=actor,
+            after={"file": filename, "rows": len(observers)},
+        )
+    return observers

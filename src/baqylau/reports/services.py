@@ -1,0 +1,611 @@
+"""Writes for election-day reports: store the envelope first, then parse, validate and record.
+
+Every report, from every channel, goes the same way:
+
+1. `Submission` (the raw envelope: the sender's data exactly as received, plus a manifest of the
+   attached files) is committed, and its files are stored through the evidence store;
+2. the data is parsed and validated (`parse_*`), all problems collected with kk/ru/en messages;
+3. either the typed record (`CheckIn`, `ChecklistAnswer`s, `TurnoutCount`, `Incident`, `Note`) and
+   an `AuditEvent` are written, or a `Rejection` keeps the reasons. Nothing is ever dropped.
+
+Stored payload of an API/web report: ``{"report": kind, "data": {...}, "attachments": [...]}``;
+of an SMS: ``{"sms": text, "sender_hash": keyed hash of the phone}`` (see `sms.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from baqylau.elections.models import AdminUnit, Election
+from baqylau.intake.models import Rejection, Submission
+from baqylau.observers.models import Assignment, Observer
+from baqylau.observers.services import record_audit, snapshot
+from baqylau.reports import forms
+from baqylau.reports.messages import LANGS, render, render_all
+from baqylau.reports.models import (
+    CheckIn,
+    ChecklistAnswer,
+    Incident,
+    Note,
+    TurnoutCount,
+    ViolationType,
+)
+
+REPORT_KINDS = ("checkin", "turnout", "incident", "checklist", "note")
+SUBMISSION_KIND = {
+    "checkin": Submission.Kind.CHECKIN,
+    "turnout": Submission.Kind.TURNOUT,
+    "incident": Submission.Kind.INCIDENT,
+    "checklist": Submission.Kind.OTHER,
+    "note": Submission.Kind.OTHER,
+}
+DUPLICATE_WINDOW = dt.timedelta(minutes=10)
+
+
+@dataclass
+class Problem:
+    code: str
+    field: str = ""
+    params: dict[str, Any] = dc_field(default_factory=dict)
+
+    def message(self, lang: str) -> str:
+        return render(self.code, lang, **self.params)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "field": self.field, **render_all(self.code, **self.params)}
+
+
+class Invalid(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__(", ".join(p.code for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class Outcome:
+    """What the sender is told: the record (receipt) or the problems, in their language."""
+
+    submission: Submission
+    kind: str
+    record: Any = None
+    problems: list[Problem] = dc_field(default_factory=list)
+    ack: tuple[str, dict[str, Any]] | None = None
+    duplicate_of: Submission | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.record is not None
+
+    def messages(self, lang: str) -> list[str]:
+        if self.problems:
+            return [p.message(lang) for p in self.problems]
+        if self.ack:
+            return [render(self.ack[0], lang, **self.ack[1])]
+        return []
+
+
+# --- the envelope -------------------------------------------------------------------------------
+
+
+def payload_sha256(payload: Any) -> str:
+    text = json.dumps(
+        payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def store_submission(
+    *,
+    kind: str,
+    channel: str,
+    payload: dict[str, Any],
+    sender: str,
+    user=None,
+    language: str = "ru",
+    election: Election | None = None,
+) -> Submission:
+    """Commit the raw envelope. Runs in its own transaction so it survives anything after it."""
+    with transaction.atomic():
+        return Submission.objects.create(
+            election=election,
+            channel=channel,
+            kind=kind,
+            sender=sender[:128],
+            user=user if getattr(user, "is_authenticated", False) else None,
+            payload=payload,
+            payload_sha256=payload_sha256(payload),
+            language=language if language in LANGS else "ru",
+        )
+
+
+def reject(submission: Submission, problems: list[Problem], *, actor=None) -> Rejection:
+    with transaction.atomic():
+        rejection = Rejection.objects.create(
+            submission=submission,
+            code=problems[0].code,
+            messages={
+                **{lang: "\n".join(p.message(lang) for p in problems) for lang in LANGS},
+                "problems": [p.as_dict() for p in problems],
+            },
+        )
+        record_audit(
+            action="report.reject",
+            object_type="intake.submission",
+            object_id=submission.pk,
+            actor=actor,
+            actor_label=submission.sender,
+            after={"codes": [p.code for p in problems]},
+        )
+    return rejection
+
+
+def find_duplicate(submission: Submission, window: dt.timedelta = DUPLICATE_WINDOW):
+    """An earlier accepted submission with the same sender and payload within the window (a
+    rejected one is processed again: what made it fail, e.g. a missing assignment, may be fixed)."""
+    if not submission.sender:
+        return None
+    return (
+        Submission.objects.filter(
+            sender=submission.sender,
+            payload_sha256=submission.payload_sha256,
+            received_at__gte=submission.received_at - window,
+            received_at__lte=submission.received_at,
+            rejection__isnull=True,
+        )
+        .exclude(pk=submission.pk)
+        .order_by("received_at")
+        .first()
+    )
+
+
+def store_files(submission: Submission, files: Iterable[tuple[bytes, str]]) -> list[Problem]:
+    """Store attachments through the evidence store; a refused file is a problem, never lost
+    silently (its size and digest stay in the envelope's manifest)."""
+    from baqylau.evidence.services import EvidenceRejected, store_media
+
+    problems = []
+    for index, (content, declared) in enumerate(files, start=1):
+        try:
+            store_media(submission, content, declared_type=declared)
+        except EvidenceRejected as exc:
+            problems.append(
+                Problem("malformed", "photos", {"detail": f"#{index}: {exc.message('en')}"})
+            )
+    return problems
+
+
+# --- shared validation ----------------------------------------------------------------------------
+
+
+def observer_elections(observer: Observer) -> list[Election]:
+    ids = Assignment.objects.filter(observer=observer).values("election_id")
+    return list(Election.objects.filter(id__in=ids).order_by("-date"))
+
+
+def resolve_election(observer: Observer, code: str | None) -> Election:
+    elections = observer_elections(observer)
+    if code:
+        for election in elections:
+            if election.code == code:
+                return election
+        raise Invalid([Problem("no_election", "election")])
+    if not elections:
+        raise Invalid([Problem("no_election", "election")])
+    today = timezone.localdate()
+    for election in elections:
+        if election.date == today:
+            return election
+    return elections[0]
+
+
+def resolve_station(election: Election, observer: Observer, value: Any) -> AdminUnit:
+    code = str(value if value is not None else "").strip().lstrip("№#").strip()
+    if not code:
+        raise Invalid([Problem("missing_field", "station", {"field": "station"})])
+    stations = AdminUnit.objects.filter(election=election, kind=AdminUnit.Kind.STATION)
+    found = list(stations.filter(path=code)[:1]) or list(stations.filter(code=code)[:2])
+    if not found and code.isdigit():
+        found = list(stations.filter(code=code.lstrip("0") or "0")[:2])
+    if not found:
+        raise Invalid([Problem("unknown_station", "station", {"station": code})])
+    if len(found) > 1:
+        # Several districts number their stations alike: the observer's own one decides.
+        mine = [
+            s for s in found if Assignment.objects.filter(observer=observer, station=s).exists()
+        ]
+        if len(mine) != 1:
+            raise Invalid([Problem("ambiguous_station", "station", {"station": code})])
+        found = mine
+    station = found[0]
+    if not Assignment.objects.filter(observer=observer, station=station).exists():
+        raise Invalid([Problem("not_assigned", "station", {"station": station.code})])
+    return station
+
+
+_TIME = re.compile(r"^(?P<h>\d{1,2})[:.]?(?P<m>\d{2})$")
+
+
+def parse_time(
+    value: Any, election: Election, default: dt.datetime, name: str = "at"
+) -> dt.datetime:
+    """`HH:MM`/`HHMM` on the election day, or an ISO datetime that must fall on it."""
+    tz = timezone.get_current_timezone()
+    if value in (None, ""):
+        when = default
+    elif isinstance(value, str) and (m := _TIME.match(value.strip())):
+        hour, minute = int(m["h"]), int(m["m"])
+        if hour > 23 or minute > 59:
+            raise Invalid([Problem("bad_time", name, {"value": value})])
+        return timezone.make_aware(dt.datetime.combine(election.date, dt.time(hour, minute)), tz)
+    else:
+        try:
+            when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise Invalid([Problem("bad_time", name, {"value": value})]) from None
+        if timezone.is_naive(when):
+            when = timezone.make_aware(when, tz)
+    local = timezone.localtime(when, tz)
+    # The count may run past midnight: the election day plus the following morning (to 06:00).
+    next_morning = local.date() == election.date + dt.timedelta(days=1) and local.hour < 6
+    if local.date() != election.date and not next_morning:
+        raise Invalid(
+            [
+                Problem(
+                    "outside_election_day",
+                    name,
+                    {"time": local.strftime("%Y-%m-%d %H:%M"), "date": election.date.isoformat()},
+                )
+            ]
+        )
+    return when
+
+
+def parse_count(value: Any, name: str, station: AdminUnit, problems: list[Problem], required=True):
+    if value in (None, ""):
+        if required:
+            problems.append(Problem("missing_field", name, {"field": name}))
+        return None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    else:
+        text = "".join(str(value).split())
+        number = int(text) if re.fullmatch(r"[+-]?\d+", text) else None
+    if number is None:
+        problems.append(Problem("not_a_number", name, {"field": name, "value": str(value)[:30]}))
+        return None
+    if number < 0:
+        problems.append(Problem("negative", name, {"field": name, "value": number}))
+        return None
+    if station.registered_voters is not None and number > station.registered_voters:
+        problems.append(
+            Problem(
+                "above_registered",
+                name,
+                {"field": name, "value": number, "registered": station.registered_voters},
+            )
+        )
+        return None
+    return number
+
+
+def _common(observer: Observer, data: dict[str, Any]) -> tuple[Election, AdminUnit]:
+    election = resolve_election(observer, data.get("election"))
+    station = resolve_station(election, observer, data.get("station"))
+    return election, station
+
+
+def _base(submission: Submission, observer: Observer, election, station) -> dict[str, Any]:
+    return {
+        "submission": submission,
+        "observer": observer,
+        "election": election,
+        "station": station,
+        "received_at": submission.received_at,
+    }
+
+
+# --- the parsers: data → record (or Invalid) ------------------------------------------------------
+
+
+def parse_checkin(submission: Submission, observer: Observer, data: dict) -> CheckIn:
+    election, station = _common(observer, data)
+    status = str(data.get("status") or "").strip().lower()
+    reason = str(data.get("reason") or "").strip()
+    if status == "out":  # the SMS form: not admitted, or removed after being admitted
+        admitted_before = CheckIn.objects.filter(
+            observer=observer, station=station, status=CheckIn.Status.ADMITTED
+        ).exists()
+        status = CheckIn.Status.REMOVED if admitted_before else CheckIn.Status.NOT_ADMITTED
+    elif status == "in":
+        status = CheckIn.Status.ADMITTED
+    problems = []
+    if status not in CheckIn.Status.values:
+        problems.append(
+            Problem(
+                "unknown_status",
+                "status",
+                {"value": status, "allowed": ", ".join(CheckIn.Status.values)},
+            )
+        )
+    elif status in (CheckIn.Status.NOT_ADMITTED, CheckIn.Status.REMOVED) and not reason:
+        problems.append(Problem("reason_required", "reason"))
+    at = parse_time(data.get("at"), election, submission.received_at)
+    if problems:
+        raise Invalid(problems)
+    return CheckIn.objects.create(
+        **_base(submission, observer, election, station), status=status, reason=reason, at=at
+    )
+
+
+def parse_turnout(submission: Submission, observer: Observer, data: dict) -> TurnoutCount:
+    election, station = _common(observer, data)
+    problems: list[Problem] = []
+    at = None
+    try:
+        at = parse_time(data.get("at"), election, submission.received_at)
+    except Invalid as exc:
+        problems += exc.problems
+    count = parse_count(data.get("count"), "count", station, problems)
+    commission = parse_count(
+        data.get("commission_count"), "commission_count", station, problems, required=False
+    )
+    if problems:
+        raise Invalid(problems)
+    return TurnoutCount.objects.create(
+        **_base(submission, observer, election, station),
+        at=at,
+        observer_count=count,
+        commission_count=commission,
+    )
+
+
+def violation_by_code(code: str) -> ViolationType | None:
+    return ViolationType.objects.filter(code__iexact=code.strip(), active=True).first()
+
+
+def parse_incident(submission: Submission, observer: Observer, data: dict) -> Incident:
+    election, station = _common(observer, data)
+    problems: list[Problem] = []
+    code = str(data.get("violation") or "").strip()
+    violation = violation_by_code(code) if code else None
+    if not code:
+        problems.append(Problem("missing_field", "violation", {"field": "violation"}))
+    elif violation is None:
+        examples = ", ".join(
+            ViolationType.objects.filter(active=True).values_list("code", flat=True)[:5]
+        )
+        problems.append(
+            Problem("unknown_violation", "violation", {"code": code, "examples": examples})
+        )
+    at = None
+    try:
+        at = parse_time(data.get("at"), election, submission.received_at)
+    except Invalid as exc:
+        problems += exc.problems
+    if problems:
+        raise Invalid(problems)
+    return Incident.objects.create(
+        **_base(submission, observer, election, station),
+        violation=violation,
+        occurred_at=at,
+        text=str(data.get("text") or "").strip(),
+    )
+
+
+_YES = {True, "1", "yes", "y", "true", "да", "иә", "ия", "+"}
+_NO = {False, "0", "no", "n", "false", "нет", "жоқ", "-"}
+
+
+def parse_checklist(
+    submission: Submission, observer: Observer, data: dict
+) -> list[ChecklistAnswer]:
+    election, station = _common(observer, data)
+    code = str(data.get("form") or "opening")
+    if code not in forms.checklist_codes():
+        raise Invalid([Problem("unknown_form", "form", {"form": code})])
+    form = forms.load_form(code, data.get("form_version"))
+    questions = [q["code"] for q in form["questions"]]
+    answers = data.get("answers")
+    if not isinstance(answers, dict):
+        raise Invalid([Problem("missing_field", "answers", {"field": "answers"})])
+    problems = []
+    parsed: dict[str, bool] = {}
+    for question, value in answers.items():
+        if question not in questions:
+            problems.append(
+                Problem("unknown_question", f"answers.{question}", {"question": question})
+            )
+            continue
+        key = value.strip().lower() if isinstance(value, str) else value
+        if key in _YES:
+            parsed[question] = True
+        elif key in _NO:
+            parsed[question] = False
+        else:
+            problems.append(Problem("not_boolean", f"answers.{question}", {"question": question}))
+    missing = [q for q in questions if q not in answers]
+    if missing:
+        problems.append(Problem("missing_answers", "answers", {"questions": ", ".join(missing)}))
+    if problems:
+        raise Invalid(problems)
+    base = _base(submission, observer, election, station)
+    return [
+        ChecklistAnswer.objects.create(
+            **base, form=code, form_version=form["version"], question=q, answer=parsed[q]
+        )
+        for q in questions
+    ]
+
+
+def parse_note(submission: Submission, observer: Observer, data: dict) -> Note:
+    election, station = _common(observer, data)
+    text = str(data.get("text") or "").strip()
+    if not text:
+        raise Invalid([Problem("empty_text", "text")])
+    return Note.objects.create(**_base(submission, observer, election, station), text=text)
+
+
+PARSERS = {
+    "checkin": parse_checkin,
+    "turnout": parse_turnout,
+    "incident": parse_incident,
+    "checklist": parse_checklist,
+    "note": parse_note,
+}
+
+
+def _ack(kind: str, record: Any, lang: str) -> tuple[str, dict[str, Any]]:
+    first = record[0] if isinstance(record, list) else record
+    station = first.station.code
+    if kind == "checkin":
+        return "ok_checkin", {"station": station, "status": first.get_status_display()}
+    if kind == "turnout":
+        at = timezone.localtime(first.at).strftime("%H:%M")
+        return "ok_turnout", {"station": station, "time": at, "count": first.observer_count}
+    if kind == "incident":
+        at = timezone.localtime(first.occurred_at).strftime("%H:%M")
+        return "ok_incident", {
+            "station": station,
+            "violation": first.violation.code,
+            "time": at,
+            "ref": first.pk,
+        }
+    if kind == "checklist":
+        return "ok_checklist", {"station": station, "answers": len(record)}
+    return "ok_note", {"station": station}
+
+
+def _record_snapshot(kind: str, record: Any) -> dict[str, Any]:
+    if isinstance(record, list):
+        return {
+            "answers": {a.question: a.answer for a in record},
+            "station_id": record[0].station_id,
+        }
+    fields = {
+        "checkin": ("station_id", "status", "reason", "at"),
+        "turnout": ("station_id", "at", "observer_count", "commission_count"),
+        "incident": ("station_id", "violation_id", "occurred_at", "text", "moderation"),
+        "note": ("station_id", "text"),
+    }[kind]
+    return snapshot(record, fields)
+
+
+def process(
+    submission: Submission,
+    *,
+    kind: str,
+    data: Any,
+    observer: Observer,
+    actor=None,
+    extra_problems: Iterable[Problem] = (),
+) -> Outcome:
+    """Parse and validate stored data into its record, or keep a Rejection. Never raises Invalid."""
+    outcome = Outcome(submission=submission, kind=kind)
+    duplicate = find_duplicate(submission)
+    if duplicate is not None:
+        outcome.duplicate_of = duplicate
+        outcome.problems = [Problem("duplicate")]
+        reject(submission, outcome.problems, actor=actor)
+        return outcome
+    problems = list(extra_problems)
+    if not isinstance(data, dict):
+        problems.append(Problem("malformed", "", {"detail": "not an object"}))
+    if problems:
+        outcome.problems = problems
+        reject(submission, problems, actor=actor)
+        return outcome
+    try:
+        with transaction.atomic():
+            record = PARSERS[kind](submission, observer, data)
+            first = record[0] if isinstance(record, list) else record
+            if submission.election_id is None:
+                Submission.objects.filter(pk=submission.pk).update(election=first.election)
+            record_audit(
+                action=f"report.{kind}.create",
+                obj=first,
+                actor=actor,
+                actor_label=observer.public_id,
+                after=_record_snapshot(kind, record),
+            )
+    except Invalid as exc:
+        outcome.problems = exc.problems
+        reject(submission, exc.problems, actor=actor)
+        return outcome
+    outcome.record = record
+    outcome.ack = _ack(kind, record, submission.language)
+    return outcome
+
+
+def submit_report(
+    *,
+    kind: str,
+    data: Any,
+    observer: Observer,
+    channel: str,
+    user=None,
+    language: str = "ru",
+    files: Iterable[tuple[bytes, str]] = (),
+) -> Outcome:
+    """Receive one report from the API or the web: store, then parse (see the module docstring)."""
+    files = list(files)
+    payload = {
+        "report": kind,
+        "data": data,
+        "attachments": [
+            {
+                "index": i,
+                "size": len(c),
+                "sha256": hashlib.sha256(c).hexdigest(),
+                "declared_type": t,
+            }
+            for i, (c, t) in enumerate(files)
+        ],
+    }
+    submission = store_submission(
+        kind=SUBMISSION_KIND[kind],
+        channel=channel,
+        payload=payload,
+        sender=observer.public_id,
+        user=user,
+        language=language,
+    )
+    file_problems = store_files(submission, files) if files else []
+    return process(
+        submission,
+        kind=kind,
+        data=data,
+        observer=observer,
+        actor=user,
+        extra_problems=file_problems,
+    )
+
+
+@transaction.atomic
+def moderate_incident(*, incident: Incident, verdict: str, actor, note: str = "") -> Incident:
+    if verdict not in Incident.Moderation.values:
+        raise ValueError(f"unknown verdict {verdict!r}")
+    before = {"moderation": incident.moderation}
+    incident.moderation = verdict
+    incident.save(update_fields=["moderation"])
+    record_audit(
+        action="report.incident.moderate",
+        obj=incident,
+        actor=actor,
+        before=before,
+        after={"moderation": verdict, "note": note},
+    )
+    return incident

