@@ -4,11 +4,13 @@ from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("sms/", include("baqylau.reports.sms_urls")),
     path("", include("baqylau.evidence.urls")),
     path("api/v1/", include("baqylau.api")),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("staff/", include("baqylau.reports.urls")),
     path("moderation/", include("baqylau.moderation.urls")),
     path("", include("baqylau.dashboard.urls")),
     prefix_default_language=True,
