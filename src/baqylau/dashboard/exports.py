@@ -1,0 +1,235 @@
+"""Open data: the same datasets for any unit (its stations) or the whole election, as rows.
+
+Long format throughout: one row per station × line or station × choice (choices are rows, never
+columns). No personal data: stations, figures, counts and findings only. Column definitions
+(kk/ru/en through gettext) are in `DATASETS` and shown on the data dictionary page.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+from django.utils.translation import gettext_lazy as _
+
+from baqylau.dashboard.models import UnitStats
+from baqylau.elections.models import AdminUnit, Choice, Election, OfficialLine, OfficialVote
+
+FORMATS = ("csv", "json", "xlsx")
+
+DATASETS: dict[str, dict] = {
+    "stations": {
+        "title": _("Polling stations"),
+        "columns": [
+            ("station_id", _("Identifier of the station in this database")),
+            ("path", _("Codes from the country down to the station, separated by /")),
+            ("code", _("Station number")),
+            ("name_kk", _("Name in Kazakh")),
+            ("name_ru", _("Name in Russian")),
+            ("name_en", _("Name in English")),
+            ("registered_voters", _("Registered voters (station list)")),
+            ("abroad", _("1 for a station abroad")),
+            ("closed", _("Kind of closed station (military, hospital, detention), else empty")),
+            ("observed", _("1 when observers were present or sent a report")),
+            ("protocol_copies_accepted", _("Protocol copies accepted by moderators")),
+            ("crowd_ballots", _("Ballot photos sent by voters")),
+            ("violations", _("Violations confirmed by moderators")),
+        ],
+    },
+    "official": {
+        "title": _("Official results"),
+        "columns": [
+            ("station_id", _("Identifier of the station")),
+            ("path", _("Codes from the country down to the station")),
+            ("contest", _("Contest code")),
+            ("item", _("'line' for a protocol line, 'choice' for votes of a choice")),
+            ("code", _("Protocol line code (L1 registered … L8 unused) or choice code")),
+            ("value", _("Official figure")),
+        ],
+    },
+    "observed": {
+        "title": _("Observed results (signed protocol copies)"),
+        "columns": [
+            ("station_id", _("Identifier of the station")),
+            ("path", _("Codes from the country down to the station")),
+            ("contest", _("Contest code")),
+            ("item", _("'line' for a protocol line, 'choice' for votes of a choice")),
+            ("code", _("Protocol line code or choice code")),
+            ("value", _("Figure on the reconciled copies of the signed protocol")),
+        ],
+    },
+    "crowd": {
+        "title": _("Voters' ballot photos"),
+        "columns": [
+            ("station_id", _("Identifier of the station")),
+            ("path", _("Codes from the country down to the station")),
+            ("contest", _("Contest code")),
+            ("code", _("Choice code, or against_all / no_photo / spam")),
+            ("ballots", _("Ballot photos received")),
+            ("confirmed", _("Of which confirmed by the photo")),
+        ],
+    },
+    "findings": {
+        "title": _("Comparison findings"),
+        "columns": [
+            ("station_id", _("Identifier of the station")),
+            ("path", _("Codes from the country down to the station")),
+            ("contest", _("Contest code")),
+            (
+                "kind",
+                _(
+                    "impossible: official figures break the protocol checks; differs: official "
+                    "result differs from the signed copy; crowd_exceeds: voters' photos exceed "
+                    "the official votes"
+                ),
+            ),
+            ("choice", _("Choice code concerned, if any")),
+            ("official", _("Official figure")),
+            ("observed", _("Figure on the signed copy (differs)")),
+            ("crowd", _("Confirmed ballot photos (crowd_exceeds)")),
+        ],
+    },
+}
+
+
+def columns(dataset: str) -> list[str]:
+    return [c for c, _ in DATASETS[dataset]["columns"]]
+
+
+def _under(unit: AdminUnit | None, prefix: str = ""):
+    """Filter kwargs: stations under `unit` (or the whole election when None)."""
+    if unit is None:
+        return {}
+    if unit.is_station:
+        return {f"{prefix}id": unit.id}
+    return {f"{prefix}path__startswith": unit.path + "/"}
+
+
+def _station_stats(election: Election, unit: AdminUnit | None):
+    return (
+        UnitStats.objects.filter(
+            election=election,
+            unit__kind=AdminUnit.Kind.STATION,
+            **_under(unit, "unit__"),
+        )
+        .select_related("unit")
+        .order_by("unit__path")
+        .iterator(chunk_size=2000)
+    )
+
+
+def rows(election: Election, unit: AdminUnit | None, dataset: str) -> Iterator[list]:
+    """Rows (lists in `columns(dataset)` order) of one dataset under a unit."""
+    contests = {c.id: c.code for c in election.contests.all()}
+    choice_codes = {str(c.id): c.code for c in Choice.objects.filter(contest__election=election)}
+    if dataset == "stations":
+        for s in _station_stats(election, unit):
+            u, d = s.unit, s.data
+            yield [
+                u.id, u.path, u.code, u.name_kk, u.name_ru, u.name_en,
+                u.registered_voters, int(u.is_abroad), u.closed, int(bool(d.get("covered"))),
+                d["copies"].get("accepted", 0), d["crowd"]["received"], d["violations"]["total"],
+            ]  # fmt: skip
+    elif dataset in ("official", "observed"):
+        yield from _results(election, unit, dataset, contests, choice_codes)
+    elif dataset == "crowd":
+        for s in _station_stats(election, unit):
+            for cid, block in s.data["contests"].items():
+                confirmed = block.get("crowd_confirmed", {})
+                for key, n in sorted(block.get("crowd", {}).items()):
+                    code = choice_codes.get(key, key)
+                    yield [
+                        s.unit_id, s.unit.path, contests.get(int(cid)), code, n,
+                        confirmed.get(key, 0),
+                    ]  # fmt: skip
+    elif dataset == "findings":
+        for s in _station_stats(election, unit):
+            for cid, block in s.data["contests"].items():
+                for item in block.get("findings_list", []):
+                    yield [
+                        s.unit_id, s.unit.path, contests.get(int(cid)), item["kind"],
+                        choice_codes.get(str(item.get("choice")), ""), item.get("official"),
+                        item.get("observed"), item.get("crowd"),
+                    ]  # fmt: skip
+    else:
+        raise KeyError(dataset)
+
+
+def _results(election, unit, dataset, contests, choice_codes) -> Iterator[list]:
+    if dataset == "official":
+        path = "result__unit__path"
+        scope = {"result__contest__election": election, "result__unit__kind": "station"}
+        scope |= _under(unit, "result__unit__")
+        line_qs = OfficialLine.objects.filter(**scope).values_list(
+            "result__unit_id", "result__unit__path", "result__contest_id", "line", "value"
+        )
+        vote_qs = OfficialVote.objects.filter(**scope).values_list(
+            "result__unit_id", "result__unit__path", "result__contest_id", "choice_id", "votes"
+        )
+    else:
+        from baqylau.protocols.models import StationResultLine, StationResultVote
+
+        path = "result__station__path"
+        scope = {"result__contest__election": election} | _under(unit, "result__station__")
+        line_qs = StationResultLine.objects.filter(**scope).values_list(
+            "result__station_id", "result__station__path", "result__contest_id", "line", "value"
+        )
+        vote_qs = StationResultVote.objects.filter(**scope).values_list(
+            "result__station_id",
+            "result__station__path",
+            "result__contest_id",
+            "choice_id",
+            "votes",
+        )
+    for sid, where, cid, line, value in line_qs.order_by(path, "pk"):
+        yield [sid, where, contests.get(cid), "line", line, value]
+    for sid, where, cid, choice, value in vote_qs.order_by(path, "pk"):
+        yield [
+            sid,
+            where,
+            contests.get(cid),
+            "choice",
+            choice_codes.get(str(choice), choice),
+            value,
+        ]
+
+
+# -- writers ------------------------------------------------------------------------------------
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_stream(header: list[str], data: Iterator[list]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(header)  # BOM: spreadsheets then read UTF-8 Cyrillic right
+    for row in data:
+        yield writer.writerow(row)
+
+
+def json_stream(header: list[str], data: Iterator[list], meta: dict) -> Iterator[str]:
+    yield '{"meta": ' + json.dumps(meta, ensure_ascii=False) + ', "rows": ['
+    first = True
+    for row in data:
+        yield ("" if first else ",") + json.dumps(
+            dict(zip(header, row, strict=True)), ensure_ascii=False
+        )
+        first = False
+    yield "]}"
+
+
+def xlsx_bytes(header: list[str], data: Iterator[list], sheet: str) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=sheet[:31])
+    ws.append(header)
+    for row in data:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

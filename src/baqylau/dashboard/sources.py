@@ -1,0 +1,177 @@
+"""What the dashboard reads from the other apps, as plain rows for the vectorised roll-up.
+
+Every function returns lists of tuples keyed by station id and never any personal data: senders
+are only counted (distinct users of each bot), never kept. Apps that are optional or still being
+built (the crowd exit poll) are read through `apps.get_model`, so the dashboard works without them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.apps import apps
+from django.db.models import Q
+
+from baqylau.elections.models import AdminUnit, Contest, Election, OfficialLine, OfficialVote
+
+STATION = AdminUnit.Kind.STATION
+
+#: Crowd categories that are not a choice (the "from voters" column of the seed's dashboard).
+CROWD_CATEGORIES = ("against_all", "spoiled", "no_photo", "spam", "pending")
+
+
+def _model(label: str):
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+def official_station(contest: Contest) -> tuple[list, list]:
+    """(station id, line, value) and (station id, choice id, votes) of station official results."""
+    scope = {"result__contest": contest, "result__unit__kind": STATION}
+    lines = list(
+        OfficialLine.objects.filter(**scope).values_list("result__unit_id", "line", "value")
+    )
+    votes = list(
+        OfficialVote.objects.filter(**scope).values_list("result__unit_id", "choice_id", "votes")
+    )
+    return lines, votes
+
+
+def published_votes(contest: Contest) -> dict[int, dict[int, int]]:
+    """Official votes published for units above stations: unit id → choice id → votes."""
+    result: dict[int, dict[int, int]] = {}
+    rows = (
+        OfficialVote.objects.filter(result__contest=contest)
+        .exclude(result__unit__kind=STATION)
+        .values_list("result__unit_id", "choice_id", "votes")
+    )
+    for unit_id, choice_id, votes in rows:
+        result.setdefault(unit_id, {})[choice_id] = votes
+    return result
+
+
+def observed_station(contest: Contest) -> tuple[list, list]:
+    """Lines and votes of the reconciled observed result of each station (protocols app)."""
+    from baqylau.protocols.models import StationResultLine, StationResultVote
+
+    lines = list(
+        StationResultLine.objects.filter(result__contest=contest).values_list(
+            "result__station_id", "line", "value"
+        )
+    )
+    votes = list(
+        StationResultVote.objects.filter(result__contest=contest).values_list(
+            "result__station_id", "choice_id", "votes"
+        )
+    )
+    return lines, votes
+
+
+def copies(election: Election) -> list[tuple[int, str, str]]:
+    """(station id, moderation status, reject reason code) of every protocol copy received."""
+    from baqylau.moderation.models import Decision
+    from baqylau.protocols.models import ProtocolCopy
+
+    rows = list(
+        ProtocolCopy.objects.filter(contest__election=election).values_list(
+            "id", "station_id", "moderation"
+        )
+    )
+    reasons: dict[int, str] = {}
+    decisions = (
+        Decision.objects.filter(copy__contest__election=election)
+        .order_by("copy_id", "decided_at", "id")
+        .values_list("copy_id", "verdict", "reason__code")
+    )
+    for copy_id, verdict, reason in decisions:  # the latest decision wins
+        reasons[copy_id] = (reason or "") if verdict == "reject" else ""
+    return [(station, status, reasons.get(copy_id, "")) for copy_id, station, status in rows]
+
+
+def incidents(election: Election) -> list[tuple[int, str]]:
+    """(station id, violation code) of the violations confirmed by a moderator."""
+    incident = _model("reports.Incident")
+    if incident is None:
+        return []
+    return list(
+        incident.objects.filter(election=election, moderation="accepted").values_list(
+            "station_id", "violation__code"
+        )
+    )
+
+
+def observer_bot_users(election: Election) -> list[tuple[int, str]]:
+    """(station id, sender) of everything observers sent through the Telegram bot."""
+    from baqylau.protocols.models import ProtocolCopy
+
+    telegram = Q(submission__channel="telegram")
+    rows = list(
+        ProtocolCopy.objects.filter(telegram, contest__election=election).values_list(
+            "station_id", "submission__sender"
+        )
+    )
+    for label in ("reports.Incident", "reports.TurnoutCount", "reports.CheckIn"):
+        model = _model(label)
+        if model is not None:
+            rows += model.objects.filter(telegram, election=election).values_list(
+                "station_id", "submission__sender"
+            )
+    return [(s, sender) for s, sender in rows if sender]
+
+
+def observed_stations(election: Election) -> set[int]:
+    """Stations with an observer placed or any observer report (the coverage table's column)."""
+    stations: set[int] = set()
+    for label in ("observers.Assignment", "reports.CheckIn", "reports.TurnoutCount"):
+        model = _model(label)
+        if model is not None:
+            stations.update(
+                model.objects.filter(election=election).values_list("station_id", flat=True)
+            )
+    return stations
+
+
+def turnout_counts(election: Election) -> list[tuple[int, dt.datetime, int, int | None]]:
+    """(station id, time, observer's count, commission's figure) of observers' turnout counts."""
+    model = _model("reports.TurnoutCount")
+    if model is None:
+        return []
+    return list(
+        model.objects.filter(election=election).values_list(
+            "station_id", "at", "observer_count", "commission_count"
+        )
+    )
+
+
+# -- the crowd exit poll (voters' ballot photos) -------------------------------------------------
+
+
+def crowd_rows(contest: Contest) -> list[tuple[int, str, bool, dt.datetime | None, str]]:
+    """(station id, key, confirmed, received at, voter) of the voters' ballot photos.
+
+    `key` is a choice id (as a string) for a valid ballot, else its category (`CROWD_CATEGORIES`
+    or "pending"). Confirmed: counted (once per voter and station, not spam) with a photo.
+    The voter is the crowd app's voter row id (itself a keyed hash), only ever counted.
+    """
+    ballot = _model("crowd.CrowdBallot")
+    if ballot is None:
+        return []
+    rows = (
+        ballot.objects.filter(contest=contest, station__isnull=False)
+        .values_list(
+            "station_id", "category", "choice_id", "photo_id", "counted", "created_at", "voter_id"
+        )
+        .iterator(chunk_size=20_000)
+    )
+    out = []
+    for station, category, choice, photo, counted, at, voter in rows:
+        key = str(choice) if category == "valid" and choice is not None else category
+        out.append((station, key, bool(counted and photo), at, str(voter)))
+    return out
+
+
+def station_units(election: Election) -> Iterable[tuple]:
+    return AdminUnit.objects.filter(election=election, kind=STATION).values_list("id", "path")
