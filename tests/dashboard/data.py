@@ -9,6 +9,7 @@ import hashlib
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from tests.factories import make_small_election
 
 from baqylau.crowd.models import CrowdBallot, CrowdVoter
 from baqylau.evidence.models import MediaFile
@@ -25,7 +26,6 @@ from baqylau.protocols.models import (
     StationResultVote,
 )
 from baqylau.reports.models import Incident, TurnoutCount, ViolationType
-from tests.factories import make_small_election
 
 OBSERVER_NAMES = ["Айгүл Серікқызы Нұрланова", "Timur Bekovich Akhmetov"]
 OBSERVER_PHONES = ["+7 701 555 12 34", "+7 777 123 45 67"]
@@ -60,7 +60,13 @@ def make_observed_election(code: str = "test-kz") -> dict:
     # an accepted copy whose Tokayev figure (480) differs from the official one (510)
     copy_figures = {"L1": 1000, "L5": 586, "L7": 5}
     payload = {"text": f"protocol from {OBSERVER_NAMES[0]} {OBSERVER_PHONES[0]}"}
-    sub = _submission(election, "protocol", observers[0].public_id, payload, day + dt.timedelta(hours=20, minutes=30))
+    sub = _submission(
+        election,
+        "protocol",
+        observers[0].public_id,
+        payload,
+        day + dt.timedelta(hours=20, minutes=30),
+    )
     copy = ProtocolCopy.objects.create(
         submission=sub, contest=contest, station=station, source="observer",
         source_ref=observers[0].public_id, received_at=sub.received_at, pages_received=2,
@@ -80,7 +86,13 @@ def make_observed_election(code: str = "test-kz") -> dict:
     StationResultVote.objects.create(result=result, choice=other, votes=101)
 
     # a rejected copy (one page only)
-    sub2 = _submission(election, "protocol", observers[1].public_id, {"phone": OBSERVER_PHONES[1]}, day + dt.timedelta(hours=21))
+    sub2 = _submission(
+        election,
+        "protocol",
+        observers[1].public_id,
+        {"phone": OBSERVER_PHONES[1]},
+        day + dt.timedelta(hours=21),
+    )
     rejected = ProtocolCopy.objects.create(
         submission=sub2, contest=contest, station=data["stations"][1], source="observer",
         source_ref=observers[1].public_id, received_at=sub2.received_at, pages_received=1,
@@ -95,7 +107,13 @@ def make_observed_election(code: str = "test-kz") -> dict:
     stuffing, _ = ViolationType.objects.get_or_create(
         code="stuffing", defaults={"name_en": "Ballot stuffing, falsification"}
     )
-    sub3 = _submission(election, "incident", observers[0].public_id, {"text": OBSERVER_NAMES[0]}, day + dt.timedelta(hours=11))
+    sub3 = _submission(
+        election,
+        "incident",
+        observers[0].public_id,
+        {"text": OBSERVER_NAMES[0]},
+        day + dt.timedelta(hours=11),
+    )
     Incident.objects.create(
         submission=sub3, election=election, observer=observers[0], station=station,
         received_at=sub3.received_at, violation=stuffing, occurred_at=sub3.received_at,
@@ -125,9 +143,15 @@ def make_observed_election(code: str = "test-kz") -> dict:
         spam = i >= 102
         ballots.append(
             CrowdBallot(
-                submission=sub5, voter=voter, contest=contest, station=station,
-                category="spam" if spam else "valid", choice=None if spam else other,
-                photo=media, counted=not spam, created_at=at,
+                submission=sub5,
+                voter=voter,
+                contest=contest,
+                station=station,
+                category="spam" if spam else "valid",
+                choice=None if spam else other,
+                photo=media,
+                counted=not spam,
+                created_at=at,
             )  # fmt: skip
         )
         voters.append(voter)

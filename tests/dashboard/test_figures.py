@@ -8,11 +8,16 @@ import re
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
+from tests.dashboard.data import (
+    OBSERVER_NAMES,
+    OBSERVER_PHONES,
+    VOTER_PHONE,
+    make_observed_election,
+)
 
 from baqylau.dashboard import exports, maps
 from baqylau.dashboard.models import Snapshot, UnitStats
 from baqylau.dashboard.services import publish_snapshot, rebuild_summaries
-from tests.dashboard.data import OBSERVER_NAMES, OBSERVER_PHONES, VOTER_PHONE, make_observed_election
 
 PHONE = re.compile(r"\+?7[\s\-()]*7\d{2}[\s\-()]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}")
 
@@ -96,7 +101,9 @@ def test_live_json(client, observed):
 def test_downloads_in_three_formats(client, observed, dataset):
     unit = observed["country"]
     for fmt in exports.FORMATS:
-        response = client.get(reverse("dashboard:download", args=["test-kz", unit.id, dataset, fmt]))
+        response = client.get(
+            reverse("dashboard:download", args=["test-kz", unit.id, dataset, fmt])
+        )
         assert response.status_code == 200
         body = b"".join(response.streaming_content) if response.streaming else response.content
         if fmt == "csv":

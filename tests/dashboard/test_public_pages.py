@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
+from tests.factories import make_small_election
 
 from baqylau.dashboard.services import rebuild_summaries
-from tests.factories import make_small_election
 
 
 @pytest.fixture
@@ -13,7 +13,9 @@ def small_election(db):
 
 
 def test_election_redirects_to_its_country_page(client, small_election):
-    response = client.get(reverse("dashboard:election", args=["test-kz"]), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(
+        reverse("dashboard:election", args=["test-kz"]), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 302
     assert response.url.endswith(f"/u/{small_election['country'].id}/")
 
