@@ -22,6 +22,7 @@ api = NinjaAPI(
 )
 api.add_router("/", protocols_router)
 api.add_router("/elections", elections_router)
+api.add_router("/public", "baqylau.dashboard.api.router")  # public figures and open data
 api.add_router("/", "baqylau.reports.api.router")  # election-day reports (observers)
 
 UNAUTHORIZED = {
