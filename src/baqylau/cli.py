@@ -56,6 +56,7 @@ def django(ctx: typer.Context) -> None:
 
 def _register_subcommands() -> None:
     from baqylau import demo
+    from baqylau.bots import cli as bots_cli
     from baqylau.dashboard import cli as dashboard_cli
     from baqylau.elections import cli as elections_cli
     from baqylau.evidence import cli as evidence_cli
@@ -68,6 +69,7 @@ def _register_subcommands() -> None:
         dashboard_cli,
         forensics_cli,
         evidence_cli,
+        bots_cli,
         demo,
     ):
         module.register(app)

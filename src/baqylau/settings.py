@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "baqylau.tally",
     "baqylau.simulate",
     "baqylau.dashboard",
+    "baqylau.crowd",
+    "baqylau.bots",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("sms/", include("baqylau.reports.sms_urls")),
+    path("bots/", include("baqylau.bots.urls")),
     path("", include("baqylau.evidence.urls")),
     path("api/v1/", include("baqylau.api")),
 ]

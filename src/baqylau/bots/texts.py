@@ -1,0 +1,297 @@
+"""Every text the bots send, in kk/ru/en (pure: no Django). `t(code, lang, **params)`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGS = ("kk", "ru", "en")
+DEFAULT_LANG = "ru"
+
+TEXTS: dict[str, dict[str, str]] = {
+    # --- common ---------------------------------------------------------------------------
+    "choose_language": {
+        "kk": "Тілді таңдаңыз:",
+        "ru": "Выберите язык:",
+        "en": "Choose a language:",
+    },
+    "language_set": {
+        "kk": "Тіл: қазақша.",
+        "ru": "Язык: русский.",
+        "en": "Language: English.",
+    },
+    "paused": {
+        "kk": "Қабылдау уақытша тоқтатылды. Хабарламаңыз сақталды, рахмет.",
+        "ru": "Приём временно приостановлен. Ваше сообщение сохранено, спасибо.",
+        "en": "Intake is paused for a while. Your message has been saved, thank you.",
+    },
+    "cancelled": {
+        "kk": "Тоқтатылды. /help — командалар тізімі.",
+        "ru": "Отменено. /help — список команд.",
+        "en": "Cancelled. /help lists the commands.",
+    },
+    "verify_intro": {
+        "kk": "Бұл бот ресми екенін тексеру үшін төмендегі мәлімдемені {url} бетіне қойыңыз:",
+        "ru": "Чтобы проверить, что этот бот официальный, вставьте заявление ниже на странице {url}:",
+        "en": "To check that this bot is the official one, paste the statement below at {url}:",
+    },
+    "slow_down": {
+        "kk": "Хабарламалар тым жиі келеді. Біраз күтіңіз.",
+        "ru": "Слишком много сообщений. Подождите немного.",
+        "en": "Too many messages. Please wait a little.",
+    },
+    # --- Alaman (observers) ----------------------------------------------------------------
+    "alaman_welcome": {
+        "kk": "Alaman — байқаушылар боты. Үйлестірушіңіз берген кодты жіберіңіз: /link КОД",
+        "ru": "Alaman — бот наблюдателей. Отправьте код, полученный от координатора: /link КОД",
+        "en": "Alaman, the observers' bot. Send the code from your coordinator: /link CODE",
+    },
+    "alaman_help": {
+        "kk": "/checkin — келдім / кірмедім\n/turnout — келу саны\n/violation — бұзушылық\n/protocol — хаттама\n/status — жіберілгендер\n/lang — тіл\n/verify — ресми бот па?\n/cancel — тоқтату",
+        "ru": "/checkin — прибыл / не допущен\n/turnout — подсчёт явки\n/violation — нарушение\n/protocol — протокол\n/status — мои сообщения\n/lang — язык\n/verify — официальный ли бот\n/cancel — отменить",
+        "en": "/checkin — arrived / not admitted\n/turnout — turnout count\n/violation — violation\n/protocol — results protocol\n/status — my submissions\n/lang — language\n/verify — is this the official bot\n/cancel — cancel",
+    },
+    "link_ask": {
+        "kk": "Үйлестірушіден алған кодты жіберіңіз.",
+        "ru": "Отправьте код, полученный от координатора.",
+        "en": "Send the code you received from your coordinator.",
+    },
+    "link_ok": {
+        "kk": "Тіркелдіңіз: {observer}. /help — командалар.",
+        "ru": "Аккаунт привязан: {observer}. /help — команды.",
+        "en": "Linked: {observer}. /help lists the commands.",
+    },
+    "link_bad": {
+        "kk": "Код жарамсыз, мерзімі өткен немесе пайдаланылған. Үйлестірушіден жаңасын сұраңыз.",
+        "ru": "Код неверный, просрочен или уже использован. Попросите новый у координатора.",
+        "en": "The code is wrong, expired or already used. Ask your coordinator for a new one.",
+    },
+    "link_locked": {
+        "kk": "Тым көп сәтсіз әрекет. Кейінірек қайталаңыз.",
+        "ru": "Слишком много неудачных попыток. Повторите позже.",
+        "en": "Too many failed attempts. Try again later.",
+    },
+    "not_linked": {
+        "kk": "Алдымен аккаунтты байланыстырыңыз: /link КОД",
+        "ru": "Сначала привяжите аккаунт: /link КОД",
+        "en": "Link your account first: /link CODE",
+    },
+    "no_assignment": {
+        "kk": "Сіз ешбір учаскеге бекітілмегенсіз. Үйлестірушіге хабарласыңыз.",
+        "ru": "Вы не назначены ни на один участок. Свяжитесь с координатором.",
+        "en": "You are not assigned to any station. Contact your coordinator.",
+    },
+    "ask_station": {
+        "kk": "Қай учаске? Нөмірін жазыңыз немесе таңдаңыз.",
+        "ru": "Какой участок? Напишите номер или выберите.",
+        "en": "Which station? Type its number or choose it.",
+    },
+    "checkin_ask_status": {
+        "kk": "Учаске №{station}: жағдай қандай?",
+        "ru": "Участок № {station}: что с допуском?",
+        "en": "Station No. {station}: what is your status?",
+    },
+    "status_admitted": {"kk": "Кірдім", "ru": "Допущен", "en": "Admitted"},
+    "status_not_admitted": {"kk": "Кіргізбеді", "ru": "Не допущен", "en": "Not admitted"},
+    "status_removed": {"kk": "Шығарып жіберді", "ru": "Удалён", "en": "Removed"},
+    "status_left": {"kk": "Ауысым аяқталды", "ru": "Смена окончена", "en": "Shift ended"},
+    "ask_reason": {
+        "kk": "Себебін жазыңыз (кім, не деді).",
+        "ru": "Опишите причину (кто и что сказал).",
+        "en": "Describe the reason (who said what).",
+    },
+    "turnout_ask_count": {
+        "kk": "Учаске №{station}: сіздің санағыңыз бойынша қанша сайлаушы дауыс берді?",
+        "ru": "Участок № {station}: сколько избирателей проголосовало по вашему подсчёту?",
+        "en": "Station No. {station}: how many voters have voted by your count?",
+    },
+    "turnout_ask_commission": {
+        "kk": "Комиссия жариялаған сан? (жоқ болса «-»)",
+        "ru": "Цифра, объявленная комиссией? (если нет — «-»)",
+        "en": 'The commission\'s announced figure? ("-" if none)',
+    },
+    "need_number": {
+        "kk": "Сан жазыңыз.",
+        "ru": "Напишите число.",
+        "en": "Please send a number.",
+    },
+    "violation_ask_type": {
+        "kk": "Бұзушылық түрін таңдаңыз:",
+        "ru": "Выберите тип нарушения:",
+        "en": "Choose the type of violation:",
+    },
+    "violation_ask_text": {
+        "kk": "Не болғанын сипаттаңыз (уақыт, кім, не).",
+        "ru": "Опишите, что произошло (время, кто, что).",
+        "en": "Describe what happened (time, who, what).",
+    },
+    "violation_ask_media": {
+        "kk": "Фото/бейне жіберіңіз. Болған соң — /done (медиасыз — бірден /done).",
+        "ru": "Пришлите фото/видео. Когда закончите — /done (без медиа — сразу /done).",
+        "en": "Send photos/video. When finished, /done (no media: /done right away).",
+    },
+    "media_received": {
+        "kk": "Қабылданды ({count}). Тағы жіберіңіз немесе /done.",
+        "ru": "Получено ({count}). Пришлите ещё или /done.",
+        "en": "Received ({count}). Send more or /done.",
+    },
+    "protocol_ask_station": {
+        "kk": "Хаттама: учаске нөмірін жазыңыз.",
+        "ru": "Протокол: напишите номер участка.",
+        "en": "Protocol: type the station number.",
+    },
+    "protocol_ask_photos": {
+        "kk": "Хаттаманың әр бетінің фотосын жіберіңіз ({pages} бет). Болған соң — /done.",
+        "ru": "Пришлите фото каждой страницы протокола ({pages} стр.). Когда закончите — /done.",
+        "en": "Send a photo of every page of the protocol ({pages} pages). When finished, /done.",
+    },
+    "protocol_photos_missing": {
+        "kk": "Тағы {missing} бет керек ({pages} беттен {count}). Жіберіңіз немесе тағы /done.",
+        "ru": "Не хватает страниц: получено {count} из {pages}. Пришлите их или снова /done.",
+        "en": "Pages missing: {count} of {pages} received. Send them, or /done again.",
+    },
+    "protocol_ask_figures": {
+        "kk": "Хаттама сандарын жіберіңіз: бір хабарламада (L1=2170 L2=1896 …) немесе жол-жолымен.\n{legend}",
+        "ru": "Отправьте цифры протокола: одним сообщением (L1=2170 L2=1896 …) или по строке.\n{legend}",
+        "en": "Send the protocol's figures: all in one message (L1=2170 L2=1896 …) or line by line.\n{legend}",
+    },
+    "protocol_ask_item": {
+        "kk": "{label} = ?",
+        "ru": "{label} = ?",
+        "en": "{label} = ?",
+    },
+    "protocol_unknown_keys": {
+        "kk": "Белгісіз: {keys}",
+        "ru": "Не распознано: {keys}",
+        "en": "Not recognised: {keys}",
+    },
+    "protocol_problems": {
+        "kk": "Хаттамада қателер бар:\n{problems}\nДұрыс жолды жіберіңіз (мысалы L8=…), мен қайта тексеремін.",
+        "ru": "В протоколе есть ошибки:\n{problems}\nОтправьте исправленную строку (например, L8=…), я проверю снова.",
+        "en": "The protocol has problems:\n{problems}\nSend the corrected line (e.g. L8=…) and I will check again.",
+    },
+    "receipt": {
+        "kk": "Қабылданды. Түбіртек нөмірі: {receipt}\n{extra}",
+        "ru": "Принято. Номер квитанции: {receipt}\n{extra}",
+        "en": "Accepted. Receipt number: {receipt}\n{extra}",
+    },
+    "receipt_review": {
+        "kk": "Модераторға тексеруге жіберілді:\n{notes}",
+        "ru": "Отправлено модератору на проверку:\n{notes}",
+        "en": "Sent to a moderator for review:\n{notes}",
+    },
+    "report_rejected": {
+        "kk": "Қабылданбады:\n{problems}",
+        "ru": "Не принято:\n{problems}",
+        "en": "Not accepted:\n{problems}",
+    },
+    "status_none": {
+        "kk": "Сіз әлі ештеңе жібермедіңіз.",
+        "ru": "Вы ещё ничего не отправили.",
+        "en": "You have not sent anything yet.",
+    },
+    "status_header": {
+        "kk": "Соңғы жіберілгендер:",
+        "ru": "Ваши последние сообщения:",
+        "en": "Your latest submissions:",
+    },
+    # --- Bayge (voters) ---------------------------------------------------------------------
+    "bayge_welcome": {
+        "kk": "Bayge — сайлаушылардың экзитполы. Учаскеңіздің нөмірін жазыңыз.",
+        "ru": "Bayge — экзитпол избирателей. Напишите номер вашего избирательного участка.",
+        "en": "Bayge, the voters' exit poll. Type the number of your polling station.",
+    },
+    "bayge_help": {
+        "kk": "1) учаске нөмірі; 2) бюллетеньнің фотосы; 3) кімге дауыс бергеніңізді таңдаңыз.\n/lang — тіл, /verify — ресми бот па?",
+        "ru": "1) номер участка; 2) фото бюллетеня; 3) выберите, за кого он.\n/lang — язык, /verify — официальный ли бот",
+        "en": "1) station number; 2) a photo of your ballot; 3) choose whom it shows.\n/lang — language, /verify — is this the official bot",
+    },
+    "station_unknown": {
+        "kk": "№{station} учаскесі табылмады. Нөмірді тексеріңіз.",
+        "ru": "Участок № {station} не найден. Проверьте номер.",
+        "en": "Station No. {station} not found. Check the number.",
+    },
+    "station_set": {
+        "kk": "Учаске №{station}. Енді бюллетеньнің фотосын жіберіңіз (фото болмаса — «Фотосыз»).",
+        "ru": "Участок № {station}. Теперь пришлите фото бюллетеня (если фото нет — «Без фото»).",
+        "en": 'Station No. {station}. Now send a photo of your ballot (no photo? press "No photo").',
+    },
+    "station_fixed": {
+        "kk": "Сіздің учаскеңіз №{station} (бір рет қана беріледі).",
+        "ru": "Ваш участок — № {station} (указывается один раз).",
+        "en": "Your station is No. {station} (it is given only once).",
+    },
+    "need_station": {
+        "kk": "Алдымен учаске нөмірін жазыңыз.",
+        "ru": "Сначала напишите номер участка.",
+        "en": "First type your station number.",
+    },
+    "ask_choice": {
+        "kk": "Бюллетеньде кім белгіленген?",
+        "ru": "За кого отмечен бюллетень?",
+        "en": "Whom does the ballot show?",
+    },
+    "no_photo_button": {"kk": "Фотосыз", "ru": "Без фото", "en": "No photo"},
+    "against_all": {"kk": "Бәріне қарсы", "ru": "Против всех", "en": "Against all"},
+    "spoiled": {"kk": "Бүлінген", "ru": "Испорчен", "en": "Spoiled"},
+    "vote_counted": {
+        "kk": "Рахмет! Дауысыңыз есептелді ({choice}). Түбіртек: {receipt}",
+        "ru": "Спасибо! Ваш голос учтён ({choice}). Квитанция: {receipt}",
+        "en": "Thank you! Your vote is counted ({choice}). Receipt: {receipt}",
+    },
+    "vote_already": {
+        "kk": "Рахмет, сақталды. Бұл учаскеден сіздің бір дауысыңыз ғана есептеледі.",
+        "ru": "Спасибо, сохранено. С этого участка учитывается только один ваш голос.",
+        "en": "Thank you, saved. Only one vote of yours is counted for this station.",
+    },
+    "vote_saved": {
+        "kk": "Рахмет, сақталды.",
+        "ru": "Спасибо, сохранено.",
+        "en": "Thank you, saved.",
+    },
+    "photo_rejected": {
+        "kk": "Фотоны қабылдау мүмкін болмады: {reason}",
+        "ru": "Фото не удалось принять: {reason}",
+        "en": "The photo could not be accepted: {reason}",
+    },
+    "send_photo": {
+        "kk": "Бюллетеньнің фотосын жіберіңіз немесе «Фотосыз» түймесін басыңыз.",
+        "ru": "Пришлите фото бюллетеня или нажмите «Без фото».",
+        "en": 'Send a photo of your ballot or press "No photo".',
+    },
+    "ballot_expired": {
+        "kk": "Бұл сұрақ ескірген. Фотоны қайта жіберіңіз.",
+        "ru": "Этот вопрос устарел. Пришлите фото ещё раз.",
+        "en": "This question has expired. Send the photo again.",
+    },
+}
+
+CATEGORY_LABELS: dict[str, dict[str, str]] = {
+    "valid": {"kk": "Жарамды", "ru": "Действительный", "en": "Valid choice"},
+    "against_all": TEXTS["against_all"],
+    "spoiled": TEXTS["spoiled"],
+    "no_photo": {"kk": "Фото жоқ", "ru": "Нет фото", "en": "No photo"},
+    "spam": {"kk": "Спам", "ru": "Спам", "en": "Spam"},
+    "pending": {"kk": "Таңдау күтілуде", "ru": "Ждёт выбора", "en": "Awaiting a choice"},
+}
+
+STATE_LABELS: dict[str, dict[str, str]] = {
+    "pending": {"kk": "тексерілуде", "ru": "на проверке", "en": "pending"},
+    "accepted": {"kk": "қабылданды", "ru": "принято", "en": "accepted"},
+    "rejected": {"kk": "қабылданбады", "ru": "отклонено", "en": "rejected"},
+    "review": {"kk": "модераторда", "ru": "у модератора", "en": "in review"},
+    "invalid": {"kk": "жарамсыз", "ru": "не принято", "en": "not accepted"},
+    "stored": {"kk": "сақталды", "ru": "сохранено", "en": "stored"},
+}
+
+
+def lang_of(value: str | None) -> str:
+    code = (value or "").strip().lower()[:2]
+    return code if code in LANGS else DEFAULT_LANG
+
+
+def t(code: str, lang: str | None, **params: Any) -> str:
+    return TEXTS[code][lang_of(lang)].format(**params)
+
+
+def label(table: dict[str, dict[str, str]], code: str, lang: str | None) -> str:
+    return table.get(code, {}).get(lang_of(lang), code)
