@@ -61,6 +61,7 @@ def _register_subcommands() -> None:
     from baqylau.elections import cli as elections_cli
     from baqylau.evidence import cli as evidence_cli
     from baqylau.forensics import cli as forensics_cli
+    from baqylau.observers import cli as observers_cli
     from baqylau.simulate import cli as simulate_cli
 
     for module in (

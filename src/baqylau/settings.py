@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",  # serves the API docs' assets locally instead of from a CDN
+    "axes",  # lockout after repeated failed logins
+    "django_otp",  # optional TOTP second factor for staff
+    "django_otp.plugins.otp_totp",
     "baqylau.accounts",
     "baqylau.elections",
     "baqylau.intake",
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
     "baqylau.tally",
     "baqylau.simulate",
     "baqylau.dashboard",
+    "baqylau.observer_app",
     "baqylau.crowd",
     "baqylau.bots",
 ]
@@ -67,8 +71,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # must stay last
 ]
 
 ROOT_URLCONF = "baqylau.urls"
@@ -108,8 +114,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # older hashes verify, then upgrade
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+OTP_LOGIN_URL = "/admin/login/"
+
+# Observers' personal data is encrypted with a key derived from this (default: SECRET_KEY).
+OBSERVER_DATA_KEY = os.environ.get("OBSERVER_DATA_KEY", "")
+# Shared secret that SMS gateways send with each inbound message.
+SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET", "")
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]

@@ -1,20 +1,12 @@
 """Login hardening: Argon2 hashes, lockout after failed logins (django-axes), optional TOTP.
 
-The settings lines are applied here with override_settings, exactly as recommended for settings.py
-(axes with its cache handler, so the test needs no axes tables)."""
+These run against the project's real settings (axes with its database handler, django-otp)."""
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
-from django.test import override_settings
-
-ARGON2 = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-]
 
 
-@override_settings(PASSWORD_HASHERS=ARGON2)
 def test_argon2_is_used_and_old_hashes_upgrade(db):
     user = get_user_model().objects.create_user("argon", password="correct horse")
     assert user.password.startswith("argon2$")
@@ -27,44 +19,15 @@ def test_argon2_is_used_and_old_hashes_upgrade(db):
     assert user.password.startswith("argon2$")
 
 
-AXES = {
-    "INSTALLED_APPS_EXTRA": ["axes"],
-    "AUTHENTICATION_BACKENDS": [
-        "axes.backends.AxesStandaloneBackend",
-        "django.contrib.auth.backends.ModelBackend",
-    ],
-    "AXES_FAILURE_LIMIT": 3,
-    "AXES_HANDLER": "axes.handlers.cache.AxesCacheHandler",
-}
-
-
 @pytest.fixture
-def axes_settings(settings):
-    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "axes"]
-    settings.AUTHENTICATION_BACKENDS = AXES["AUTHENTICATION_BACKENDS"]
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "axes.middleware.AxesMiddleware"]
-    settings.AXES_FAILURE_LIMIT = AXES["AXES_FAILURE_LIMIT"]
-    settings.AXES_HANDLER = AXES["AXES_HANDLER"]
-    settings.AXES_RESET_ON_SUCCESS = True
+def strict_lockout(settings):
+    """The real settings (axes with its database handler), with a lower limit for speed."""
+    settings.AXES_FAILURE_LIMIT = 3
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    from django.core.cache import cache
-
-    cache.clear()
-    yield settings
-    cache.clear()
-    # axes connects its receivers on import, for good: disconnect them so that no other test
-    # (without the axes tables) runs them.
-    from axes import signals as axes_signals
-    from django.contrib.auth import signals as auth_signals
-    from django.core.signals import setting_changed
-
-    auth_signals.user_login_failed.disconnect(axes_signals.handle_user_login_failed)
-    auth_signals.user_logged_in.disconnect(axes_signals.handle_user_logged_in)
-    auth_signals.user_logged_out.disconnect(axes_signals.handle_user_logged_out)
-    setting_changed.disconnect(axes_signals.handle_setting_changed)
+    return settings
 
 
-def test_lockout_after_failed_logins(client, db, axes_settings):
+def test_lockout_after_failed_logins(client, db, strict_lockout):
     get_user_model().objects.create_user("staffer", password="right", is_staff=True)
     url = "/en/admin/login/"
     for _ in range(3):
@@ -75,12 +38,6 @@ def test_lockout_after_failed_logins(client, db, axes_settings):
 
 
 def test_totp_enrolled_staff_must_verify(client, world, settings):
-    settings.INSTALLED_APPS = [
-        *settings.INSTALLED_APPS,
-        "django_otp",
-        "django_otp.plugins.otp_totp",
-    ]
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "django_otp.middleware.OTPMiddleware"]
     settings.OTP_LOGIN_URL = "/otp/"
     from unittest import mock
 
