@@ -101,8 +101,11 @@ def scale(values: list[float | None], kind: str) -> tuple[float, float]:
     present = [v for v in values if v is not None]
     if not present:
         return 0.0, 1.0
-    if kind == "share":
-        return 0.0, 1.0
+    if kind == "share":  # the data's own range, so that differences between regions show
+        lo, hi = min(present), max(present)
+        if hi - lo < 0.02:
+            lo, hi = max(0.0, lo - 0.01), min(1.0, hi + 0.01)
+        return lo, hi
     if kind == "difference":
         m = max(abs(v) for v in present) or 0.01
         return -m, m
@@ -134,7 +137,7 @@ def render_svg(
     pad = 6
     k = (width - 2 * pad) / (x1 - x0)
     height = round((y1 - y0) * k + 2 * pad)
-    legend_h = 34
+    legend_h = 40
     lo, hi = scale([r.value for r in regions], kind)
     by_pcode = {r.pcode: r for r in regions}
     cities = set(mapping().get("cities", []))
@@ -197,16 +200,16 @@ def render_svg(
             f'height="10" fill="{fill}"/>'
         )
     out.append(
-        f'<text x="{lx - 4}" y="{ly + 9}" font-size="10" text-anchor="end">'
+        f'<text x="{lx - 4}" y="{ly + 9}" font-size="13" text-anchor="end">'
         f"{escape(legend_low or format_value(lo, kind))}</text>"
     )
     out.append(
-        f'<text x="{lx + bar_w + 4}" y="{ly + 9}" font-size="10">'
+        f'<text x="{lx + bar_w + 4}" y="{ly + 10}" font-size="13">'
         f"{escape(legend_high or format_value(hi, kind))}</text>"
     )
     out.append(
         f'<rect x="{lx}" y="{ly + 14}" width="10" height="10" fill="#e6e6e6" stroke="#999"/>'
-        f'<text x="{lx + 14}" y="{ly + 23}" font-size="10">no data / нет данных / дерек жоқ</text>'
+        f'<text x="{lx + 14}" y="{ly + 24}" font-size="12">no data / нет данных / дерек жоқ</text>'
     )
     out.append("</svg>")
     return "".join(out)
