@@ -4,12 +4,14 @@ The `page` fixture fails a test on any request outside 127.0.0.1; screenshots of
 test-artifacts/.
 """
 
+from pathlib import Path
+
 import pytest
+from tests.dashboard.data import make_observed_election
 
 from baqylau.dashboard.services import publish_snapshot, rebuild_summaries
 from baqylau.simulate.engine import SimulationConfig, simulate
 from baqylau.simulate.loader import load_simulation
-from tests.dashboard.data import make_observed_election
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +44,9 @@ def test_drill_down_with_selectors_and_back_switch_language_download_csv(
     screenshot("station")
 
     # back up through the breadcrumbs
-    page.get_by_role("navigation", name="Breadcrumbs").get_by_role("link", name="Kazakhstan").click()
+    page.get_by_role("navigation", name="Breadcrumbs").get_by_role(
+        "link", name="Kazakhstan"
+    ).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Kazakhstan"
 
     # language switch keeps the page
@@ -59,7 +63,7 @@ def test_drill_down_with_selectors_and_back_switch_language_download_csv(
     # download the stations CSV of the whole election
     with page.expect_download() as info:
         page.locator("ul.downloads a", has_text="CSV").first.click()
-    content = open(info.value.path(), encoding="utf-8-sig").read()
+    content = Path(info.value.path()).read_text(encoding="utf-8-sig")
     lines = content.strip().splitlines()
     assert lines[0].startswith("station_id,path,code,name_kk")
     assert len(lines) == 1 + 4 and "Station 101" in content
