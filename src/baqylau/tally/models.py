@@ -19,6 +19,8 @@ class UnitCount(models.Model):
     registered_covered = models.PositiveBigIntegerField(_("registered voters at covered stations"))
     lines = models.JSONField(_("observed line totals"), default=dict)
     votes = models.JSONField(_("observed votes by choice id"), default=dict)
+    shares = models.JSONField(_("observed vote shares by choice id"), default=dict, blank=True)
+    turnout = models.FloatField(_("observed turnout"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed"), auto_now=True)
 
     class Meta:
@@ -31,6 +33,9 @@ class UnitCount(models.Model):
                 name="unit_count_covered_le_total",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.stations_covered}/{self.stations_total}"
 
 
 class Finding(models.Model):
@@ -65,6 +70,9 @@ class Finding(models.Model):
         verbose_name_plural = _("comparison findings")
         indexes = [models.Index(fields=["contest", "kind"], name="finding_kind")]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.unit}"
+
     @property
     def difference(self) -> int | None:
         if self.observed is None or self.official is None:
@@ -89,6 +97,12 @@ class Estimate(models.Model):
             "describes sampling noise only, not selection bias."
         ),
     )
+    details = models.JSONField(
+        _("details"),
+        default=dict,
+        blank=True,
+        help_text=_("Method, label, strata used, and the verdict against the majority threshold."),
+    )
     computed_at = models.DateTimeField(_("computed"), auto_now=True)
 
     class Meta:
@@ -97,3 +111,6 @@ class Estimate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contest", "unit", "choice"], name="estimate_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.choice}: {self.share:.1%} ± {self.margin:.1%}"
