@@ -61,8 +61,10 @@ def _register_subcommands() -> None:
     from baqylau.elections import cli as elections_cli
     from baqylau.evidence import cli as evidence_cli
     from baqylau.forensics import cli as forensics_cli
+    from baqylau.legal import cli as legal_cli
     from baqylau.observers import cli as observers_cli
     from baqylau.simulate import cli as simulate_cli
+    from baqylau.tally import cli as tally_cli
 
     for module in (
         elections_cli,
@@ -70,7 +72,10 @@ def _register_subcommands() -> None:
         dashboard_cli,
         forensics_cli,
         evidence_cli,
+        observers_cli,
+        tally_cli,
         bots_cli,
+        legal_cli,
         demo,
     ):
         module.register(app)
