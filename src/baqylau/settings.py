@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "baqylau.observer_app",
     "baqylau.crowd",
     "baqylau.bots",
+    "baqylau.legal",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("staff/", include("baqylau.reports.urls")),
     path("moderation/", include("baqylau.moderation.urls")),
+    path("legal/", include("baqylau.legal.urls")),
     path("observe/", include("baqylau.observer_app.urls")),
     path("", include("baqylau.dashboard.urls")),
     prefix_default_language=True,
