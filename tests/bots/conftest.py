@@ -1,7 +1,7 @@
 import pytest
 from asgiref.sync import async_to_sync
 
-from baqylau.crowd.services import PHASH_INDEX
+from baqylau.crowd.services import PHASH_INDEX, cache_clear
 from tests.bots.fake_telegram import FakeTelegram
 from tests.bots.helpers import ALAMAN_TOKEN, BAYGE_TOKEN
 
@@ -24,8 +24,10 @@ def bot_env(fake_tg, monkeypatch, settings, tmp_path):
     monkeypatch.delenv("BOT_SIGNING_KEY", raising=False)
     settings.DATA_DIR = tmp_path
     PHASH_INDEX.clear()
+    cache_clear()
     yield fake_tg
     PHASH_INDEX.clear()
+    cache_clear()
 
 
 def run_with_bot(name: str, scenario) -> None:

@@ -12,10 +12,10 @@ from typing import Any
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message, Update
-from asgiref.sync import sync_to_async
 
-from baqylau.bots import selectors, services
+from baqylau.bots import lanes, selectors
 from baqylau.bots.common import download, keyboard, shared_router
+from baqylau.bots.lanes import db
 from baqylau.bots.models import BotName
 from baqylau.bots.parsing import station_code
 from baqylau.bots.texts import t
@@ -28,17 +28,24 @@ MAX_PHOTO_BYTES = 15 * 1024 * 1024
 
 
 def _intake(user_id: int, payload: dict, language_code: str | None):
-    user = services.bot_user_touch(NAME, user_id, language_code)
-    received = crowd.voter_message_receive(user_id=user_id, payload=payload, language=user.language)
-    return received, user.language, selectors.intake_paused(NAME)
+    received = crowd.voter_message_receive(user_id=user_id, payload=payload, language=language_code)
+    paused = crowd.cached(f"paused:{NAME}", lambda: selectors.intake_paused(NAME))
+    return received, received.voter.language, paused, crowd.reference_id()
 
 
 async def intake_middleware(handler, event: Update, data: dict[str, Any]):
+    """Store the update first (as a Submission) and judge it, before any handler replies."""
     user = data.get("event_from_user")
     if user is None or user.is_bot:
         return None
     payload = event.model_dump(mode="json", exclude_none=True)
-    received, lang, paused = await sync_to_async(_intake)(user.id, payload, user.language_code)
+    current = lanes.lanes()
+    lanes.PRIORITY.set(lanes.triage(user.id, current.reference))
+    received, lang, paused, current.reference = await db(
+        _intake, user.id, payload, user.language_code
+    )
+    if received.voter.spam:
+        current.flagged.add(user.id)
     data["received"], data["lang"] = received, lang
     bot: Bot = data["bot"]
     if paused:
@@ -75,7 +82,7 @@ def build_router() -> Router:
     @router.message(CommandStart())
     async def start(message: Message, received, lang: str) -> None:
         if received.voter.station_id:
-            station = await sync_to_async(lambda: received.voter.station.code)()
+            station = await db(lambda: received.voter.station.code)
             await message.answer(t("station_fixed", lang, station=station))
             await message.answer(t("send_photo", lang), reply_markup=_no_photo(lang))
         else:
@@ -87,21 +94,21 @@ def build_router() -> Router:
 
     @router.message(F.photo)
     async def photo(message: Message, bot: Bot, received, lang: str) -> None:
-        if not received.voter.station_id:
-            await message.answer(t("need_station", lang))
-            return
         size = message.photo[-1]
         if size.file_size and size.file_size > MAX_PHOTO_BYTES:
             await message.answer(t("photo_rejected", lang, reason="> 15 MB"))
             return
         data = await download(bot, size.file_id)
         try:
-            ballot = await sync_to_async(crowd.ballot_photo_receive)(received=received, data=data)
+            ballot = await db(crowd.ballot_photo_receive, received=received, data=data)
         except Exception as exc:  # EvidenceRejected: not a photo
             reason = exc.message(lang) if hasattr(exc, "message") else str(exc)
             await message.answer(t("photo_rejected", lang, reason=reason))
             return
-        markup = await sync_to_async(_choices_keyboard)(ballot.pk, lang)
+        if ballot.station_id is None:  # kept (and judged), but a ballot needs its station
+            await message.answer(t("need_station", lang))
+            return
+        markup = await db(_choices_keyboard, ballot.pk, lang)
         await message.answer(t("ask_choice", lang), reply_markup=markup)
 
     @router.callback_query(F.data == "np")
@@ -110,7 +117,7 @@ def build_router() -> Router:
         if not received.voter.station_id:
             await query.message.answer(t("need_station", lang))
             return
-        markup = await sync_to_async(_choices_keyboard)(0, lang)
+        markup = await db(_choices_keyboard, 0, lang)
         await query.message.answer(t("ask_choice", lang), reply_markup=markup)
 
     @router.callback_query(F.data.startswith("v:"))
@@ -118,14 +125,14 @@ def build_router() -> Router:
         _, ballot, answer = (query.data.split(":") + ["", ""])[:3]
         answer = {"a": "against_all", "s": "spoiled"}.get(answer, f"choice:{answer[1:]}")
         ballot_id = int(ballot) if ballot.isdigit() and ballot != "0" else None
-        result, counted = await sync_to_async(crowd.ballot_choice_set)(
-            received=received, ballot_id=ballot_id, answer=answer
+        result, counted = await db(
+            crowd.ballot_choice_set, received=received, ballot_id=ballot_id, answer=answer
         )
         await query.answer()
         if result is None:
             await query.message.answer(t("ballot_expired", lang))
         elif counted:
-            label = await sync_to_async(_ballot_label)(result, lang)
+            label = await db(_ballot_label, result, lang)
             receipt = str(result.submission_id)[:8]
             await query.message.answer(t("vote_counted", lang, choice=label, receipt=receipt))
         elif result.category == CrowdBallot.Category.SPAM:
@@ -139,9 +146,7 @@ def build_router() -> Router:
         if received.voter.station_id:
             await message.answer(t("send_photo", lang), reply_markup=_no_photo(lang))
             return
-        station = (
-            await sync_to_async(crowd.voter_station_set)(received.voter, code) if code else None
-        )
+        station = await db(crowd.voter_station_set, received.voter, code) if code else None
         if station is None:
             await message.answer(t("station_unknown", lang, station=code or message.text[:20]))
             return
@@ -166,6 +171,9 @@ def _ballot_label(ballot: CrowdBallot, lang: str) -> str:
 
 
 def install(dispatcher: Dispatcher) -> None:
+    """Voters' conversation state is in the database already (the voter's station on
+    `CrowdVoter`, the open ballot's id in the buttons' callback data), so the dispatcher's FSM
+    storage (created with it) is never used by these handlers."""
     dispatcher.update.outer_middleware(intake_middleware)
     dispatcher.include_router(shared_router(NAME))
     dispatcher.include_router(build_router())

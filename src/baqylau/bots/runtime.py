@@ -16,6 +16,7 @@ import os
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.memory import MemoryStorage
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
@@ -47,7 +48,11 @@ def make_bot(name: str) -> Bot:
 
 
 def make_dispatcher(name: str) -> Dispatcher:
-    dispatcher = Dispatcher(storage=DjangoStorage(name))
+    if name == BotName.BAYGE:
+        # Bayge keeps its voters' state in CrowdVoter/CrowdBallot rows (see `bayge.install`).
+        dispatcher = Dispatcher(storage=MemoryStorage())
+    else:
+        dispatcher = Dispatcher(storage=DjangoStorage(name))
     dispatcher["bot_name"] = name
     if name == BotName.ALAMAN:
         from baqylau.bots import alaman

@@ -98,8 +98,8 @@ def bot_user_counts() -> dict[str, int]:
     counts = {name: 0 for name in BotName.values}
     for row in BotUser.objects.values("bot").annotate(n=Count("id")):
         counts[row["bot"]] = row["n"]
+    counts["bayge"] = CrowdVoter.objects.count()  # every voter who wrote (by keyed hash)
     counts["alaman_linked_observers"] = ObserverLink.objects.filter(active=True).count()
-    counts["bayge_voters"] = CrowdVoter.objects.count()
     return counts
 
 

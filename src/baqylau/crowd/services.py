@@ -53,9 +53,37 @@ class Received:
     rate_limited: bool
 
 
+_CACHE: dict[str, tuple[float, Any]] = {}
+CACHE_SECONDS = 2.0
+
+
+def cached(key: str, compute, seconds: float = CACHE_SECONDS):
+    """A value read at most every `seconds` per process (switches, configuration)."""
+    now = time.monotonic()
+    hit = _CACHE.get(key)
+    if hit is not None and now - hit[0] < seconds:
+        return hit[1]
+    value = compute()
+    _CACHE[key] = (now, value)
+    return value
+
+
+def cache_clear() -> None:
+    _CACHE.clear()
+
+
 def poll_target() -> tuple[Election | None, Contest | None]:
+    """The election and contest the voters' bot polls (cached for a couple of seconds)."""
+    return cached("poll_target", _poll_target)
+
+
+def _poll_target() -> tuple[Election | None, Contest | None]:
     """The election and contest the voters' bot polls (admin switch, else the latest election)."""
-    control = BotControl.objects.filter(bot=BotName.BAYGE).select_related("contest").first()
+    control = (
+        BotControl.objects.filter(bot=BotName.BAYGE)
+        .select_related("contest__election", "election")
+        .first()
+    )
     if control and control.contest_id:
         return control.contest.election, control.contest
     if control and control.election_id:
@@ -67,9 +95,14 @@ def poll_target() -> tuple[Election | None, Contest | None]:
     return election, election.contests.order_by("code").first()
 
 
-def _reference_id() -> int | None:
-    return (
-        BotControl.objects.filter(bot=BotName.BAYGE).values_list("id_reference", flat=True).first()
+def reference_id() -> int | None:
+    return cached(
+        "id_reference",
+        lambda: (
+            BotControl.objects.filter(bot=BotName.BAYGE)
+            .values_list("id_reference", flat=True)
+            .first()
+        ),
     )
 
 
@@ -111,7 +144,7 @@ def voter_message_receive(
         language=language or "ru",
     )
     burst = not rate_take(f"{BotName.BAYGE}:global", GLOBAL_BUCKET, now=now)
-    reference = _reference_id()
+    reference = reference_id()
     with transaction.atomic():
         voter, created = CrowdVoter.objects.select_for_update().get_or_create(
             voter_hash=voter_hash,
@@ -326,7 +359,7 @@ def ballot_choice_set(
             ballot.counted = False
         else:
             ballot.category = category
-            ballot.counted = _may_count(ballot)
+            ballot.counted = ballot.station_id is not None and _may_count(ballot)
         ballot.save()
     return ballot, ballot.counted
 
