@@ -92,12 +92,7 @@ def load(args) -> dict:
     from baqylau.crowd.models import CrowdBallot, CrowdVoter
     from baqylau.elections.models import AdminUnit
     from baqylau.intake.models import Submission
-    from baqylau.protocols.models import (
-        ProtocolCopy,
-        StationResult,
-        StationResultLine,
-        StationResultVote,
-    )
+    from baqylau.protocols.models import ProtocolCopy, StationResult
     from baqylau.simulate.engine import LINES, SimulationConfig, simulate
     from baqylau.simulate.loader import load_simulation
 
@@ -149,30 +144,21 @@ def load(args) -> dict:
         # reconciled results of the observed stations (the signed protocol)
         insert(
             StationResult,
-            ["contest", "station", "status", "copies_count", "updated_at"],
-            ((contest.pk, int(station_ids[s]), "agreed", per, day) for s in observed.tolist()),
-        )
-        result_ids = dict(
-            StationResult.objects.filter(contest=contest).values_list("station_id", "pk")
-        )
-        insert(
-            StationResultLine,
-            ["result", "line", "value"],
+            ["contest", "station", "status", "copies_count", "lines", "votes", "updated_at"],
             (
-                (result_ids[int(station_ids[s])], code, int(signed_lines[s, j]))
+                (
+                    contest.pk,
+                    int(station_ids[s]),
+                    "agreed",
+                    per,
+                    {code: int(signed_lines[s, j]) for j, code in enumerate(LINES)},
+                    {str(cid): int(signed_votes[s, j]) for j, cid in enumerate(choice_ids)},
+                    day,
+                )
                 for s in observed.tolist()
-                for j, code in enumerate(LINES)
             ),
         )
-        insert(
-            StationResultVote,
-            ["result", "choice", "votes"],
-            (
-                (result_ids[int(station_ids[s])], cid, int(signed_votes[s, j]))
-                for s in observed.tolist()
-                for j, cid in enumerate(choice_ids)
-            ),
-        )
+        ProtocolCopy.objects.filter(contest=contest).update(counted=True)
         # voters' ballots: Submission + CrowdVoter + CrowdBallot, one voter each
         n = args.ballots
         weights = sim.registered / sim.registered.sum()

@@ -44,13 +44,7 @@ def naive_station(contest, station, form, line_codes, choices) -> int:
     """The per-object way: one station, ORM objects all the way. Returns findings written."""
     from baqylau.elections.models import OfficialResult
     from baqylau.protocols.engine import validate
-    from baqylau.protocols.models import (
-        Conflict,
-        ProtocolCopy,
-        StationResult,
-        StationResultLine,
-        StationResultVote,
-    )
+    from baqylau.protocols.models import Conflict, ProtocolCopy, StationResult
     from baqylau.tally.models import Finding
 
     copies = list(ProtocolCopy.objects.filter(contest=contest, station=station))
@@ -64,15 +58,15 @@ def naive_station(contest, station, form, line_codes, choices) -> int:
             choices={c.code: votes.get(c.pk) for c in choices},
         )
         copy.validation = result.status.value
-        copy.save(update_fields=["validation"])
-        if copy.validation == "accepted" and copy.moderation != "rejected":
+        copy.counted = copy.validation == "accepted" and copy.moderation != "rejected"
+        copy.save(update_fields=["validation", "counted"])
+        if copy.counted:
             figures.append((copy, lines, votes))
     if not figures:
         return 0
     result = StationResult.objects.create(
         contest=contest, station=station, status="agreed", copies_count=len(figures)
     )
-    result.copies.set([f[0] for f in figures])
     agreed_lines, agreed_votes = {}, {}
     for code in line_codes:
         values = {f[1][code] for f in figures if code in f[1]}
@@ -96,11 +90,9 @@ def naive_station(contest, station, form, line_codes, choices) -> int:
                 values=[{"copy": f[0].pk, "value": f[2].get(choice.pk)} for f in figures],
             )
             result.status = "conflict"
+    result.lines = agreed_lines
+    result.votes = {str(cid): value for cid, value in agreed_votes.items()}
     result.save()
-    for code, value in agreed_lines.items():
-        StationResultLine.objects.create(result=result, line=code, value=value)
-    for cid, value in agreed_votes.items():
-        StationResultVote.objects.create(result=result, choice_id=cid, votes=value)
     official = OfficialResult.objects.filter(contest=contest, unit=station).first()
     written = 0
     if official is not None:

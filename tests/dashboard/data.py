@@ -22,8 +22,6 @@ from baqylau.protocols.models import (
     CopyVote,
     ProtocolCopy,
     StationResult,
-    StationResultLine,
-    StationResultVote,
 )
 from baqylau.reports.models import Incident, TurnoutCount, ViolationType
 
@@ -76,14 +74,15 @@ def make_observed_election(code: str = "test-kz") -> dict:
         CopyLine.objects.create(copy=copy, line=line, value=value)
     CopyVote.objects.create(copy=copy, choice=lead, votes=480)
     CopyVote.objects.create(copy=copy, choice=other, votes=101)
-    result = StationResult.objects.create(
-        contest=contest, station=station, status="agreed", copies_count=1
+    StationResult.objects.create(
+        contest=contest,
+        station=station,
+        status="agreed",
+        copies_count=1,
+        lines=dict(copy_figures),
+        votes={str(lead.pk): 480, str(other.pk): 101},
     )
-    result.copies.add(copy)
-    for line, value in copy_figures.items():
-        StationResultLine.objects.create(result=result, line=line, value=value)
-    StationResultVote.objects.create(result=result, choice=lead, votes=480)
-    StationResultVote.objects.create(result=result, choice=other, votes=101)
+    ProtocolCopy.objects.filter(pk=copy.pk).update(counted=True)
 
     # a rejected copy (one page only)
     sub2 = _submission(

@@ -9,12 +9,8 @@ import typer
 from django.contrib.auth import get_user_model
 from typer.testing import CliRunner
 
-from baqylau.protocols.models import (
-    Conflict,
-    StationResult,
-    StationResultLine,
-    StationResultVote,
-)
+from baqylau.elections.models import Choice
+from baqylau.protocols.models import Conflict, StationResult
 from baqylau.protocols.reconciliation import Participation
 from baqylau.simulate.copies import make_copies
 from baqylau.simulate.engine import SimulationConfig, simulate
@@ -47,11 +43,10 @@ def moderator():
 
 
 def figures(result: StationResult):
-    lines = dict(StationResultLine.objects.filter(result=result).values_list("line", "value"))
-    votes = dict(
-        StationResultVote.objects.filter(result=result).values_list("choice__code", "votes")
-    )
-    return lines, votes
+    result = StationResult.objects.get(pk=result.pk)  # as stored
+    codes = dict(Choice.objects.values_list("pk", "code"))
+    votes = {codes[int(pk)]: n for pk, n in result.votes.items()}
+    return dict(result.lines), votes
 
 
 # -- reconciliation ----------------------------------------------------------------------------

@@ -53,20 +53,23 @@ def crowd_tally(contest: Contest, unit: AdminUnit | None = None) -> dict[str, An
 
 def _observed_votes(contest: Contest, unit: AdminUnit | None) -> dict[int, int]:
     """Observers' reconciled station results (tally's UnitCount when it exists)."""
-    from baqylau.protocols.models import StationResultVote
+    from baqylau.protocols.models import StationResult
     from baqylau.tally.models import UnitCount
 
     if unit is not None:
         count = UnitCount.objects.filter(contest=contest, unit=unit).first()
         if count is not None and count.votes:
             return {int(k): int(v) for k, v in count.votes.items()}
+    totals: Counter[int] = Counter()
     rows = (
-        StationResultVote.objects.filter(result__contest=contest)
-        .filter(_under(unit, "result__station"))
-        .values("choice_id")
-        .annotate(n=Sum("votes"))
+        StationResult.objects.filter(contest=contest)
+        .filter(_under(unit, "station"))
+        .values_list("votes", flat=True)
     )
-    return {row["choice_id"]: row["n"] for row in rows}
+    for votes in rows:
+        for choice_id, n in (votes or {}).items():
+            totals[int(choice_id)] += int(n)
+    return dict(totals)
 
 
 def _official_votes(contest: Contest, unit: AdminUnit | None) -> dict[int, int]:

@@ -158,31 +158,18 @@ def rows(election: Election, unit: AdminUnit | None, dataset: str) -> Iterator[l
 
 
 def _results(election, unit, dataset, contests, choice_codes) -> Iterator[list]:
-    if dataset == "official":
-        path = "result__unit__path"
-        scope = {"result__contest__election": election, "result__unit__kind": "station"}
-        scope |= _under(unit, "result__unit__")
-        line_qs = OfficialLine.objects.filter(**scope).values_list(
-            "result__unit_id", "result__unit__path", "result__contest_id", "line", "value"
-        )
-        vote_qs = OfficialVote.objects.filter(**scope).values_list(
-            "result__unit_id", "result__unit__path", "result__contest_id", "choice_id", "votes"
-        )
-    else:
-        from baqylau.protocols.models import StationResultLine, StationResultVote
-
-        path = "result__station__path"
-        scope = {"result__contest__election": election} | _under(unit, "result__station__")
-        line_qs = StationResultLine.objects.filter(**scope).values_list(
-            "result__station_id", "result__station__path", "result__contest_id", "line", "value"
-        )
-        vote_qs = StationResultVote.objects.filter(**scope).values_list(
-            "result__station_id",
-            "result__station__path",
-            "result__contest_id",
-            "choice_id",
-            "votes",
-        )
+    if dataset != "official":
+        yield from _observed_results(election, unit, contests, choice_codes)
+        return
+    path = "result__unit__path"
+    scope = {"result__contest__election": election, "result__unit__kind": "station"}
+    scope |= _under(unit, "result__unit__")
+    line_qs = OfficialLine.objects.filter(**scope).values_list(
+        "result__unit_id", "result__unit__path", "result__contest_id", "line", "value"
+    )
+    vote_qs = OfficialVote.objects.filter(**scope).values_list(
+        "result__unit_id", "result__unit__path", "result__contest_id", "choice_id", "votes"
+    )
     for sid, where, cid, line, value in line_qs.order_by(path, "pk"):
         yield [sid, where, contests.get(cid), "line", line, value]
     for sid, where, cid, choice, value in vote_qs.order_by(path, "pk"):
@@ -194,6 +181,31 @@ def _results(election, unit, dataset, contests, choice_codes) -> Iterator[list]:
             choice_codes.get(str(choice), choice),
             value,
         ]
+
+
+def _observed_results(election, unit, contests, choice_codes) -> Iterator[list]:
+    """The reconciled station results: figures kept as JSON maps on each `StationResult`."""
+    from baqylau.protocols.models import StationResult
+
+    scope = {"contest__election": election} | _under(unit, "station__")
+    rows = (
+        StationResult.objects.filter(**scope)
+        .order_by("station__path", "pk")
+        .values_list("station_id", "station__path", "contest_id", "lines", "votes")
+    )
+    for sid, where, cid, lines, _votes in rows.iterator(chunk_size=2000):
+        for line, value in sorted((lines or {}).items(), key=lambda kv: (len(kv[0]), kv[0])):
+            yield [sid, where, contests.get(cid), "line", line, value]
+    for sid, where, cid, _lines, votes in rows.iterator(chunk_size=2000):
+        for choice, value in sorted((votes or {}).items(), key=lambda kv: int(kv[0])):
+            yield [
+                sid,
+                where,
+                contests.get(cid),
+                "choice",
+                choice_codes.get(str(choice), int(choice)),
+                value,
+            ]
 
 
 # -- writers ------------------------------------------------------------------------------------

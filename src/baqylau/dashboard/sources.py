@@ -55,18 +55,13 @@ def published_votes(contest: Contest) -> dict[int, dict[int, int]]:
 
 def observed_station(contest: Contest) -> tuple[list, list]:
     """Lines and votes of the reconciled observed result of each station (protocols app)."""
-    from baqylau.protocols.models import StationResultLine, StationResultVote
+    from baqylau.protocols.models import StationResult
 
-    lines = list(
-        StationResultLine.objects.filter(result__contest=contest).values_list(
-            "result__station_id", "line", "value"
-        )
-    )
-    votes = list(
-        StationResultVote.objects.filter(result__contest=contest).values_list(
-            "result__station_id", "choice_id", "votes"
-        )
-    )
+    lines, votes = [], []
+    rows = StationResult.objects.filter(contest=contest).values_list("station_id", "lines", "votes")
+    for station_id, line_map, vote_map in rows.order_by("id"):
+        lines.extend((station_id, line, value) for line, value in (line_map or {}).items())
+        votes.extend((station_id, int(choice), n) for choice, n in (vote_map or {}).items())
     return lines, votes
 
 

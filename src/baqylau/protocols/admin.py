@@ -7,8 +7,6 @@ from baqylau.protocols.models import (
     ElectionPolicy,
     ProtocolCopy,
     StationResult,
-    StationResultLine,
-    StationResultVote,
 )
 
 
@@ -34,26 +32,16 @@ class ProtocolCopyAdmin(admin.ModelAdmin):
         "validation",
         "moderation",
         "pages_received",
+        "counted",
         "locked_by",
     ]
-    list_filter = ["validation", "moderation", "source", "contest__election"]
+    list_filter = ["validation", "moderation", "counted", "source", "contest__election"]
     search_fields = ["station__code", "station__path", "source_ref", "submission__id"]
     date_hierarchy = "received_at"
     raw_id_fields = ["submission", "contest", "station", "locked_by"]
-    readonly_fields = ["submission", "received_at", "findings"]
+    readonly_fields = ["submission", "received_at", "findings", "counted"]
     inlines = [CopyLineInline, CopyVoteInline]
     list_select_related = ["station", "contest", "locked_by"]
-
-
-class ResultLineInline(admin.TabularInline):
-    model = StationResultLine
-    extra = 0
-
-
-class ResultVoteInline(admin.TabularInline):
-    model = StationResultVote
-    extra = 0
-    raw_id_fields = ["choice"]
 
 
 class ConflictInline(admin.TabularInline):
@@ -67,8 +55,9 @@ class StationResultAdmin(admin.ModelAdmin):
     list_display = ["id", "station", "contest", "status", "copies_count", "updated_at"]
     list_filter = ["status", "contest__election"]
     search_fields = ["station__code", "station__path"]
-    raw_id_fields = ["contest", "station", "copies"]
-    inlines = [ResultLineInline, ResultVoteInline, ConflictInline]
+    raw_id_fields = ["contest", "station"]
+    readonly_fields = ["lines", "votes", "updated_at"]
+    inlines = [ConflictInline]
     list_select_related = ["station", "contest"]
 
 

@@ -251,9 +251,9 @@ def station_status(request: HttpRequest, station_id: int, lang: str = ""):
                 {
                     "contest": result.contest.code,
                     "status": result.status,
-                    "copies": sorted(c.pk for c in result.copies.all()),
-                    "lines": {row.line: row.value for row in result.lines.all()},
-                    "votes": {row.choice.code: row.votes for row in result.votes.all()},
+                    "copies": selectors.result_copy_ids(result, status.copies),
+                    "lines": dict(result.lines or {}),
+                    "votes": selectors.result_votes(result),
                 }
                 for result in status.results
             ],

@@ -61,6 +61,10 @@ class ProtocolCopy(models.Model):
         verbose_name=_("locked by"),
     )
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    #: Set by the reconciliation: the copy takes part in its station's observed result.
+    counted = models.BooleanField(
+        _("counted in the station's result"), default=False, db_default=False
+    )
 
     class Meta:
         verbose_name = _("protocol copy")
@@ -104,7 +108,13 @@ class CopyVote(models.Model):
 
 
 class StationResult(models.Model):
-    """The observed result of one station, reconciled from its accepted copies."""
+    """The observed result of one station, reconciled from its accepted copies.
+
+    Derived data, rebuilt from the copies by `protocols.reconciliation`: the settled figures are
+    kept on the row itself (``lines``: line code → value, ``votes``: choice id as a string →
+    votes; a disputed or missing figure is absent) and the copies taking part are the copies of
+    the same contest and station flagged ``counted``.
+    """
 
     class Status(models.TextChoices):
         AGREED = "agreed", _("copies agree")
@@ -114,8 +124,9 @@ class StationResult(models.Model):
     contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="station_results")
     station = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="station_results")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
-    copies = models.ManyToManyField(ProtocolCopy, related_name="station_results", blank=True)
     copies_count = models.PositiveSmallIntegerField(_("copies"), default=0)
+    lines = models.JSONField(_("settled lines"), default=dict, blank=True)
+    votes = models.JSONField(_("settled votes by choice id"), default=dict, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -125,27 +136,15 @@ class StationResult(models.Model):
             models.UniqueConstraint(fields=["contest", "station"], name="station_result_unique"),
         ]
 
+    @property
+    def copies(self):
+        """The copies taking part in this result."""
+        return ProtocolCopy.objects.filter(
+            contest_id=self.contest_id, station_id=self.station_id, counted=True
+        )
 
-class StationResultLine(models.Model):
-    result = models.ForeignKey(StationResult, on_delete=models.CASCADE, related_name="lines")
-    line = models.CharField(_("protocol line"), max_length=16)
-    value = models.PositiveIntegerField(_("value"))
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["result", "line"], name="station_result_line_unique"),
-        ]
-
-
-class StationResultVote(models.Model):
-    result = models.ForeignKey(StationResult, on_delete=models.CASCADE, related_name="votes")
-    choice = models.ForeignKey(Choice, on_delete=models.CASCADE, related_name="+")
-    votes = models.PositiveIntegerField(_("votes"))
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["result", "choice"], name="station_result_vote_unique"),
-        ]
+    def votes_by_choice(self) -> dict[int, int]:
+        return {int(choice_id): int(v) for choice_id, v in (self.votes or {}).items()}
 
 
 class Conflict(models.Model):

@@ -2,7 +2,8 @@
 
 The comparison itself is the pure function `baqylau.tally.engine.reconcile`; this module loads
 the copies' figures with a few aggregate queries into numpy arrays, runs it, and writes
-`StationResult` (+ lines, votes, links to every copy taking part) and `Conflict` rows in bulk.
+`StationResult` rows (the settled figures as JSON maps on the row itself) and `Conflict` rows in
+bulk, and flags the copies taking part (`ProtocolCopy.counted`) with one set-based UPDATE.
 
 * `validate_copies(contest)` — every copy of a contest through the vectorised protocol engine.
 * `reconcile_contest(contest)` — all stations at once (set-based; used by `tally.recount`).
@@ -33,8 +34,6 @@ from baqylau.protocols.models import (
     CopyVote,
     ProtocolCopy,
     StationResult,
-    StationResultLine,
-    StationResultVote,
 )
 from baqylau.tally import engine
 
@@ -61,7 +60,13 @@ _PLAIN_TYPES = {
 }
 
 
-def bulk_insert(model: type, fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def bulk_insert(
+    model: type,
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    raw: Sequence[str] = (),
+) -> None:
     """Insert many rows of plain values into ``model``'s table, without building model objects.
 
     The large derived tables (hundreds of thousands of result lines) are written this way:
@@ -69,11 +74,15 @@ def bulk_insert(model: type, fields: Sequence[str], rows: Iterable[Sequence[Any]
     ``bulk_create``. No signals are sent and nothing is returned. Values of fields that need it
     (JSON, UUID, date-times, ...) go through the field's own database preparation, so they are
     stored exactly as the ORM stores them; a value repeated row after row is prepared once.
+    Fields named in ``raw`` are passed as they are (e.g. JSON already serialised to text).
     """
     connection = connections[router.db_for_write(model)]
     opts = model._meta
     field_objs = [opts.get_field(name) for name in fields]
-    prep = [None if f.get_internal_type() in _PLAIN_TYPES else f for f in field_objs]
+    prep = [
+        None if f.get_internal_type() in _PLAIN_TYPES or name in raw else f
+        for name, f in zip(fields, field_objs, strict=True)
+    ]
     if any(p is not None for p in prep):
         rows = _prepared(rows, prep, connection)
     quote = connection.ops.quote_name
@@ -108,6 +117,84 @@ def _prepared(rows: Iterable[Sequence[Any]], prep: list, connection) -> Iterator
 def _execute(model: type, sql: str, params: Sequence[Any]) -> None:
     with connections[router.db_for_write(model)].cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def ids_in(connection, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """``column IN ids`` as one condition with one parameter, however many ids there are."""
+    ids = [int(i) for i in ids]
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])", [ids]
+    if connection.vendor == "sqlite":
+        return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+    marks = ", ".join(["%s"] * len(ids)) or "NULL"
+    return f"{column} IN ({marks})", ids
+
+
+def fetch_ints(connection, sql: str, params: Sequence[Any], width: int) -> np.ndarray:
+    """The rows of a query of ``width`` integer columns named c0, c1, ... (no NULLs) as an
+    (n, width) array.
+
+    Hundreds of thousands of rows travel as text parsed by numpy, never as Python tuples:
+    ``COPY ... TO STDOUT`` on PostgreSQL, one ``group_concat`` on SQLite.
+    """
+    if connection.vendor == "postgresql":
+        chunks = []
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy,
+        ):
+            for block in copy:
+                chunks.append(bytes(block))
+        text = b"".join(chunks).translate(_COPY_SEPARATORS).strip(b",").decode()
+    elif connection.vendor == "sqlite":
+        row = " || ',' || ".join(f"c{j}" for j in range(width))
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT group_concat({row}) FROM ({sql}) AS q", params)
+            text = cursor.fetchone()[0] or ""
+    else:  # pragma: no cover - other databases: plain rows
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, width)
+    if not text:
+        return np.zeros((0, width), np.int64)
+    return np.fromstring(text, dtype=np.int64, sep=",").reshape(-1, width)
+
+
+_COPY_SEPARATORS = bytes.maketrans(b"\t\n", b",,")
+
+
+def read_matrix(
+    model: type,
+    key: str,
+    column: str,
+    value: str,
+    columns: Sequence[Any],
+    keys: np.ndarray,
+    where: str,
+    params: Sequence[Any],
+) -> np.ndarray:
+    """(len(keys), len(columns)) figures of a long table (key, column, value), -1 where missing.
+
+    ``keys`` is sorted; ``where`` selects the rows (in SQL over the model's own columns); rows
+    with other keys or columns are ignored. One query, read straight into numpy.
+    """
+    out = np.full((keys.size, len(columns)), engine.MISSING, np.int64)
+    if not columns or not keys.size:
+        return out
+    connection = connections[router.db_for_read(model)]
+    quote = connection.ops.quote_name
+    whens = " ".join(["WHEN %s THEN " + str(j) for j in range(len(columns))])
+    sql = (
+        f"SELECT {quote(key)} AS c0, CASE {quote(column)} {whens} ELSE -1 END AS c1, "
+        f"{quote(value)} AS c2 "
+        f"FROM {quote(model._meta.db_table)} WHERE {where}"
+    )
+    data = fetch_ints(connection, sql, [*columns, *params], 3)
+    data = data[data[:, 1] >= 0]
+    at = np.searchsorted(keys, data[:, 0])
+    ok = (at < keys.size) & (keys[np.minimum(at, max(keys.size - 1, 0))] == data[:, 0])
+    out[at[ok], data[ok, 1]] = data[ok, 2]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,6 +271,7 @@ class CopyFigures:
     lines: np.ndarray  # (C, L) -1 missing
     votes: np.ndarray  # (C, K) -1 missing
     pages: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    counted: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (C,) or empty
 
     @property
     def size(self) -> int:
@@ -200,23 +288,20 @@ class CopyFigures:
             self.lines[mask],
             self.votes[mask],
             self.pages[mask] if self.pages.size else self.pages,
+            self.counted[mask] if self.counted.size else self.counted,
         )
 
 
 def load_copy_figures(contest: Contest, station: AdminUnit | None = None) -> CopyFigures:
-    """Three queries: the copies, their lines (pivoted), their votes (pivoted)."""
+    """Three queries: the copies, their lines, their votes — read straight into numpy."""
     line_codes = contest_line_codes(contest)
     choice_ids = contest_choice_ids(contest)
     copies = ProtocolCopy.objects.filter(contest=contest)
-    lines_qs = CopyLine.objects.filter(copy__contest=contest)
-    votes_qs = CopyVote.objects.filter(copy__contest=contest)
     if station is not None:
         copies = copies.filter(station=station)
-        lines_qs = lines_qs.filter(copy__station=station)
-        votes_qs = votes_qs.filter(copy__station=station)
-    rows = list(
+    rows = fetch_all(
         copies.order_by("id").values_list(
-            "id", "station_id", "validation", "moderation", "pages_received"
+            "id", "station_id", "validation", "moderation", "pages_received", "counted"
         )
     )
     c = len(rows)
@@ -225,19 +310,28 @@ def load_copy_figures(contest: Contest, station: AdminUnit | None = None) -> Cop
     validation = np.array([r[2] for r in rows], dtype=object)
     moderation = np.array([r[3] for r in rows], dtype=object)
     pages = np.fromiter((r[4] for r in rows), np.int64, c)
-    lines = np.full((c, len(line_codes)), engine.MISSING, np.int64)
-    votes = np.full((c, len(choice_ids)), engine.MISSING, np.int64)
-    for qs, column, value, columns, out in (
-        (lines_qs, "line", "value", line_codes, lines),
-        (votes_qs, "choice_id", "votes", choice_ids, votes),
-    ):
-        keys, matrix = pivot(qs, "copy_id", column, value, columns)
-        if keys.size:
-            at = np.searchsorted(copy_id, keys)
-            ok = (at < c) & (copy_id[np.minimum(at, max(c - 1, 0))] == keys)
-            out[at[ok]] = matrix[ok]
+    counted = np.fromiter((bool(r[5]) for r in rows), bool, c)
+    connection = connections[copies.db]
+    where = "copy_id IN (SELECT id FROM {t} WHERE contest_id = %s{extra})".format(
+        t=connection.ops.quote_name(ProtocolCopy._meta.db_table),
+        extra=" AND station_id = %s" if station is not None else "",
+    )
+    params = [contest.pk] + ([station.pk] if station is not None else [])
+    lines = read_matrix(CopyLine, "copy_id", "line", "value", line_codes, copy_id, where, params)
+    votes = read_matrix(
+        CopyVote, "copy_id", "choice_id", "votes", choice_ids, copy_id, where, params
+    )
     return CopyFigures(
-        line_codes, choice_ids, copy_id, station_id, validation, moderation, lines, votes, pages
+        line_codes,
+        choice_ids,
+        copy_id,
+        station_id,
+        validation,
+        moderation,
+        lines,
+        votes,
+        pages,
+        counted,
     )
 
 
@@ -408,29 +502,45 @@ def _previous_resolutions(contest: Contest, station: AdminUnit | None):
 
 def _delete_results(contest: Contest, station: AdminUnit | None) -> None:
     """Delete derived rows leaf first, each in one statement (no objects loaded)."""
-    results = StationResult.objects.filter(contest=contest)
-    if station is not None:
-        results = results.filter(station=station)
-    through = StationResult.copies.through
     where = "result_id IN (SELECT id FROM {r} WHERE contest_id = %s{extra})"
     extra = " AND station_id = %s" if station is not None else ""
     params = [contest.pk] + ([station.pk] if station is not None else [])
     r = StationResult._meta.db_table
-    for model, column in (
-        (Conflict, "result_id"),
-        (StationResultLine, "result_id"),
-        (StationResultVote, "result_id"),
-        (through, "stationresult_id"),
-    ):
-        sql = f"DELETE FROM {model._meta.db_table} WHERE " + where.replace(
-            "result_id", column, 1
-        ).format(r=r, extra=extra)
-        _execute(model, sql, params)
     _execute(
-        StationResult,
-        f"DELETE FROM {r} WHERE contest_id = %s{extra}",
+        Conflict,
+        f"DELETE FROM {Conflict._meta.db_table} WHERE " + where.format(r=r, extra=extra),
         params,
     )
+    _execute(StationResult, f"DELETE FROM {r} WHERE contest_id = %s{extra}", params)
+
+
+def _json_maps(keys: Sequence[Any], values: np.ndarray) -> list[str]:
+    """One JSON object per row of ``values`` (key → value, the missing -1 left out), as text."""
+    if not values.size:
+        return ["{}"] * values.shape[0]
+    heads = [json.dumps(str(k)) + ": " for k in keys]
+    return [
+        "{" + ", ".join([h + str(v) for h, v in zip(heads, row, strict=True) if v >= 0]) + "}"
+        for row in values.tolist()
+    ]
+
+
+def _mark_counted(contest: Contest, figures: CopyFigures, use: np.ndarray) -> None:
+    """``ProtocolCopy.counted`` = takes part, written only where it changes (one UPDATE each way)."""
+    known = figures.counted.size == figures.size
+    before = figures.counted if known else np.zeros(figures.size, bool)
+    connection = connections[router.db_for_write(ProtocolCopy)]
+    table = connection.ops.quote_name(ProtocolCopy._meta.db_table)
+    with connection.cursor() as cursor:
+        for value, ids in ((True, use & ~before), (False, ~use & (before if known else True))):
+            if not ids.any():
+                continue
+            condition, params = ids_in(connection, "id", figures.copy_id[ids].tolist())
+            cursor.execute(
+                f"UPDATE {table} SET counted = %s WHERE contest_id = %s AND {condition}",
+                [value, contest.pk, *params],
+            )
+    figures.counted = use.copy()
 
 
 @transaction.atomic
@@ -448,6 +558,7 @@ def reconcile(
     summary.copies_used = used.size
     kept = _previous_resolutions(contest, station)
     _delete_results(contest, station)
+    _mark_counted(contest, figures, use)
 
     rec = engine.reconcile(used.station_id, used.lines, used.votes, copy_key=used.copy_id)
     s_count = rec.n_stations
@@ -478,32 +589,36 @@ def reconcile(
     resolved = rec.has_conflict & (open_count == 0)
     status[resolved] = StationResult.Status.RESOLVED
 
+    n_lines = len(line_codes)
     now = timezone.now()
     if s_count:
+        lines_json = _json_maps(line_codes, values[:, :n_lines])
+        votes_json = _json_maps(choice_ids, values[:, n_lines:])
         bulk_insert(
             StationResult,
-            ["contest", "station", "status", "copies_count", "updated_at"],
-            (
-                (contest.pk, sid, st, cnt, now)
-                for sid, st, cnt in zip(
-                    rec.station.tolist(), status.tolist(), rec.copies_count.tolist(), strict=True
-                )
+            ["contest", "station", "status", "copies_count", "lines", "votes", "updated_at"],
+            zip(
+                [contest.pk] * s_count,
+                rec.station.tolist(),
+                status.tolist(),
+                rec.copies_count.tolist(),
+                lines_json,
+                votes_json,
+                [now] * s_count,
+                strict=True,
             ),
+            raw=("lines", "votes"),
         )
     result_of = StationResult.objects.filter(contest=contest)
     if station is not None:
         result_of = result_of.filter(station=station)
-    id_rows = np.array(list(result_of.values_list("station_id", "id")), dtype=np.int64).reshape(
-        -1, 2
-    )
+    id_rows = np.array(fetch_all(result_of.values_list("station_id", "id")), dtype=np.int64)
+    id_rows = id_rows.reshape(-1, 2)
     id_rows = id_rows[np.argsort(id_rows[:, 0])]
     result_id = (
         id_rows[np.searchsorted(id_rows[:, 0], rec.station), 1] if s_count else id_rows[:, 1]
     )
 
-    n_lines = len(line_codes)
-    if s_count:
-        _write_figures(contest, station, figures, use, rec, used, values, result_id)
     Conflict.objects.bulk_create(
         [
             Conflict(
@@ -536,107 +651,6 @@ def reconcile(
     return summary, observed
 
 
-def _write_figures(
-    contest: Contest,
-    station: AdminUnit | None,
-    figures: CopyFigures,
-    use: np.ndarray,
-    rec: engine.Reconciliation,
-    used: CopyFigures,
-    values: np.ndarray,
-    result_id: np.ndarray,
-) -> None:
-    """Links to the copies and the settled figures of every new result.
-
-    numpy has decided everything; the bulk of the rows is then copied inside the database
-    (``INSERT ... SELECT``) instead of travelling through Python: the links from each result to
-    its station's copies (minus the copies that do not take part), and the figures of each
-    station's first taking-part copy — which equal the station's figures wherever its copies
-    agree. The few cells that differ from that copy (disputed, resolved, or missing from it) are
-    then fixed one by one.
-    """
-    connection = connections[router.db_for_write(StationResult)]
-    quote = connection.ops.quote_name
-
-    def table(model) -> str:
-        return quote(model._meta.db_table)
-
-    through = StationResult.copies.through
-    results, copies = table(StationResult), table(ProtocolCopy)
-    extra = " AND r.station_id = %s" if station is not None else ""
-    params = [contest.pk] + ([station.pk] if station is not None else [])
-    max_copy = int(figures.copy_id.max()) if figures.size else 0
-    excluded = figures.copy_id[~use & np.isin(figures.station_id, rec.station)].tolist()
-    line_codes, choice_ids = used.line_codes, used.choice_ids
-    n_lines = len(line_codes)
-    representative = (
-        f"SELECT m.stationresult_id AS result_id, MIN(m.protocolcopy_id) AS copy_id "
-        f"FROM {table(through)} m JOIN {results} r ON r.id = m.stationresult_id "
-        f"WHERE r.contest_id = %s{extra} GROUP BY m.stationresult_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table(through)} (stationresult_id, protocolcopy_id) "
-            f"SELECT r.id, pc.id FROM {copies} pc JOIN {results} r "
-            f"ON r.station_id = pc.station_id AND r.contest_id = pc.contest_id "
-            f"WHERE r.contest_id = %s{extra} AND pc.id <= %s",
-            [*params, max_copy],
-        )
-        for start in range(0, len(excluded), 500):
-            chunk = excluded[start : start + 500]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"DELETE FROM {table(through)} WHERE protocolcopy_id IN ({marks})", chunk
-            )
-        for model, source, column, value, keys in (
-            (StationResultLine, CopyLine, "line", "value", line_codes),
-            (StationResultVote, CopyVote, "choice_id", "votes", choice_ids),
-        ):
-            if not keys:
-                continue
-            marks = ", ".join(["%s"] * len(keys))
-            cursor.execute(
-                f"INSERT INTO {table(model)} (result_id, {column}, {value}) "
-                f"SELECT rep.result_id, c.{column}, c.{value} FROM ({representative}) rep "
-                f"JOIN {table(source)} c ON c.copy_id = rep.copy_id WHERE c.{column} IN ({marks})",
-                [*params, *keys],
-            )
-
-    # the cells where a station's figure is not its first copy's figure
-    full = np.concatenate([used.lines, used.votes], axis=1)
-    first = full[rec.order[rec.start[:-1]]]
-    drop = (first >= 0) & (values < 0)
-    change = (first >= 0) & (values >= 0) & (values != first)
-    add = (first < 0) & (values >= 0)
-    fixes: dict[str, list] = {"drop": [], "change": [], "add": []}
-    for name, mask in (("drop", drop), ("change", change), ("add", add)):
-        for s, j in zip(*np.nonzero(mask), strict=True):
-            key = line_codes[j] if j < n_lines else choice_ids[j - n_lines]
-            fixes[name].append((bool(j < n_lines), int(result_id[s]), key, int(values[s, j])))
-    for is_line, model, column, value in (
-        (True, StationResultLine, "line", "value"),
-        (False, StationResultVote, "choice_id", "votes"),
-    ):
-        with connection.cursor() as cursor:
-            rows = [(r, k) for line, r, k, _ in fixes["drop"] if line is is_line]
-            if rows:
-                cursor.executemany(
-                    f"DELETE FROM {table(model)} WHERE result_id = %s AND {column} = %s", rows
-                )
-            rows = [(v, r, k) for line, r, k, v in fixes["change"] if line is is_line]
-            if rows:
-                cursor.executemany(
-                    f"UPDATE {table(model)} SET {value} = %s WHERE result_id = %s AND {column} = %s",
-                    rows,
-                )
-            rows = [(r, k, v) for line, r, k, v in fixes["add"] if line is is_line]
-            if rows:
-                cursor.executemany(
-                    f"INSERT INTO {table(model)} (result_id, {column}, {value}) VALUES (%s, %s, %s)",
-                    rows,
-                )
-
-
 def reconcile_contest(
     contest: Contest, participation: Participation | str = Participation.VALID
 ) -> ReconcileSummary:
@@ -655,31 +669,30 @@ def reconcile_station(
 
 
 def load_observed(contest: Contest) -> Observed:
-    """The stored observed results of ``contest`` (three queries)."""
+    """The stored observed results of ``contest`` (one query for the results)."""
     line_codes = contest_line_codes(contest)
     choice_ids = contest_choice_ids(contest)
-    rows = list(
+    rows = fetch_all(
         StationResult.objects.filter(contest=contest)
         .order_by("id")
-        .values_list("id", "station_id", "status")
+        .values_list("id", "station_id", "status", "lines", "votes")
     )
     n = len(rows)
-    result_id = np.fromiter((r[0] for r in rows), np.int64, n)
     lines = np.full((n, len(line_codes)), engine.MISSING, np.int64)
     votes = np.full((n, len(choice_ids)), engine.MISSING, np.int64)
-    for model, column, value, columns, out in (
-        (StationResultLine, "line", "value", line_codes, lines),
-        (StationResultVote, "choice_id", "votes", choice_ids, votes),
-    ):
-        keys, matrix = pivot(
-            model.objects.filter(result__contest=contest), "result_id", column, value, columns
-        )
-        if keys.size:
-            out[np.searchsorted(result_id, keys)] = matrix
+    line_at = {code: j for j, code in enumerate(line_codes)}
+    choice_at = {str(cid): j for j, cid in enumerate(choice_ids)}
+    for i, row in enumerate(rows):
+        for out, at, stored in ((lines, line_at, row[3]), (votes, choice_at, row[4])):
+            data = json.loads(stored) if isinstance(stored, str | bytes) else stored or {}
+            for key, value in data.items():
+                j = at.get(key)
+                if j is not None and value is not None:
+                    out[i, j] = value
     return Observed(
         line_codes=line_codes,
         choice_ids=choice_ids,
-        result_id=result_id,
+        result_id=np.fromiter((r[0] for r in rows), np.int64, n),
         station_id=np.fromiter((r[1] for r in rows), np.int64, n),
         status=np.array([r[2] for r in rows], dtype=object),
         lines=lines,
@@ -707,18 +720,16 @@ def resolve_conflict(conflict: Conflict, value: int, reason: str, user) -> Stati
     conflict.save(
         update_fields=["resolved_value", "resolved_by", "resolution_reason", "resolved_at"]
     )
-    result = conflict.result
+    result = StationResult.objects.select_for_update().get(pk=conflict.result_id)
     if conflict.choice_id is not None:
-        StationResultVote.objects.update_or_create(
-            result=result, choice_id=conflict.choice_id, defaults={"votes": value}
-        )
+        result.votes = {**(result.votes or {}), str(conflict.choice_id): value}
     else:
-        StationResultLine.objects.update_or_create(
-            result=result, line=conflict.line, defaults={"value": value}
-        )
+        result.lines = {**(result.lines or {}), conflict.line: value}
+    fields = ["lines", "votes", "updated_at"]
     if not result.conflicts.filter(resolved_value__isnull=True).exists():
         result.status = StationResult.Status.RESOLVED
-        result.save(update_fields=["status", "updated_at"])
+        fields.append("status")
+    result.save(update_fields=fields)
     return result
 
 
@@ -728,10 +739,13 @@ __all__ = [
     "Participation",
     "ReconcileSummary",
     "bulk_insert",
+    "fetch_ints",
+    "ids_in",
     "load_copy_figures",
     "load_observed",
     "participating",
     "pivot",
+    "read_matrix",
     "reconcile",
     "reconcile_contest",
     "reconcile_station",

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Prefetch, QuerySet
 
-from baqylau.elections.models import AdminUnit, Election
+from baqylau.elections.models import AdminUnit, Choice, Election
 from baqylau.protocols.models import (
     Conflict,
     CopyVote,
@@ -51,9 +51,21 @@ def station_results(station: AdminUnit) -> QuerySet[StationResult]:
     return (
         StationResult.objects.filter(station=station)
         .select_related("contest")
-        .prefetch_related("lines", "votes__choice", "conflicts__choice", "copies")
+        .prefetch_related("conflicts__choice")
         .order_by("contest__code")
     )
+
+
+def result_votes(result: StationResult) -> dict[str, int]:
+    """The settled votes of a station result by choice code."""
+    votes = result.votes_by_choice()
+    codes = dict(Choice.objects.filter(pk__in=votes).values_list("pk", "code"))
+    return {codes[pk]: value for pk, value in votes.items() if pk in codes}
+
+
+def result_copy_ids(result: StationResult, copies: list[ProtocolCopy]) -> list[int]:
+    """The ids of the copies taking part in ``result``, among the station's ``copies``."""
+    return sorted(c.pk for c in copies if c.counted and c.contest_id == result.contest_id)
 
 
 def station_conflicts(station: AdminUnit, *, contest=None) -> QuerySet[Conflict]:

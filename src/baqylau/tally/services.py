@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from baqylau.elections.models import (
@@ -35,9 +35,10 @@ from baqylau.protocols.reconciliation import (
     contest_choice_ids,
     contest_form,
     contest_line_codes,
+    fetch_all,
     load_copy_figures,
     load_observed,
-    pivot,
+    read_matrix,
     reconcile,
     reconcile_contest,
     reconcile_station,
@@ -130,30 +131,31 @@ class ContestTree:
         return self._official
 
     def _load_official(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        results = list(
-            OfficialResult.objects.filter(contest=self.contest)
-            .order_by("id")
-            .values_list("id", "unit_id")
-        )
-        result_ids = np.array([r[0] for r in results], np.int64)
-        unit_index = self.index_of(np.array([r[1] for r in results], np.int64))
+        results = np.array(
+            fetch_all(
+                OfficialResult.objects.filter(contest=self.contest)
+                .order_by("id")
+                .values_list("id", "unit_id")
+            ),
+            dtype=np.int64,
+        ).reshape(-1, 2)
+        result_ids = results[:, 0]
+        unit_index = self.index_of(results[:, 1])
         has = np.zeros(self.size, bool)
         has[unit_index] = True
         lines = np.full((self.size, len(self.line_codes)), engine.MISSING, np.int64)
         votes = np.full((self.size, len(self.choice_ids)), engine.MISSING, np.int64)
+        connection = connections[OfficialResult.objects.db]
+        results_table = connection.ops.quote_name(OfficialResult._meta.db_table)
+        where = f"result_id IN (SELECT id FROM {results_table} WHERE contest_id = %s)"
         for model, column, value, columns, out in (
             (OfficialLine, "line", "value", self.line_codes, lines),
             (OfficialVote, "choice_id", "votes", self.choice_ids, votes),
         ):
-            keys, matrix = pivot(
-                model.objects.filter(result__contest=self.contest),
-                "result_id",
-                column,
-                value,
-                columns,
+            matrix = read_matrix(
+                model, "result_id", column, value, columns, result_ids, where, [self.contest.pk]
             )
-            if keys.size:
-                out[unit_index[np.searchsorted(result_ids, keys)]] = matrix
+            out[unit_index] = matrix
         return has, lines, votes
 
 
