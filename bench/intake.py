@@ -44,6 +44,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _cpu_seconds(root: int) -> float:
+    """User + system CPU time of a process and its descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0))[1]
+        todo += [child for child, (parent, _) in stats.items() if parent == pid]
+    return total / tick
+
+
 def _create_pg_database(url: str) -> None:
     parts = urlparse(url)
     name = parts.path.lstrip("/")
@@ -182,6 +201,28 @@ async def _wait_ready(base: str, timeout: float = 60) -> None:
                 pass
             await asyncio.sleep(0.3)
     raise RuntimeError("the server did not start")
+
+
+async def _warm_up(base: str, workers: int, timeout: float = 180) -> None:
+    """Until every worker answers quickly: a cold worker (importing Django, loading the URLconf)
+    would otherwise hold the first requests for seconds and spoil the latency figures."""
+    import aiohttp
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        # New connections each round, so that the kernel spreads them over all the workers.
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
+
+            async def get() -> float:
+                t0 = time.perf_counter()
+                async with s.get(base + "/ru/observe/manifest.webmanifest") as r:
+                    await r.read()
+                return time.perf_counter() - t0
+
+            times = await asyncio.gather(*(get() for _ in range(16 * workers)))
+        if max(times) < 1.0:
+            return
+    raise RuntimeError("the workers did not warm up")
 
 
 async def _drive(args, base: str, observers: list[dict], photos: list[bytes]) -> dict:
@@ -356,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     spy = None
     try:
         asyncio.run(_wait_ready(base))
+        asyncio.run(_warm_up(base, args.workers))
         if args.profile:
             fmt = "raw" if args.profile.endswith(".txt") else "flamegraph"
             spy = subprocess.Popen(
@@ -363,7 +405,11 @@ def main(argv: list[str] | None = None) -> int:
                 + ["--format", fmt, "--output", args.profile, "--nonblocking"]
             )
             time.sleep(1)
+        cpu_before = _cpu_seconds(server.pid)
+        client_before = time.process_time()
         result = asyncio.run(_drive(args, base, observers, photos))
+        server_cpu = _cpu_seconds(server.pid) - cpu_before
+        client_cpu = time.process_time() - client_before
     finally:
         if spy is not None:
             spy.send_signal(2)
@@ -383,6 +429,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  acknowledged reports/s: {rate:.0f}  (requests: {len(lat)}, codes: {result['codes']})")
     print(f"  latency p50 {p50:.1f} ms · p99 {p99:.1f} ms")
+    done = max(1, len(lat))
+    print(
+        f"  CPU per request: server {server_cpu / done * 1000:.2f} ms, "
+        f"load generator {client_cpu / done * 1000:.2f} ms "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
     for failure in result["failures"][:5]:
         print("  !", failure)
     ok, summary = _verify(acked)
