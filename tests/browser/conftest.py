@@ -29,8 +29,11 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path):
+    """One Chromium per test module: Playwright's sync API keeps an event loop running in the
+    main thread while it is active, so it must stop before the non-browser tests that call
+    asyncio.run() (pytest-django runs database tests, browser tests among them, first)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
