@@ -1,7 +1,7 @@
 import pytest
+from tests.factories import make_small_election
 
 from baqylau.dashboard.services import rebuild_summaries
-from tests.factories import make_small_election
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

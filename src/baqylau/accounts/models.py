@@ -30,6 +30,9 @@ class ApiToken(models.Model):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
 
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
     @staticmethod
     def new_key() -> str:
         return "bq_" + secrets.token_urlsafe(32)

@@ -84,3 +84,6 @@ class Rejection(models.Model):
     class Meta:
         verbose_name = _("rejected submission")
         verbose_name_plural = _("rejected submissions")
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.submission_id}"

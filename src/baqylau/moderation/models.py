@@ -44,3 +44,6 @@ class Decision(models.Model):
                 name="decision_reject_needs_reason",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()} · {self.copy_id}"
