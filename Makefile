@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 
 bench: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/run-benchmarks
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/run-benchmarks $(BENCH)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
