@@ -170,29 +170,41 @@ def read_matrix(
     value: str,
     columns: Sequence[Any],
     keys: np.ndarray,
-    where: str,
-    params: Sequence[Any],
 ) -> np.ndarray:
     """(len(keys), len(columns)) figures of a long table (key, column, value), -1 where missing.
 
-    ``keys`` is sorted; ``where`` selects the rows (in SQL over the model's own columns); rows
-    with other keys or columns are ignored. One query, read straight into numpy.
+    ``keys`` is sorted; rows with other keys or columns are ignored. One query over the range of
+    ``keys``, read straight into numpy: each row travels as one packed integer
+    ``((key - first key) << bits | column index) << 32 | value`` (values are 32-bit), which the
+    database turns into text several times faster than three separate numbers.
     """
     out = np.full((keys.size, len(columns)), engine.MISSING, np.int64)
     if not columns or not keys.size:
         return out
     connection = connections[router.db_for_read(model)]
     quote = connection.ops.quote_name
+    first, last = int(keys[0]), int(keys[-1])
+    bits = len(columns).bit_length()  # column indices 0..len(columns), the last = unknown
     whens = " ".join(["WHEN %s THEN " + str(j) for j in range(len(columns))])
-    sql = (
-        f"SELECT {quote(key)} AS c0, CASE {quote(column)} {whens} ELSE -1 END AS c1, "
-        f"{quote(value)} AS c2 "
-        f"FROM {quote(model._meta.db_table)} WHERE {where}"
-    )
-    data = fetch_ints(connection, sql, [*columns, *params], 3)
-    data = data[data[:, 1] >= 0]
+    case = f"CASE {quote(column)} {whens} ELSE {len(columns)} END"
+    table, k, v = quote(model._meta.db_table), quote(key), quote(value)
+    where = f"{k} BETWEEN %s AND %s"
+    if (last - first + 1) << (bits + 32) < 2**62:
+        sql = f"SELECT (({k} - %s) * {1 << bits} + {case}) * 4294967296 + {v} AS c0 "
+        packed = fetch_ints(
+            connection,
+            f"{sql} FROM {table} WHERE {where}",
+            [first, *columns, first, last],
+            1,
+        )[:, 0]
+        high = packed >> 32
+        data = np.stack([first + (high >> bits), high & ((1 << bits) - 1), packed & 0xFFFFFFFF], 1)
+    else:  # a range of keys too wide to pack: three numbers a row
+        sql = f"SELECT {k} AS c0, {case} AS c1, {v} AS c2 FROM {table} WHERE {where}"
+        data = fetch_ints(connection, sql, [*columns, first, last], 3)
+    data = data[data[:, 1] < len(columns)]
     at = np.searchsorted(keys, data[:, 0])
-    ok = (at < keys.size) & (keys[np.minimum(at, max(keys.size - 1, 0))] == data[:, 0])
+    ok = (at < keys.size) & (keys[np.minimum(at, keys.size - 1)] == data[:, 0])
     out[at[ok], data[ok, 1]] = data[ok, 2]
     return out
 
@@ -311,16 +323,8 @@ def load_copy_figures(contest: Contest, station: AdminUnit | None = None) -> Cop
     moderation = np.array([r[3] for r in rows], dtype=object)
     pages = np.fromiter((r[4] for r in rows), np.int64, c)
     counted = np.fromiter((bool(r[5]) for r in rows), bool, c)
-    connection = connections[copies.db]
-    where = "copy_id IN (SELECT id FROM {t} WHERE contest_id = %s{extra})".format(
-        t=connection.ops.quote_name(ProtocolCopy._meta.db_table),
-        extra=" AND station_id = %s" if station is not None else "",
-    )
-    params = [contest.pk] + ([station.pk] if station is not None else [])
-    lines = read_matrix(CopyLine, "copy_id", "line", "value", line_codes, copy_id, where, params)
-    votes = read_matrix(
-        CopyVote, "copy_id", "choice_id", "votes", choice_ids, copy_id, where, params
-    )
+    lines = read_matrix(CopyLine, "copy_id", "line", "value", line_codes, copy_id)
+    votes = read_matrix(CopyVote, "copy_id", "choice_id", "votes", choice_ids, copy_id)
     return CopyFigures(
         line_codes,
         choice_ids,
@@ -519,9 +523,13 @@ def _json_maps(keys: Sequence[Any], values: np.ndarray) -> list[str]:
     if not values.size:
         return ["{}"] * values.shape[0]
     heads = [json.dumps(str(k)) + ": " for k in keys]
+    full = "{" + ", ".join(h + "%d" for h in heads) + "}"
+    complete = (values >= 0).all(axis=1).tolist()
     return [
-        "{" + ", ".join([h + str(v) for h, v in zip(heads, row, strict=True) if v >= 0]) + "}"
-        for row in values.tolist()
+        full % tuple(row)
+        if whole
+        else "{" + ", ".join([h + str(v) for h, v in zip(heads, row, strict=True) if v >= 0]) + "}"
+        for row, whole in zip(values.tolist(), complete, strict=True)
     ]
 
 
@@ -590,7 +598,8 @@ def reconcile(
     status[resolved] = StationResult.Status.RESOLVED
 
     n_lines = len(line_codes)
-    now = timezone.now()
+    connection = connections[router.db_for_write(StationResult)]
+    now = StationResult._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
     if s_count:
         lines_json = _json_maps(line_codes, values[:, :n_lines])
         votes_json = _json_maps(choice_ids, values[:, n_lines:])
@@ -607,7 +616,7 @@ def reconcile(
                 [now] * s_count,
                 strict=True,
             ),
-            raw=("lines", "votes"),
+            raw=("lines", "votes", "updated_at"),
         )
     result_of = StationResult.objects.filter(contest=contest)
     if station is not None:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from baqylau.elections.models import (
@@ -145,17 +145,11 @@ class ContestTree:
         has[unit_index] = True
         lines = np.full((self.size, len(self.line_codes)), engine.MISSING, np.int64)
         votes = np.full((self.size, len(self.choice_ids)), engine.MISSING, np.int64)
-        connection = connections[OfficialResult.objects.db]
-        results_table = connection.ops.quote_name(OfficialResult._meta.db_table)
-        where = f"result_id IN (SELECT id FROM {results_table} WHERE contest_id = %s)"
         for model, column, value, columns, out in (
             (OfficialLine, "line", "value", self.line_codes, lines),
             (OfficialVote, "choice_id", "votes", self.choice_ids, votes),
         ):
-            matrix = read_matrix(
-                model, "result_id", column, value, columns, result_ids, where, [self.contest.pk]
-            )
-            out[unit_index] = matrix
+            out[unit_index] = read_matrix(model, "result_id", column, value, columns, result_ids)
         return has, lines, votes
 
 
