@@ -129,8 +129,11 @@ def test_offline_outbox_delivers_once_and_keeps_rejections(
 
     # It stays: retries, reloads and a cancelled discard keep it, with its reason.
     page.click("#send-now")
-    page.once("dialog", lambda dialog: dialog.dismiss())
-    page.click("li.item[data-state=rejected] button[data-act=discard]")
+    with page.expect_event("dialog") as dialog:
+        page.click("li.item[data-state=rejected] button[data-act=discard]")
+    assert "безвозвратно" in dialog.value.message
+    dialog.value.dismiss()
+    page.wait_for_selector("li.item[data-state=rejected]")
     page.reload()
     kept = page.wait_for_selector("li.item[data-state=rejected]")
     assert "Вы не назначены на участок № 237" in kept.inner_text()
