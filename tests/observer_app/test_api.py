@@ -228,3 +228,23 @@ def test_recent(client, world):
     r = client.get(API + "recent", **auth(world))
     states = sorted(row["status"] for row in r.json()["results"])
     assert states == ["accepted", "rejected"]
+
+
+def test_checkin_and_checklist_through_the_outbox(client, world):
+    from baqylau.reports.forms import load_form
+    from baqylau.reports.models import CheckIn, ChecklistAnswer
+
+    r = send(client, world, "checkin", {"station": "237", "status": "not_admitted", "at": "07:05"})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "reason_required"
+    r = send(
+        client,
+        world,
+        "checkin",
+        {"station": "237", "status": "admitted", "at": "07:05", "election": "kz-test"},
+    )
+    assert r.status_code == 201 and r.json()["status"] == "accepted"
+    assert CheckIn.objects.get().status == "admitted"
+    answers = {q["code"]: True for q in load_form("opening")["questions"]}
+    r = send(client, world, "checklist", {"station": "237", "form": "opening", "answers": answers})
+    assert r.status_code == 201, r.content
+    assert ChecklistAnswer.objects.count() == len(answers)
