@@ -142,9 +142,23 @@ def load(args) -> dict:
             ),
         )  # fmt: skip
         # reconciled results of the observed stations (the signed protocol)
+        copies_of: dict[int, list[int]] = {}
+        for station_pk, copy_pk in (
+            ProtocolCopy.objects.filter(contest=contest).order_by("pk").values_list("station", "pk")
+        ):
+            copies_of.setdefault(station_pk, []).append(copy_pk)
         insert(
             StationResult,
-            ["contest", "station", "status", "copies_count", "lines", "votes", "updated_at"],
+            [
+                "contest",
+                "station",
+                "status",
+                "copies_count",
+                "lines",
+                "votes",
+                "copy_ids",
+                "updated_at",
+            ],
             (
                 (
                     contest.pk,
@@ -153,12 +167,12 @@ def load(args) -> dict:
                     per,
                     {code: int(signed_lines[s, j]) for j, code in enumerate(LINES)},
                     {str(cid): int(signed_votes[s, j]) for j, cid in enumerate(choice_ids)},
+                    copies_of.get(int(station_ids[s]), []),
                     day,
                 )
                 for s in observed.tolist()
             ),
         )
-        ProtocolCopy.objects.filter(contest=contest).update(counted=True)
         # voters' ballots: Submission + CrowdVoter + CrowdBallot, one voter each
         n = args.ballots
         weights = sim.registered / sim.registered.sum()

@@ -58,14 +58,17 @@ def naive_station(contest, station, form, line_codes, choices) -> int:
             choices={c.code: votes.get(c.pk) for c in choices},
         )
         copy.validation = result.status.value
-        copy.counted = copy.validation == "accepted" and copy.moderation != "rejected"
-        copy.save(update_fields=["validation", "counted"])
-        if copy.counted:
+        copy.save(update_fields=["validation"])
+        if copy.validation == "accepted" and copy.moderation != "rejected":
             figures.append((copy, lines, votes))
     if not figures:
         return 0
     result = StationResult.objects.create(
-        contest=contest, station=station, status="agreed", copies_count=len(figures)
+        contest=contest,
+        station=station,
+        status="agreed",
+        copies_count=len(figures),
+        copy_ids=[f[0].pk for f in figures],
     )
     agreed_lines, agreed_votes = {}, {}
     for code in line_codes:

@@ -81,8 +81,8 @@ def make_observed_election(code: str = "test-kz") -> dict:
         copies_count=1,
         lines=dict(copy_figures),
         votes={str(lead.pk): 480, str(other.pk): 101},
+        copy_ids=[copy.pk],
     )
-    ProtocolCopy.objects.filter(pk=copy.pk).update(counted=True)
 
     # a rejected copy (one page only)
     sub2 = _submission(

@@ -32,14 +32,13 @@ class ProtocolCopyAdmin(admin.ModelAdmin):
         "validation",
         "moderation",
         "pages_received",
-        "counted",
         "locked_by",
     ]
-    list_filter = ["validation", "moderation", "counted", "source", "contest__election"]
+    list_filter = ["validation", "moderation", "source", "contest__election"]
     search_fields = ["station__code", "station__path", "source_ref", "submission__id"]
     date_hierarchy = "received_at"
     raw_id_fields = ["submission", "contest", "station", "locked_by"]
-    readonly_fields = ["submission", "received_at", "findings", "counted"]
+    readonly_fields = ["submission", "received_at", "findings"]
     inlines = [CopyLineInline, CopyVoteInline]
     list_select_related = ["station", "contest", "locked_by"]
 
@@ -56,7 +55,7 @@ class StationResultAdmin(admin.ModelAdmin):
     list_filter = ["status", "contest__election"]
     search_fields = ["station__code", "station__path"]
     raw_id_fields = ["contest", "station"]
-    readonly_fields = ["lines", "votes", "updated_at"]
+    readonly_fields = ["lines", "votes", "copy_ids", "updated_at"]
     inlines = [ConflictInline]
     list_select_related = ["station", "contest"]
 

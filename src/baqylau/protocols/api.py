@@ -251,7 +251,7 @@ def station_status(request: HttpRequest, station_id: int, lang: str = ""):
                 {
                     "contest": result.contest.code,
                     "status": result.status,
-                    "copies": selectors.result_copy_ids(result, status.copies),
+                    "copies": selectors.result_copy_ids(result),
                     "lines": dict(result.lines or {}),
                     "votes": selectors.result_votes(result),
                 }

@@ -61,10 +61,6 @@ class ProtocolCopy(models.Model):
         verbose_name=_("locked by"),
     )
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
-    #: Set by the reconciliation: the copy takes part in its station's observed result.
-    counted = models.BooleanField(
-        _("counted in the station's result"), default=False, db_default=False
-    )
 
     class Meta:
         verbose_name = _("protocol copy")
@@ -112,8 +108,8 @@ class StationResult(models.Model):
 
     Derived data, rebuilt from the copies by `protocols.reconciliation`: the settled figures are
     kept on the row itself (``lines``: line code → value, ``votes``: choice id as a string →
-    votes; a disputed or missing figure is absent) and the copies taking part are the copies of
-    the same contest and station flagged ``counted``.
+    votes; a disputed or missing figure is absent), with the ids of the copies taking part
+    (``copy_ids``), all written with the row in one set-based statement.
     """
 
     class Status(models.TextChoices):
@@ -127,6 +123,7 @@ class StationResult(models.Model):
     copies_count = models.PositiveSmallIntegerField(_("copies"), default=0)
     lines = models.JSONField(_("settled lines"), default=dict, blank=True)
     votes = models.JSONField(_("settled votes by choice id"), default=dict, blank=True)
+    copy_ids = models.JSONField(_("copies taking part"), default=list, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -139,9 +136,7 @@ class StationResult(models.Model):
     @property
     def copies(self):
         """The copies taking part in this result."""
-        return ProtocolCopy.objects.filter(
-            contest_id=self.contest_id, station_id=self.station_id, counted=True
-        )
+        return ProtocolCopy.objects.filter(pk__in=self.copy_ids or [])
 
     def votes_by_choice(self) -> dict[int, int]:
         return {int(choice_id): int(v) for choice_id, v in (self.votes or {}).items()}

@@ -3,7 +3,7 @@
 The comparison itself is the pure function `baqylau.tally.engine.reconcile`; this module loads
 the copies' figures with a few aggregate queries into numpy arrays, runs it, and writes
 `StationResult` rows (the settled figures as JSON maps on the row itself) and `Conflict` rows in
-bulk, and flags the copies taking part (`ProtocolCopy.counted`) with one set-based UPDATE.
+bulk (with the ids of the copies taking part), in one set-based statement.
 
 * `validate_copies(contest)` — every copy of a contest through the vectorised protocol engine.
 * `reconcile_contest(contest)` — all stations at once (set-based; used by `tally.recount`).
@@ -91,11 +91,33 @@ def bulk_insert(
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                block: list[str] = []
                 for row in rows:
-                    copy.write_row(row)
+                    block.append("\t".join(map(_copy_text, row)))
+                    if len(block) >= 20_000:
+                        copy.write("\n".join(block) + "\n")
+                        block = []
+                if block:
+                    copy.write("\n".join(block) + "\n")
         else:
             marks = ", ".join(["%s"] * len(field_objs))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, int | float):
+        return str(value)
+    if hasattr(value, "obj") and hasattr(value, "dumps"):  # psycopg's Json / Jsonb wrappers
+        value = (value.dumps or json.dumps)(value.obj)
+    return str(value).translate(_COPY_ESCAPES)
 
 
 def _prepared(rows: Iterable[Sequence[Any]], prep: list, connection) -> Iterator[list[Any]]:
@@ -119,37 +141,18 @@ def _execute(model: type, sql: str, params: Sequence[Any]) -> None:
         cursor.execute(sql, params)
 
 
-def ids_in(connection, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
-    """``column IN ids`` as one condition with one parameter, however many ids there are."""
-    ids = [int(i) for i in ids]
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])", [ids]
-    if connection.vendor == "sqlite":
-        return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
-    marks = ", ".join(["%s"] * len(ids)) or "NULL"
-    return f"{column} IN ({marks})", ids
-
-
 def fetch_ints(connection, sql: str, params: Sequence[Any], width: int) -> np.ndarray:
     """The rows of a query of ``width`` integer columns named c0, c1, ... (no NULLs) as an
     (n, width) array.
 
-    Hundreds of thousands of rows travel as text parsed by numpy, never as Python tuples:
-    ``COPY ... TO STDOUT`` on PostgreSQL, one ``group_concat`` on SQLite.
+    Hundreds of thousands of rows travel as one text value parsed by numpy, never as Python
+    tuples: one ``string_agg`` on PostgreSQL, one ``group_concat`` on SQLite.
     """
-    if connection.vendor == "postgresql":
-        chunks = []
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY ({sql}) TO STDOUT", params) as copy,
-        ):
-            for block in copy:
-                chunks.append(bytes(block))
-        text = b"".join(chunks).translate(_COPY_SEPARATORS).strip(b",").decode()
-    elif connection.vendor == "sqlite":
-        row = " || ',' || ".join(f"c{j}" for j in range(width))
+    if connection.vendor in ("postgresql", "sqlite"):
+        row = " || ',' || ".join(f"CAST(c{j} AS TEXT)" for j in range(width))
+        concat = "string_agg({}, ',')" if connection.vendor == "postgresql" else "group_concat({})"
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT group_concat({row}) FROM ({sql}) AS q", params)
+            cursor.execute(f"SELECT {concat.format(row)} FROM ({sql}) AS q", params)
             text = cursor.fetchone()[0] or ""
     else:  # pragma: no cover - other databases: plain rows
         with connection.cursor() as cursor:
@@ -158,9 +161,6 @@ def fetch_ints(connection, sql: str, params: Sequence[Any], width: int) -> np.nd
     if not text:
         return np.zeros((0, width), np.int64)
     return np.fromstring(text, dtype=np.int64, sep=",").reshape(-1, width)
-
-
-_COPY_SEPARATORS = bytes.maketrans(b"\t\n", b",,")
 
 
 def read_matrix(
@@ -283,7 +283,6 @@ class CopyFigures:
     lines: np.ndarray  # (C, L) -1 missing
     votes: np.ndarray  # (C, K) -1 missing
     pages: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    counted: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (C,) or empty
 
     @property
     def size(self) -> int:
@@ -300,7 +299,6 @@ class CopyFigures:
             self.lines[mask],
             self.votes[mask],
             self.pages[mask] if self.pages.size else self.pages,
-            self.counted[mask] if self.counted.size else self.counted,
         )
 
 
@@ -313,7 +311,7 @@ def load_copy_figures(contest: Contest, station: AdminUnit | None = None) -> Cop
         copies = copies.filter(station=station)
     rows = fetch_all(
         copies.order_by("id").values_list(
-            "id", "station_id", "validation", "moderation", "pages_received", "counted"
+            "id", "station_id", "validation", "moderation", "pages_received"
         )
     )
     c = len(rows)
@@ -322,7 +320,6 @@ def load_copy_figures(contest: Contest, station: AdminUnit | None = None) -> Cop
     validation = np.array([r[2] for r in rows], dtype=object)
     moderation = np.array([r[3] for r in rows], dtype=object)
     pages = np.fromiter((r[4] for r in rows), np.int64, c)
-    counted = np.fromiter((bool(r[5]) for r in rows), bool, c)
     lines = read_matrix(CopyLine, "copy_id", "line", "value", line_codes, copy_id)
     votes = read_matrix(CopyVote, "copy_id", "choice_id", "votes", choice_ids, copy_id)
     return CopyFigures(
@@ -335,7 +332,6 @@ def load_copy_figures(contest: Contest, station: AdminUnit | None = None) -> Cop
         lines,
         votes,
         pages,
-        counted,
     )
 
 
@@ -533,24 +529,6 @@ def _json_maps(keys: Sequence[Any], values: np.ndarray) -> list[str]:
     ]
 
 
-def _mark_counted(contest: Contest, figures: CopyFigures, use: np.ndarray) -> None:
-    """``ProtocolCopy.counted`` = takes part, written only where it changes (one UPDATE each way)."""
-    known = figures.counted.size == figures.size
-    before = figures.counted if known else np.zeros(figures.size, bool)
-    connection = connections[router.db_for_write(ProtocolCopy)]
-    table = connection.ops.quote_name(ProtocolCopy._meta.db_table)
-    with connection.cursor() as cursor:
-        for value, ids in ((True, use & ~before), (False, ~use & (before if known else True))):
-            if not ids.any():
-                continue
-            condition, params = ids_in(connection, "id", figures.copy_id[ids].tolist())
-            cursor.execute(
-                f"UPDATE {table} SET counted = %s WHERE contest_id = %s AND {condition}",
-                [value, contest.pk, *params],
-            )
-    figures.counted = use.copy()
-
-
 @transaction.atomic
 def reconcile(
     contest: Contest,
@@ -566,7 +544,6 @@ def reconcile(
     summary.copies_used = used.size
     kept = _previous_resolutions(contest, station)
     _delete_results(contest, station)
-    _mark_counted(contest, figures, use)
 
     rec = engine.reconcile(used.station_id, used.lines, used.votes, copy_key=used.copy_id)
     s_count = rec.n_stations
@@ -603,9 +580,24 @@ def reconcile(
     if s_count:
         lines_json = _json_maps(line_codes, values[:, :n_lines])
         votes_json = _json_maps(choice_ids, values[:, n_lines:])
+        copy_ids = used.copy_id[rec.order].tolist()  # by station, then id
+        bounds = rec.start.tolist()
+        copies_json = [
+            "[" + ", ".join(map(str, copy_ids[a:b])) + "]"
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
         bulk_insert(
             StationResult,
-            ["contest", "station", "status", "copies_count", "lines", "votes", "updated_at"],
+            [
+                "contest",
+                "station",
+                "status",
+                "copies_count",
+                "lines",
+                "votes",
+                "copy_ids",
+                "updated_at",
+            ],
             zip(
                 [contest.pk] * s_count,
                 rec.station.tolist(),
@@ -613,10 +605,11 @@ def reconcile(
                 rec.copies_count.tolist(),
                 lines_json,
                 votes_json,
+                copies_json,
                 [now] * s_count,
                 strict=True,
             ),
-            raw=("lines", "votes", "updated_at"),
+            raw=("lines", "votes", "copy_ids", "updated_at"),
         )
     result_of = StationResult.objects.filter(contest=contest)
     if station is not None:
@@ -749,7 +742,6 @@ __all__ = [
     "ReconcileSummary",
     "bulk_insert",
     "fetch_ints",
-    "ids_in",
     "load_copy_figures",
     "load_observed",
     "participating",

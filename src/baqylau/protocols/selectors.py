@@ -63,9 +63,9 @@ def result_votes(result: StationResult) -> dict[str, int]:
     return {codes[pk]: value for pk, value in votes.items() if pk in codes}
 
 
-def result_copy_ids(result: StationResult, copies: list[ProtocolCopy]) -> list[int]:
-    """The ids of the copies taking part in ``result``, among the station's ``copies``."""
-    return sorted(c.pk for c in copies if c.counted and c.contest_id == result.contest_id)
+def result_copy_ids(result: StationResult) -> list[int]:
+    """The ids of the copies taking part in ``result``."""
+    return sorted(int(pk) for pk in result.copy_ids or [])
 
 
 def station_conflicts(station: AdminUnit, *, contest=None) -> QuerySet[Conflict]:
