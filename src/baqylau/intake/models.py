@@ -64,7 +64,11 @@ class Submission(models.Model):
         verbose_name_plural = _("submissions")
         ordering = ["-received_at"]
         indexes = [
-            models.Index(fields=["election", "kind", "received_at"], name="submission_lookup")
+            models.Index(fields=["election", "kind", "received_at"], name="submission_lookup"),
+            # duplicate detection: the same sender and payload within a short window
+            models.Index(
+                fields=["sender", "payload_sha256", "received_at"], name="submission_duplicate"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ Scope rules (one place; views and the API only call these):
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -156,15 +157,36 @@ def observer_card(user, observer: Observer) -> dict[str, Any]:
     return card
 
 
+#: user id → (when, observer): report intake asks this on every request. Emptied when a
+#: membership, observer or user is saved or deleted (`clear_observer_cache`, see ReportsConfig);
+#: "not an observer" is never cached.
+OBSERVER_TTL = 30.0
+_observers: dict[Any, tuple[float, Observer]] = {}
+
+
+def clear_observer_cache(**_kwargs) -> None:
+    _observers.clear()
+
+
 def observer_for_user(user) -> Observer | None:
     if user is None or not user.is_authenticated:
         return None
+    now = time.monotonic()
+    hit = _observers.get(user.pk)
+    if hit is not None and now - hit[0] < OBSERVER_TTL:
+        return hit[1]
     membership = (
         Membership.objects.filter(user=user, role=Role.OBSERVER)
         .select_related("observer", "observer__organisation")
         .first()
     )
-    return membership.observer if membership else None
+    if membership is None:
+        _observers.pop(user.pk, None)
+        return None
+    if len(_observers) >= 20_000:
+        _observers.clear()
+    _observers[user.pk] = (now, membership.observer)
+    return membership.observer
 
 
 def region_paths(user) -> list[str] | None:

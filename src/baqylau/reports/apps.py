@@ -5,3 +5,31 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "baqylau.reports"
     verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        # The short-lived in-process caches of report intake (API token → user, user → observer,
+        # the violation catalogue) are emptied whenever what they hold is saved or deleted.
+        from django.conf import settings
+        from django.db.models.signals import post_delete, post_save
+
+        from baqylau.accounts.auth import clear_token_cache
+        from baqylau.observers.selectors import clear_observer_cache
+        from baqylau.reports.services import clear_caches
+
+        def clear_all(**_kwargs) -> None:
+            clear_token_cache()
+            clear_observer_cache()
+            clear_caches()
+
+        for model in (
+            settings.AUTH_USER_MODEL,
+            "accounts.ApiToken",
+            "observers.Membership",
+            "observers.Observer",
+            "observers.Assignment",
+            "reports.ViolationType",
+        ):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    clear_all, sender=model, weak=False, dispatch_uid=f"bq-cache-{model}"
+                )

@@ -18,12 +18,15 @@ import datetime as dt
 import hashlib
 import json
 import re
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from baqylau.elections.models import AdminUnit, Election
@@ -154,6 +157,8 @@ def find_duplicate(submission: Submission, window: dt.timedelta = DUPLICATE_WIND
     rejected one is processed again: what made it fail, e.g. a missing assignment, may be fixed)."""
     if not submission.sender:
         return None
+    # Served by the (sender, payload_sha256, received_at) index: a few rows at most, whatever
+    # the traffic of the last minutes.
     return (
         Submission.objects.filter(
             sender=submission.sender,
@@ -164,6 +169,7 @@ def find_duplicate(submission: Submission, window: dt.timedelta = DUPLICATE_WIND
         )
         .exclude(pk=submission.pk)
         .order_by("received_at")
+        .only("id", "received_at", "election_id", "kind", "sender")
         .first()
     )
 
@@ -302,7 +308,36 @@ def parse_count(value: Any, name: str, station: AdminUnit, problems: list[Proble
     return number
 
 
-def _common(observer: Observer, data: dict[str, Any]) -> tuple[Election, AdminUnit]:
+def placement(observer: Observer, data: Any) -> tuple[Election, AdminUnit] | None:
+    """Fast path: the observer's own assignment matching the election code and the station, with
+    both loaded, in one query. None when it does not settle it (no election code, no or several
+    matching stations): the detailed checks then find the place or the right problem."""
+    if not isinstance(data, dict) or not isinstance(data.get("election"), str):
+        return None
+    code = str(data.get("station") if data.get("station") is not None else "").strip()
+    code = code.lstrip("№#").strip()
+    if not code:
+        return None
+    rows = list(
+        Assignment.objects.filter(
+            observer=observer,
+            election__code=str(data["election"]),
+            station__kind=AdminUnit.Kind.STATION,
+        )
+        .filter(Q(station__path=code) | Q(station__code=code))
+        .select_related("election", "station")[:4]
+    )
+    if len({a.station_id for a in rows}) != 1:
+        return None
+    return rows[0].election, rows[0].station
+
+
+def _common(
+    observer: Observer, data: dict[str, Any], submission: Submission | None = None
+) -> tuple[Election, AdminUnit]:
+    found = getattr(submission, "_placement", None) or placement(observer, data)
+    if found is not None:
+        return found
     election = resolve_election(observer, data.get("election"))
     station = resolve_station(election, observer, data.get("station"))
     return election, station
@@ -322,7 +357,7 @@ def _base(submission: Submission, observer: Observer, election, station) -> dict
 
 
 def parse_checkin(submission: Submission, observer: Observer, data: dict) -> CheckIn:
-    election, station = _common(observer, data)
+    election, station = _common(observer, data, submission)
     status = str(data.get("status") or "").strip().lower()
     reason = str(data.get("reason") or "").strip()
     if status == "out":  # the SMS form: not admitted, or removed after being admitted
@@ -352,7 +387,7 @@ def parse_checkin(submission: Submission, observer: Observer, data: dict) -> Che
 
 
 def parse_turnout(submission: Submission, observer: Observer, data: dict) -> TurnoutCount:
-    election, station = _common(observer, data)
+    election, station = _common(observer, data, submission)
     problems: list[Problem] = []
     at = None
     try:
@@ -373,12 +408,33 @@ def parse_turnout(submission: Submission, observer: Observer, data: dict) -> Tur
     )
 
 
+#: The active violation catalogue by lower-cased code, reloaded after `CATALOGUE_TTL` seconds or
+#: when a violation type is saved or deleted (`clear_caches`).
+CATALOGUE_TTL = 30.0
+_catalogue: dict[str, Any] = {"at": None, "by_code": {}}
+_catalogue_lock = threading.Lock()
+
+
+def clear_caches(**_kwargs) -> None:
+    _catalogue["at"] = None
+
+
 def violation_by_code(code: str) -> ViolationType | None:
-    return ViolationType.objects.filter(code__iexact=code.strip(), active=True).first()
+    key = code.strip().lower()
+    now = time.monotonic()
+    at = _catalogue["at"]
+    if at is None or now - at > CATALOGUE_TTL:
+        with _catalogue_lock:
+            by_code = {v.code.lower(): v for v in ViolationType.objects.filter(active=True)}
+            _catalogue["by_code"], _catalogue["at"] = by_code, now
+    found = _catalogue["by_code"].get(key)
+    if found is None:  # never trust a miss: a type may have been added a moment ago
+        found = ViolationType.objects.filter(code__iexact=code.strip(), active=True).first()
+    return found
 
 
 def parse_incident(submission: Submission, observer: Observer, data: dict) -> Incident:
-    election, station = _common(observer, data)
+    election, station = _common(observer, data, submission)
     problems: list[Problem] = []
     code = str(data.get("violation") or "").strip()
     violation = violation_by_code(code) if code else None
@@ -413,7 +469,7 @@ _NO = {False, "0", "no", "n", "false", "нет", "жоқ", "-"}
 def parse_checklist(
     submission: Submission, observer: Observer, data: dict
 ) -> list[ChecklistAnswer]:
-    election, station = _common(observer, data)
+    election, station = _common(observer, data, submission)
     code = str(data.get("form") or "opening")
     if code not in forms.checklist_codes():
         raise Invalid([Problem("unknown_form", "form", {"form": code})])
@@ -452,7 +508,7 @@ def parse_checklist(
 
 
 def parse_note(submission: Submission, observer: Observer, data: dict) -> Note:
-    election, station = _common(observer, data)
+    election, station = _common(observer, data, submission)
     text = str(data.get("text") or "").strip()
     if not text:
         raise Invalid([Problem("empty_text", "text")])
@@ -575,6 +631,9 @@ def submit_report(
             for i, (c, t) in enumerate(files)
         ],
     }
+    # Where the report comes from, when one query settles it: the envelope is then stored with
+    # its election (no UPDATE afterwards) and the parser does not look it up again.
+    found = placement(observer, data)
     submission = store_submission(
         kind=SUBMISSION_KIND[kind],
         channel=channel,
@@ -582,7 +641,9 @@ def submit_report(
         sender=observer.public_id,
         user=user,
         language=language,
+        election=found[0] if found else None,
     )
+    submission._placement = found
     file_problems = store_files(submission, files) if files else []
     return process(
         submission,
