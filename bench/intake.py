@@ -364,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         default="reports",
         help="ceiling: GET the app manifest (no database) to measure the server's own limit",
     )
-    parser.add_argument("--interface", choices=["asgi", "wsgi"], default="asgi")
+    parser.add_argument("--interface", choices=["asgi", "wsgi"], default="wsgi", help="as serve")
     parser.add_argument(
         "--accel", metavar="DIR", help="a directory holding httptools and uvloop for uvicorn"
     )

@@ -58,7 +58,13 @@ def serve(
         target, interface = "baqylau.wsgi:application", "wsgi"
     typer.echo(f"Serving Baqylau at http://{host}:{port}/ ({interface}, {workers} workers)")
     uvicorn.run(
-        target, host=host, port=port, workers=workers, interface=interface, log_level="info"
+        target,
+        host=host,
+        port=port,
+        workers=workers,
+        interface=interface,
+        lifespan="auto" if asgi else "off",
+        log_level="info",
     )
 
 

@@ -41,6 +41,8 @@ def register(app: typer.Typer) -> None:
             console.print(f"Election [bold]{DEMO_ELECTION}[/] is already loaded.")
         with console.status("Computing totals per unit…"):
             rebuild_summaries(election)
-        console.print(f"Ready: [bold]{election.units.filter(kind='station').count():,}[/] stations.")
+        console.print(
+            f"Ready: [bold]{election.units.filter(kind='station').count():,}[/] stations."
+        )
         if serve:
-            serve_command(host=host, port=port, workers=1)
+            serve_command(host=host, port=port, workers=1, asgi=False)
