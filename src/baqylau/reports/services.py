@@ -27,7 +27,6 @@ from dataclasses import field as dc_field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from baqylau.elections.models import AdminUnit, Election
@@ -339,15 +338,14 @@ def placement(observer: Observer, data: Any) -> tuple[Election, AdminUnit] | Non
     code = code.lstrip("№#").strip()
     if not code:
         return None
-    rows = list(
-        Assignment.objects.filter(
-            observer=observer,
-            election__code=str(data["election"]),
-            station__kind=AdminUnit.Kind.STATION,
-        )
-        .filter(Q(station__path=code) | Q(station__code=code))
-        .select_related("election", "station")[:4]
-    )
+    # An observer has a handful of assignments in an election: load them (with election and
+    # station) and match the station here, cheaper than more joined conditions in the ORM.
+    assignments = Assignment.objects.filter(observer=observer, election__code=data["election"])
+    rows = [
+        a
+        for a in assignments.select_related("election", "station")
+        if a.station.kind == AdminUnit.Kind.STATION and code in (a.station.path, a.station.code)
+    ]
     if len({a.station_id for a in rows}) != 1:
         return None
     return rows[0].election, rows[0].station
