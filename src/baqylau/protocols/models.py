@@ -88,6 +88,9 @@ class CopyLine(models.Model):
             models.CheckConstraint(condition=Q(value__gte=0), name="copy_line_non_negative"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.line} = {self.value}"
+
 
 class CopyVote(models.Model):
     copy = models.ForeignKey(ProtocolCopy, on_delete=models.CASCADE, related_name="votes")
@@ -101,6 +104,9 @@ class CopyVote(models.Model):
             models.UniqueConstraint(fields=["copy", "choice"], name="copy_vote_unique"),
             models.CheckConstraint(condition=Q(votes__gte=0), name="copy_vote_non_negative"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.choice_id}: {self.votes}"
 
 
 class StationResult(models.Model):
@@ -132,6 +138,9 @@ class StationResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contest", "station"], name="station_result_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.station} · {self.get_status_display()}"
 
     @property
     def copies(self):
@@ -168,6 +177,9 @@ class Conflict(models.Model):
                 name="conflict_line_xor_choice",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.result_id} · {self.line or self.choice_id}"
 
 
 class ElectionPolicy(models.Model):
