@@ -26,17 +26,12 @@ def register(app: typer.Typer) -> None:
 
         from baqylau.dashboard.services import rebuild_summaries
         from baqylau.elections.models import Election
-        from baqylau.simulate.engine import SimulationConfig, simulate
-        from baqylau.simulate.loader import load_simulation
 
         console = Console()
         call_command("migrate", interactive=False, verbosity=0)
         election = Election.objects.filter(code=DEMO_ELECTION).first()
         if election is None:
-            with console.status(f"Simulating {stations:,} polling stations (seed {seed})…"):
-                result = simulate(SimulationConfig(seed=seed, n_stations=stations))
-            with console.status("Loading the simulated election into the database…"):
-                election = load_simulation(result, election_code=DEMO_ELECTION)
+            election = _load_demo_election(stations, seed, console)
         else:
             console.print(f"Election [bold]{DEMO_ELECTION}[/] is already loaded.")
         with console.status("Computing totals per unit…"):
@@ -46,3 +41,37 @@ def register(app: typer.Typer) -> None:
         )
         if serve:
             serve_command(host=host, port=port, workers=1, asgi=False)
+
+
+def _load_demo_election(stations: int, seed: int, console: Console):
+    """A simulated election with official results, and three observers' protocol copies from
+    every observed station (with a few typos, so some copies disagree), counted and compared."""
+    from baqylau.simulate.copies import make_copies
+    from baqylau.simulate.engine import SimulationConfig, simulate
+    from baqylau.simulate.loader import load_simulation
+    from baqylau.tally.services import recount, write_simulated_copies
+
+    with console.status(f"Simulating {stations:,} polling stations (seed {seed})…"):
+        result = simulate(SimulationConfig(seed=seed, n_stations=stations))
+    with console.status("Loading the simulated election into the database…"):
+        election = load_simulation(result, election_code=DEMO_ELECTION)
+    contest = election.contests.get()
+    with console.status("Observers' protocol copies from the observed stations…"):
+        copies = make_copies(result, k=3, typo_rate=0.01, seed=seed, stations=result.observed)
+        write_simulated_copies(contest, result, copies, validate=True)
+    with console.status("Independent count and comparison with the official result…"):
+        summary = recount(contest)
+    reconciled, estimate = summary.reconcile, summary.estimate
+    console.print(
+        f"Independent count: {reconciled.copies:,} copies from {reconciled.stations:,} stations "
+        f"({reconciled.agreed:,} agree, {reconciled.conflict:,} with conflicts for a moderator); "
+        f"{summary.compare.stations_differ:,} stations whose official figures differ from the "
+        f"signed copy."
+    )
+    if estimate.leader_share is not None:
+        console.print(
+            f"Leader's share estimated from observed stations: {estimate.leader_share:.1%} "
+            f"± {estimate.leader_margin:.1%} (official {estimate.official_share:.1%}); "
+            f"{estimate.label}"
+        )
+    return election
