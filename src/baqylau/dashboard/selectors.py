@@ -236,6 +236,16 @@ def _finding_row(item: dict, choices: dict[int, Choice], stations: dict[int, Adm
         text = _(
             "%(station)s: the official figures do not add up (the protocol's checks fail)."
         ) % {"station": name}
+    elif item["kind"] == "differs" and item.get("line"):
+        text = _(
+            "%(station)s: the official result differs from the signed copy of the protocol "
+            "(line %(line)s: %(official)s official, %(observed)s on the copy)."
+        ) % {
+            "station": name,
+            "line": item["line"],
+            "official": item.get("official"),
+            "observed": item.get("observed"),
+        }
     elif item["kind"] == "differs":
         text = _(
             "%(station)s: the official result differs from the signed copy of the protocol "
@@ -591,4 +601,243 @@ def map_data(election: Election, measure: str, href=None) -> dict[str, Any]:
         "rows": [(u, v, maps.format_value(v, kind)) for u, v in rows],
         "unmatched": unmatched,
         "leader": leader_choice,
+    }
+
+
+# -- forensics ----------------------------------------------------------------------------------
+
+# Titles and texts of the forensic methods, in the order of the page. `shows` and `cannot_show`
+# repeat `baqylau.forensics.report.TEXTS` word for word (a test keeps them equal) so that the
+# page can translate them; the stored report keeps the English originals.
+SIGN = "A statistical sign, not proof."
+FORENSIC_FIGURES = {
+    "histograms": ("turnout_histogram", "leader_share_histogram"),
+    "integer_percentages": ("integer_percentages",),
+    "fingerprint": ("fingerprint",),
+}
+
+
+def forensic_methods() -> list[tuple[str, str, str, str]]:
+    """(key, title, shows, cannot_show) of every method, translated."""
+    sign = _("A statistical sign, not proof.")
+    return [
+        (
+            "histograms",
+            _("Turnout and leader's share histograms"),
+            _(
+                "How turnout and the leader's share are spread over stations; a long right "
+                "tail or a second peak near 100 % is typical of ballot stuffing."
+            ),
+            _("Genuinely diverse places (villages, closed institutions) also make tails.")
+            + " "
+            + sign,
+        ),
+        (
+            "integer_percentages",
+            _("Integer percentages"),
+            _(
+                "Whether more stations than binomial counting noise allows report a turnout or "
+                "a leader share at a whole percent — figures written to a target, not counted."
+            ),
+            _(
+                "Which stations were falsified, or by how much; most stations at round numbers "
+                "are honest."
+            )
+            + " "
+            + sign,
+        ),
+        (
+            "fingerprint",
+            _("Election fingerprint (Klimek et al.)"),
+            _(
+                "Whether the joint turnout × share shape needs Klimek et al.'s incremental (fi) "
+                "and extreme (fe) fraud to be explained."
+            ),
+            _(
+                "Heterogeneous honest populations produce similar smears; fi and fe depend on "
+                "the model's assumptions."
+            )
+            + " "
+            + sign,
+        ),
+        (
+            "shpilkin",
+            _("Shpilkin's method"),
+            _(
+                "An order of magnitude of the leader's votes above the clean-mode share at "
+                "higher turnout."
+            ),
+            _(
+                "Honest turnout–preference correlation counts as anomalous; fraud at normal "
+                "turnout is missed. An estimate under strong assumptions."
+            )
+            + " "
+            + sign,
+        ),
+        (
+            "digits",
+            _("Digit tests"),
+            _(
+                "Whether the digits of the leader's counts depart from 2BL, uniform last digits "
+                "and the 20 % share of 0/5 endings."
+            ),
+            _("Weak signals: honest counts need not follow these laws.") + " " + sign,
+        ),
+        (
+            "outliers",
+            _("Outlier stations within their district"),
+            _(
+                "Stations that differ sharply from the other stations of their district: where "
+                "to look first."
+            ),
+            _(
+                "Closed institutions and small stations differ legitimately; district-wide "
+                "fraud is invisible."
+            )
+            + " "
+            + sign,
+        ),
+        (
+            "observed",
+            _("Observed and unobserved stations"),
+            _(
+                "Whether stations without observers report higher turnout and leader share "
+                "than observed stations of the same district, and an extrapolated excess."
+            ),
+            _(
+                "Observers are not placed at random; fraud at observed stations or during "
+                "aggregation is missed."
+            )
+            + " "
+            + sign,
+        ),
+    ]
+
+
+def _num(value, decimals: int = 0) -> str:
+    from django.utils.formats import number_format
+
+    if value is None:
+        return "—"
+    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def _pct(value, decimals: int = 1) -> str:
+    return "—" if value is None else _num(100 * value, decimals) + " %"
+
+
+def _forensic_facts(key: str, section: dict[str, Any]) -> list[tuple[str, str]]:
+    s = section
+    if key == "histograms":
+        return [(_("Bin width, percentage points"), _num(s.get("bin_pp"), 1))]
+    if key == "integer_percentages":
+        return [
+            (
+                _("Stations at a whole percent"),
+                _("%(observed)s of %(stations)s (turnout %(turnout)s, leader %(leader)s)")
+                % {
+                    "observed": _num(s.get("observed")),
+                    "stations": _num(s.get("stations")),
+                    "turnout": _num(s.get("observed_turnout")),
+                    "leader": _num(s.get("observed_leader")),
+                },
+            ),
+            (_("Expected from counting noise"), _num(s.get("null_mean"), 1)),
+            (
+                _("Excess over the expected"),
+                f"{_num(s.get('excess'), 1)} ± {_num(s.get('null_sd'), 1)}",
+            ),
+            (_("p-value"), _num(s.get("p_value"), 3)),
+        ]
+    if key == "fingerprint":
+        return [
+            (_("Incremental fraud, fi"), _num(s.get("fi"), 2)),
+            (_("Extreme fraud, fe"), _num(s.get("fe"), 2)),
+        ]
+    if key == "shpilkin":
+        return [
+            (_("Anomalous votes for the leader"), _num(s.get("anomalous_votes"))),
+            (_("Share of the leader's votes"), _pct(s.get("anomalous_share"))),
+            (_("Turnout of the clean mode"), _pct(s.get("clean_mode_turnout"))),
+        ]
+    if key == "digits":
+        return [
+            (
+                _("Second digits (2BL), p-value"),
+                _num(s.get("second_digit_benford", {}).get("p_value"), 3),
+            ),
+            (
+                _("Last digits uniform, p-value"),
+                _num(s.get("last_digit_uniform", {}).get("p_value"), 3),
+            ),
+            (
+                _("Counts ending in 0 or 5"),
+                _pct(s.get("zero_or_five", {}).get("share")) + " (" + _("expected 20 %") + ")",
+            ),
+        ]
+    if key == "outliers":
+        return [
+            (_("Stations scored"), _num(s.get("stations_scored"))),
+            (_("High turnout and high leader's share"), _num(s.get("stuffing_like"))),
+        ]
+    if key == "observed":
+        if not s.get("available"):
+            return [(_("Result"), _("Not available: too few observed stations."))]
+        low, high = (s.get("excess_leader_votes_95") or [None, None])[:2]
+        return [
+            (
+                _("Leader's share, unobserved minus observed"),
+                _num(100 * s["leader_share_difference"], 1) + " " + _("pp"),
+            ),
+            (
+                _("Excess votes for the leader (95 % interval)"),
+                f"{_num(s.get('excess_leader_votes'))} [{_num(low)}, {_num(high)}]",
+            ),
+        ]
+    return []
+
+
+@dataclass
+class ForensicMethod:
+    key: str
+    title: str
+    shows: str
+    cannot_show: str
+    facts: list[tuple[str, str]]
+    figures: list[str]
+
+
+def forensics_page(election: Election) -> dict[str, Any] | None:
+    """The published forensic report of an election, ready for the page; None if none."""
+    import datetime as dt
+
+    from baqylau.forensics.services import published_report
+
+    report = published_report(election.code)
+    if report is None:
+        return None
+    available = set(report.get("figures", []))
+    methods = [
+        ForensicMethod(
+            key=key,
+            title=title,
+            shows=shows,
+            cannot_show=cannot,
+            facts=_forensic_facts(key, report[key]),
+            figures=[f for f in FORENSIC_FIGURES.get(key, ()) if f in available],
+        )
+        for key, title, shows, cannot in forensic_methods()
+        if key in report
+    ]
+    published = report.get("published", {})
+    try:
+        generated = dt.datetime.fromisoformat(published.get("generated_at", ""))
+    except ValueError:
+        generated = None
+    return {
+        "summary": report.get("summary", {}),
+        "consistency": report.get("consistency", {}),
+        "published": published,
+        "generated_at": generated,
+        "methods": methods,
     }

@@ -269,6 +269,26 @@ class _ContestFigures:
         return mask
 
 
+def _largest_difference(figures: _ContestFigures, i: int) -> dict:
+    """The figure of station i where official and copy differ most: a choice's votes, or, when
+    every choice agrees, a protocol line (e.g. turnout inflated without touching the votes)."""
+    vote_diff = figures.official_votes[i] - figures.observed_votes[i]
+    if vote_diff.size and vote_diff.any():
+        j = int(np.argmax(np.abs(vote_diff)))
+        return {
+            "choice": figures.choice_ids[j],
+            "official": int(figures.official_votes[i, j]),
+            "observed": int(figures.observed_votes[i, j]),
+        }
+    line_diff = figures.official_lines[i] - figures.observed_lines[i]
+    j = int(np.argmax(np.abs(line_diff))) if line_diff.size else 0
+    return {
+        "line": figures.line_codes[j] if line_diff.size else None,
+        "official": int(figures.official_lines[i, j]) if line_diff.size else None,
+        "observed": int(figures.observed_lines[i, j]) if line_diff.size else None,
+    }
+
+
 def _findings_lists(tree: _Tree, anc: np.ndarray, figures: _ContestFigures) -> dict[int, list]:
     """The first FINDINGS_LISTED findings under each unit (station-level, plain data)."""
     k = len(figures.choice_ids)
@@ -282,13 +302,7 @@ def _findings_lists(tree: _Tree, anc: np.ndarray, figures: _ContestFigures) -> d
         for i in np.flatnonzero(mask).tolist():
             item = {"kind": kind, "station": int(tree.ids[i])}
             if kind == "differs":
-                diff = figures.official_votes[i] - figures.observed_votes[i]
-                j = int(np.argmax(np.abs(diff))) if k else 0
-                item |= {
-                    "choice": figures.choice_ids[j] if k else None,
-                    "official": int(figures.official_votes[i, j]) if k else None,
-                    "observed": int(figures.observed_votes[i, j]) if k else None,
-                }
+                item |= _largest_difference(figures, i)
             elif kind == "crowd_exceeds":
                 over = figures.crowd_confirmed[i, :k] - figures.official_votes[i]
                 j = int(np.argmax(over))
