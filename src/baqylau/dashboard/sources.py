@@ -65,17 +65,29 @@ def observed_station(contest: Contest) -> tuple[list, list]:
     return lines, votes
 
 
+def _public_status(moderation: str, validation: str) -> str:
+    """A moderator's decision wins; until there is one, a copy that passes the protocol checks
+    counts as accepted (it is in the observed count), one that fails them as rejected, and one
+    the checks sent to review is still waiting."""
+    if moderation != "pending":
+        return moderation
+    return {"accepted": "accepted", "rejected": "rejected"}.get(validation, "pending")
+
+
 def copies(election: Election) -> list[tuple[int, str, str]]:
-    """(station id, moderation status, reject reason code) of every protocol copy received."""
+    """(station id, public status, reject reason code) of every protocol copy received."""
     from baqylau.moderation.models import Decision
     from baqylau.protocols.models import ProtocolCopy
 
-    rows = list(
-        ProtocolCopy.objects.filter(contest__election=election).values_list(
-            "id", "station_id", "moderation"
-        )
-    )
-    reasons: dict[int, str] = {}
+    rows = [
+        (copy_id, station, _public_status(moderation, validation))
+        for copy_id, station, moderation, validation in ProtocolCopy.objects.filter(
+            contest__election=election
+        ).values_list("id", "station_id", "moderation", "validation")
+    ]
+    reasons: dict[int, str] = {
+        copy_id: "figures_do_not_add_up" for copy_id, _s, status in rows if status == "rejected"
+    }
     decisions = (
         Decision.objects.filter(copy__contest__election=election)
         .order_by("copy_id", "decided_at", "id")
