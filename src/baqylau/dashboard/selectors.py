@@ -609,7 +609,6 @@ def map_data(election: Election, measure: str, href=None) -> dict[str, Any]:
 # Titles and texts of the forensic methods, in the order of the page. `shows` and `cannot_show`
 # repeat `baqylau.forensics.report.TEXTS` word for word (a test keeps them equal) so that the
 # page can translate them; the stored report keeps the English originals.
-SIGN = "A statistical sign, not proof."
 FORENSIC_FIGURES = {
     "histograms": ("turnout_histogram", "leader_share_histogram"),
     "integer_percentages": ("integer_percentages",),

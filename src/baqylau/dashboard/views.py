@@ -1,6 +1,7 @@
 """Public pages (no login). Thin: every read is a selector; every figure is precomputed."""
 
 from django.http import (
+    FileResponse,
     Http404,
     HttpResponse,
     JsonResponse,
@@ -103,6 +104,29 @@ def data_dictionary(request, code: str):
             "root": roots[0] if roots else None,
         },
     )
+
+
+@require_GET
+def forensics(request, code: str):
+    election = selectors.election_by_code(code)
+    context = {
+        "election": election,
+        "report": selectors.forensics_page(election),
+        "roots": selectors.root_units(election),
+    }
+    return render(request, "dashboard/forensics.html", context)
+
+
+@require_GET
+def forensics_figure(request, code: str, name: str, ext: str):
+    from baqylau.forensics.services import figure_path
+
+    election = selectors.election_by_code(code)
+    path = figure_path(election.code, name, ext)
+    if path is None:
+        raise Http404
+    content_type = "image/svg+xml" if ext == "svg" else "image/png"
+    return FileResponse(path.open("rb"), content_type=content_type)
 
 
 @require_GET

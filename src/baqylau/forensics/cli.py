@@ -31,10 +31,17 @@ def forensics_command(
     draws: Annotated[int, typer.Option(min=2, help="Monte-Carlo draws.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Write PNG/SVG.")] = True,
+    publish: Annotated[
+        bool,
+        typer.Option(
+            "--publish",
+            help="Publish the report of --election on the public dashboard "
+            "(DATA_DIR/forensics/<code>/; --out is not used).",
+        ),
+    ] = False,
 ) -> None:
     """Statistical signs of falsification (integer percentages, fingerprint, Shpilkin, ...)."""
     from rich.console import Console
-    from rich.table import Table
 
     from baqylau.forensics.data import StationArrays
     from baqylau.forensics.report import forensic_report
@@ -42,6 +49,8 @@ def forensics_command(
     console = Console()
     if (file is None) == (election is None):
         raise typer.BadParameter("give exactly one of --file or --election")
+    if publish and election is None:
+        raise typer.BadParameter("--publish needs --election")
     if file is not None:
         if year is None:
             match = re.search(r"(20\d\d)", file.name)
@@ -55,6 +64,20 @@ def forensics_command(
         setup_django()
         from baqylau.forensics.selectors import station_arrays
 
+        if publish:
+            from baqylau.elections.models import Election
+            from baqylau.forensics.services import publish_forensic_report, report_dir
+
+            target = Election.objects.filter(code=election).first()
+            if target is None:
+                raise typer.BadParameter(f"no election {election!r} in the database")
+            with console.status(f"Forensics on the official results of {election}…"):
+                report = publish_forensic_report(
+                    target, draws=draws, seed=seed, unit_path=unit, contest_code=contest
+                )
+            _print_report(console, report)
+            console.print(f"Published: {report_dir(election)} (the election's forensics page)")
+            return
         arrays = station_arrays(election, unit_path=unit, contest_code=contest)
 
     out.mkdir(parents=True, exist_ok=True)
@@ -63,6 +86,12 @@ def forensics_command(
             arrays, draws=draws, seed=seed, figures_dir=out / "figures" if figures else None
         )
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    _print_report(console, report)
+    console.print(f"Report: {out / 'report.json'}")
+
+
+def _print_report(console, report: dict) -> None:
+    from rich.table import Table
 
     s = report["summary"]
     table = Table(title=f"Forensics: {s['label']} ({s['stations']:,} stations)")
@@ -106,4 +135,3 @@ def forensics_command(
             )
     console.print(table)
     console.print("Every line is a statistical sign, not proof.")
-    console.print(f"Report: {out / 'report.json'}")
