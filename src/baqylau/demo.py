@@ -46,6 +46,7 @@ def register(app: typer.Typer) -> None:
 def _load_demo_election(stations: int, seed: int, console: Console):
     """A simulated election with official results, and three observers' protocol copies from
     every observed station (with a few typos, so some copies disagree), counted and compared."""
+    from baqylau.forensics.services import publish_forensic_report
     from baqylau.simulate.copies import make_copies
     from baqylau.simulate.engine import SimulationConfig, simulate
     from baqylau.simulate.loader import load_simulation
@@ -61,6 +62,8 @@ def _load_demo_election(stations: int, seed: int, console: Console):
         write_simulated_copies(contest, result, copies, validate=True)
     with console.status("Independent count and comparison with the official result…"):
         summary = recount(contest)
+    with console.status("Forensic report of the official results (a sign, not proof)…"):
+        publish_forensic_report(election, draws=200, seed=seed)
     reconciled, estimate = summary.reconcile, summary.estimate
     console.print(
         f"Independent count: {reconciled.copies:,} copies from {reconciled.stations:,} stations "

@@ -624,6 +624,7 @@ def forensic_methods() -> list[tuple[str, str, str, str]]:
             "histograms",
             _("Turnout and leader's share histograms"),
             _(
+                # xgettext:no-python-format
                 "How turnout and the leader's share are spread over stations; a long right "
                 "tail or a second peak near 100 % is typical of ballot stuffing."
             ),
@@ -677,6 +678,7 @@ def forensic_methods() -> list[tuple[str, str, str, str]]:
             "digits",
             _("Digit tests"),
             _(
+                # xgettext:no-python-format
                 "Whether the digits of the leader's counts depart from 2BL, uniform last digits "
                 "and the 20 % share of 0/5 endings."
             ),
@@ -789,6 +791,7 @@ def _forensic_facts(key: str, section: dict[str, Any]) -> list[tuple[str, str]]:
                 _num(100 * s["leader_share_difference"], 1) + " " + _("pp"),
             ),
             (
+                # xgettext:no-python-format
                 _("Excess votes for the leader (95 % interval)"),
                 f"{_num(s.get('excess_leader_votes'))} [{_num(low)}, {_num(high)}]",
             ),

@@ -1,0 +1,140 @@
+"""The public forensics page: a published report (methods, caveat, figures) and the empty page."""
+
+import pytest
+from django.urls import reverse
+
+from baqylau.forensics.report import TEXTS
+
+pytestmark = pytest.mark.django_db
+
+METHOD_TITLES = {
+    "en": ["Integer percentages", "Election fingerprint", "Shpilkin", "Digit tests"],
+    "ru": ["Целые проценты", "Электоральный отпечаток", "Шпилькин", "Тесты цифр"],
+    "kk": ["Бүтін пайыздар", "Сайлау саусақ ізі", "Шпилькин", "Цифр сынақтары"],
+}
+CAVEAT = {
+    "en": "A sign, not proof.",
+    "ru": "Признак, а не доказательство.",
+    "kk": "Белгі, дәлел емес.",
+}
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def election(data_dir):
+    from baqylau.simulate.engine import SimulationConfig, simulate
+    from baqylau.simulate.loader import load_simulation
+
+    result = simulate(SimulationConfig(seed=7, n_stations=2000))
+    return load_simulation(result, election_code="sim-fp")
+
+
+@pytest.fixture
+def published(election):
+    from baqylau.forensics.services import publish_forensic_report
+
+    return publish_forensic_report(election, draws=50, seed=3)
+
+
+def _url(lang: str, name: str, *args) -> str:
+    from django.utils import translation
+
+    with translation.override(lang):
+        return reverse(f"dashboard:{name}", args=args)
+
+
+def test_publish_stores_report_and_figures_atomically(published, data_dir):
+    from baqylau.forensics.services import published_report, report_dir
+
+    stored = published_report("sim-fp")
+    assert stored["published"]["draws"] == 50 and stored["published"]["seed"] == 3
+    assert stored["published"]["generated_at"]
+    assert set(stored["figures"]) >= {"fingerprint", "integer_percentages", "turnout_histogram"}
+    directory = report_dir("sim-fp")
+    assert directory == data_dir / "forensics" / "sim-fp"
+    runs = [p for p in directory.iterdir() if p.is_dir()]
+    assert len(runs) == 1 and (runs[0] / "fingerprint.png").is_file()
+    assert not [p for p in directory.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_republishing_replaces_the_previous_run(published, election):
+    from baqylau.forensics.services import publish_forensic_report, report_dir
+
+    first = published["published"]["run"]
+    again = publish_forensic_report(election, draws=20, seed=4)
+    runs = [p.name for p in report_dir("sim-fp").iterdir() if p.is_dir()]
+    assert runs == [again["published"]["run"]] and first not in runs
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "kk"])
+def test_page_shows_methods_and_caveat(client, published, lang):
+    response = client.get(_url(lang, "forensics", "sim-fp"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for title in METHOD_TITLES[lang]:
+        assert title in html, title
+    assert CAVEAT[lang] in html
+    assert "fingerprint.png" in html and "turnout_histogram.svg" in html
+    assert "--publish" not in html
+
+
+def test_page_texts_repeat_the_report_texts():
+    from django.utils import translation
+
+    from baqylau.dashboard.selectors import forensic_methods
+
+    with translation.override("en"):
+        methods = {key: (shows, cannot) for key, _title, shows, cannot in forensic_methods()}
+    assert methods == TEXTS
+
+
+@pytest.mark.parametrize(
+    ("name", "ext", "kind"),
+    [("fingerprint", "png", "image/png"), ("integer_percentages", "svg", "image/svg")],
+)
+def test_figures_are_served(client, published, name, ext, kind):
+    response = client.get(_url("en", "forensics-figure", "sim-fp", name, ext))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(kind)
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\x89PNG") if ext == "png" else b"<svg" in body
+
+
+@pytest.mark.parametrize(
+    ("name", "ext"),
+    [("nonexistent", "png"), ("fingerprint", "json"), ("report", "json"), ("fingerprint", "txt")],
+)
+def test_unknown_figure_is_404(client, published, name, ext):
+    assert client.get(_url("en", "forensics-figure", "sim-fp", name, ext)).status_code == 404
+
+
+def test_traversal_is_not_served(client, published):
+    base = _url("en", "forensics", "sim-fp")
+    for tail in ("..%2Freport.json", "../report.json", "%2e%2e/secret_key.png"):
+        assert client.get(base + tail).status_code == 404
+
+
+def test_page_without_report_says_how_to_publish(client, election):
+    html = client.get(_url("en", "forensics", "sim-fp")).content.decode()
+    assert "No forensic report has been published" in html
+    assert "baqylau forensics --election sim-fp --publish" in html
+    assert (
+        client.get(_url("en", "forensics-figure", "sim-fp", "fingerprint", "png")).status_code
+        == 404
+    )
+
+
+def test_overview_and_map_link_to_the_page(client, election):
+    from baqylau.dashboard.services import rebuild_summaries
+    from baqylau.elections.models import AdminUnit
+
+    rebuild_summaries(election)
+    country = AdminUnit.objects.get(election=election, depth=0)
+    link = _url("en", "forensics", "sim-fp")
+    assert link in client.get(_url("en", "unit", "sim-fp", country.id)).content.decode()
+    assert link in client.get(_url("en", "map", "sim-fp")).content.decode()
