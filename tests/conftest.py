@@ -5,6 +5,7 @@ Real election data lives in ../shared/data (never in this repository). Tests tha
 fails instead when BAQYLAU_REQUIRE_SHARED_DATA=1 (set by .ci/run), so CI can never skip silently.
 """
 
+import importlib
 import os
 from pathlib import Path
 
@@ -50,9 +51,36 @@ def pytest_collection_modifyitems(config, items):
     selected, deselected = [], []
     for item in items:
         uses_db = item.get_closest_marker("django_db") is not None or any(
-            name in getattr(item, "fixturenames", ()) for name in ("db", "transactional_db", "client", "live_server")
+            name in getattr(item, "fixturenames", ())
+            for name in ("db", "transactional_db", "client", "live_server")
         )
         (selected if uses_db else deselected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+
+
+# Catalogues that migrations seed (reject reasons, violation types, document templates, the
+# ledger's head row). Transactional tests end with a flush that empties every table, so the
+# next transactional test would find them gone: seed them again (the functions are idempotent).
+SEEDED_BY_MIGRATIONS = [
+    ("baqylau.evidence.migrations.0003_media_fields_ledger", "create_head"),
+    ("baqylau.moderation.migrations.0003_reject_reason_catalogue", "add_reasons"),
+    ("baqylau.reports.migrations.0002_violation_catalogue", "seed"),
+    ("baqylau.legal.migrations.0002_seed_templates", "seed"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _catalogues_after_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    for module, function in SEEDED_BY_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
