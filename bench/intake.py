@@ -4,7 +4,7 @@
     python bench/intake.py --database-url postgres://postgres@127.0.0.1:5432/bench_intake
 
 Creates an election (``--stations`` stations), observers placed one per station, their users and
-API tokens; starts uvicorn (``--workers``) on the temporary data dir; then ``--concurrency``
+API tokens; starts `baqylau serve` (gunicorn; uvicorn with ``--interface asgi``) with ``--workers`` on the temporary data dir; then ``--concurrency``
 clients (aiohttp, in this process) send reports for ``--duration`` seconds: turnout counts and
 incidents (JSON), every ``--photo-every``-th report an incident with a JPEG (multipart). Prints
 reports/s, p50/p99 latency and the status codes, then checks in the database that every
@@ -169,7 +169,11 @@ def _photos(n: int = 20) -> list[bytes]:
 
 
 def _start_server(port: int, args, env: dict) -> subprocess.Popen:
-    app = "baqylau.wsgi:application" if args.interface == "wsgi" else "baqylau.asgi:application"
+    if args.interface == "wsgi":  # exactly what `baqylau serve` runs (gunicorn, gthread)
+        cmd = [sys.executable, "-m", "baqylau", "serve", "--port", str(port)]
+        cmd += ["--workers", str(args.workers)]
+        return subprocess.Popen(cmd, env=env, cwd=str(ROOT))
+    app = "baqylau.asgi:application"
     cmd = [
         sys.executable,
         "-m",

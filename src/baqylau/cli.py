@@ -35,37 +35,26 @@ def migrate() -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    workers: int = typer.Option(
-        0, help="Worker processes (0: 1 on SQLite, 2 on PostgreSQL, at most the CPU count)."
-    ),
+    workers: int = typer.Option(0, help="Worker processes (0: two, at most the CPU count)."),
     asgi: bool = typer.Option(
         False, "--asgi", help="Serve ASGI instead of WSGI (the views are synchronous)."
     ),
 ) -> None:
-    """Serve the web app (uvicorn; WSGI by default)."""
+    """Serve the web app (gunicorn with threaded workers; uvicorn with --asgi)."""
     setup_django()
-    import uvicorn
-    from django.conf import settings
-
     if workers < 1:
-        sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
-        workers = 1 if sqlite else min(2, os.cpu_count() or 1)
-    # The stack is synchronous (middleware and views): under WSGI each request runs on one
-    # thread, without ASGI's thread hops, and keeps that thread's database connection.
-    if asgi:
-        target, interface = "baqylau.asgi:application", "asgi3"
-    else:
-        target, interface = "baqylau.wsgi:application", "wsgi"
-    typer.echo(f"Serving Baqylau at http://{host}:{port}/ ({interface}, {workers} workers)")
-    uvicorn.run(
-        target,
-        host=host,
-        port=port,
-        workers=workers,
-        interface=interface,
-        lifespan="auto" if asgi else "off",
-        log_level="info",
+        workers = min(2, os.cpu_count() or 1)
+    typer.echo(
+        f"Serving Baqylau at http://{host}:{port}/ ({'asgi' if asgi else 'wsgi'}, {workers} workers)"
     )
+    if asgi:
+        import uvicorn
+
+        uvicorn.run("baqylau.asgi:application", host=host, port=port, workers=workers)
+        return
+    from baqylau.server import run_wsgi
+
+    run_wsgi(host, port, workers)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

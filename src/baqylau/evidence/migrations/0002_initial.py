@@ -5,22 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('evidence', '0001_initial'),
-        ('intake', '0001_initial'),
+        ("evidence", "0001_initial"),
+        ("intake", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='mediafile',
-            name='submission',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='media', to='intake.submission', verbose_name='submission'),
+            model_name="mediafile",
+            name="submission",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="media",
+                to="intake.submission",
+                verbose_name="submission",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mediafile',
-            constraint=models.CheckConstraint(condition=models.Q(('page__isnull', True), ('page__gte', 1), _connector='OR'), name='media_page_positive'),
+            model_name="mediafile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("page__isnull", True), ("page__gte", 1), _connector="OR"),
+                name="media_page_positive",
+            ),
         ),
     ]
