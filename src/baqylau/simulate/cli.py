@@ -99,16 +99,8 @@ def simulate_command(
 
 
 def _setup_django() -> None:
-    try:
-        from baqylau.cli import setup_django
-    except ImportError:  # a sibling command module is missing: configure Django directly
-        import os
+    from baqylau.cli import setup_django
 
-        import django
-
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baqylau.settings")
-        django.setup()
-        return
     setup_django()
 
 
