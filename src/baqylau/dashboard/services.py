@@ -1,8 +1,7 @@
 """Writes of the dashboard app: recomputing the per-unit totals (vectorised with numpy).
 
 `rebuild_summaries(election)` is the one entry point (CLI: `baqylau summarize`): it recomputes
-the official sums (UnitSummary, UnitContestSummary) and every public figure (UnitStats) from the
-stations up. Run it after an import, a simulation load or a recount; on election day run it
+every public figure (UnitStats) from the stations up. Run it after an import, a simulation load or a recount; on election day run it
 every minute (`baqylau summarize --watch 60`) and `publish_snapshot` at the set hours.
 """
 
@@ -16,8 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from baqylau.dashboard import sources
-from baqylau.dashboard.models import Snapshot, UnitContestSummary, UnitStats, UnitSummary
-from baqylau.elections.models import AdminUnit, Election, OfficialLine, OfficialVote
+from baqylau.dashboard.models import Snapshot, UnitStats
+from baqylau.elections.models import AdminUnit, Election
+from baqylau.tally.engine import Tree
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,7 @@ class _Tree:
 
     def roll_up(self, values: np.ndarray) -> np.ndarray:
         """Add every unit's values into all of its ancestors (values: units × k, station-level)."""
-        totals = values.copy()
-        for depth in range(int(self.depth.max(initial=0)), 0, -1):
-            at_depth = np.flatnonzero((self.depth == depth) & (self.parent >= 0))
-            np.add.at(totals, self.parent[at_depth], totals[at_depth])
-        return totals
+        return Tree.build(self.parent, self.depth, self.is_station).roll_up(values)
 
 
 def _station_matrix(tree: _Tree, rows, keys: list) -> np.ndarray:
@@ -62,61 +58,13 @@ def _station_matrix(tree: _Tree, rows, keys: list) -> np.ndarray:
     return matrix
 
 
-@transaction.atomic
 def rebuild_summaries(election: Election) -> int:
-    """Recompute UnitSummary and UnitContestSummary for every unit of the election."""
+    """Recompute the public figures (UnitStats) of every unit of the election."""
     tree = _Tree(election)
     if not len(tree.ids):
         return 0
-    base = np.stack([tree.is_station.astype(np.int64), tree.registered * tree.is_station], axis=1)
-    totals = tree.roll_up(base)
-    UnitSummary.objects.filter(unit__election=election).delete()
-    UnitSummary.objects.bulk_create(
-        [
-            UnitSummary(unit_id=int(uid), stations=int(s), registered_voters=int(r))
-            for uid, (s, r) in zip(tree.ids.tolist(), totals.tolist(), strict=True)
-        ],
-        batch_size=5000,
-    )
-    UnitContestSummary.objects.filter(unit__election=election).delete()
-    for contest in election.contests.all():
-        _rebuild_contest(tree, contest)
     rebuild_stats(election, tree)
     return len(tree.ids)
-
-
-def _rebuild_contest(tree: _Tree, contest) -> None:
-    station_results = {"result__contest": contest, "result__unit__kind": AdminUnit.Kind.STATION}
-    line_rows = list(
-        OfficialLine.objects.filter(**station_results).values_list(
-            "result__unit_id", "line", "value"
-        )
-    )
-    vote_rows = list(
-        OfficialVote.objects.filter(**station_results).values_list(
-            "result__unit_id", "choice_id", "votes"
-        )
-    )
-    line_codes = sorted({row[1] for row in line_rows})
-    choice_ids = sorted({row[1] for row in vote_rows})
-    lines = tree.roll_up(_station_matrix(tree, line_rows, line_codes))
-    votes = tree.roll_up(_station_matrix(tree, vote_rows, choice_ids))
-    reporting_rows = [(u, "n", 1) for u in {row[0] for row in vote_rows + line_rows}]
-    reporting = tree.roll_up(_station_matrix(tree, reporting_rows, ["n"]))[:, 0]
-    has_data = np.flatnonzero(reporting > 0)
-    UnitContestSummary.objects.bulk_create(
-        [
-            UnitContestSummary(
-                unit_id=int(tree.ids[i]),
-                contest=contest,
-                stations_reporting=int(reporting[i]),
-                lines=dict(zip(line_codes, lines[i].tolist(), strict=True)),
-                votes={str(c): v for c, v in zip(choice_ids, votes[i].tolist(), strict=True)},
-            )
-            for i in has_data.tolist()
-        ],
-        batch_size=2000,
-    )
 
 
 # ---------------------------------------------------------------------------------------------
