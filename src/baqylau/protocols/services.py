@@ -112,18 +112,13 @@ def copy_moderation_set(*, copy: ProtocolCopy, moderation: str) -> None:
 
 
 def station_reconcile(*, contest: Contest, station: AdminUnit) -> Any:
-    """Ask the tally to reconcile the station's copies, when the tally offers it.
+    """Reconcile the station's copies again.
 
     Reconciliation is derived data and can always be recomputed; a failure here must not turn a
     stored, recorded copy into an error for its sender, so it is logged instead.
     """
-    try:
-        from baqylau.tally.services import reconcile_station
-    except ImportError:
-        try:
-            from baqylau.protocols.reconciliation import reconcile_station
-        except ImportError:
-            return None
+    from baqylau.protocols.reconciliation import reconcile_station
+
     try:
         with transaction.atomic():  # a savepoint: a failure leaves the caller's transaction usable
             return reconcile_station(contest, station)
