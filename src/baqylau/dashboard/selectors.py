@@ -459,12 +459,9 @@ class IncidentView:
 def _display_links(submission_ids: list, ttl: int = 600) -> dict[Any, list[str]]:
     """Expiring public links to the display copies (no EXIF) of each submission's images."""
     from baqylau.evidence.models import MediaFile
+    from baqylau.evidence.services import signed_url
 
     links: dict[Any, list[str]] = {}
-    try:
-        from baqylau.evidence.services import signed_url
-    except ImportError:  # the evidence services are not there yet
-        return links
     media = MediaFile.objects.filter(submission_id__in=submission_ids).exclude(display="")
     for m in media.order_by("submission_id", "page", "id"):
         if not m.is_image:

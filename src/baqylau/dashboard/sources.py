@@ -1,8 +1,7 @@
 """What the dashboard reads from the other apps, as plain rows for the vectorised roll-up.
 
 Every function returns lists of tuples keyed by station id and never any personal data: senders
-are only counted (distinct users of each bot), never kept. Apps that are optional or still being
-built (the crowd exit poll) are read through `apps.get_model`, so the dashboard works without them.
+are only counted (distinct users of each bot), never kept.
 """
 
 from __future__ import annotations
@@ -10,22 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.apps import apps
 from django.db.models import Q
 
+from baqylau.crowd.models import CrowdBallot
 from baqylau.elections.models import AdminUnit, Contest, Election, OfficialLine, OfficialVote
+from baqylau.observers.models import Assignment
+from baqylau.reports.models import CheckIn, Incident, TurnoutCount
 
 STATION = AdminUnit.Kind.STATION
 
 #: Crowd categories that are not a choice (the "from voters" column of the seed's dashboard).
 CROWD_CATEGORIES = ("against_all", "spoiled", "no_photo", "spam", "pending")
-
-
-def _model(label: str):
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        return None
 
 
 def official_station(contest: Contest) -> tuple[list, list]:
@@ -100,11 +94,8 @@ def copies(election: Election) -> list[tuple[int, str, str]]:
 
 def incidents(election: Election) -> list[tuple[int, str]]:
     """(station id, violation code) of the violations confirmed by a moderator."""
-    incident = _model("reports.Incident")
-    if incident is None:
-        return []
     return list(
-        incident.objects.filter(election=election, moderation="accepted").values_list(
+        Incident.objects.filter(election=election, moderation="accepted").values_list(
             "station_id", "violation__code"
         )
     )
@@ -120,34 +111,27 @@ def observer_bot_users(election: Election) -> list[tuple[int, str]]:
             "station_id", "submission__sender"
         )
     )
-    for label in ("reports.Incident", "reports.TurnoutCount", "reports.CheckIn"):
-        model = _model(label)
-        if model is not None:
-            rows += model.objects.filter(telegram, election=election).values_list(
-                "station_id", "submission__sender"
-            )
+    for model in (Incident, TurnoutCount, CheckIn):
+        rows += model.objects.filter(telegram, election=election).values_list(
+            "station_id", "submission__sender"
+        )
     return [(s, sender) for s, sender in rows if sender]
 
 
 def observed_stations(election: Election) -> set[int]:
     """Stations with an observer placed or any observer report (the coverage table's column)."""
     stations: set[int] = set()
-    for label in ("observers.Assignment", "reports.CheckIn", "reports.TurnoutCount"):
-        model = _model(label)
-        if model is not None:
-            stations.update(
-                model.objects.filter(election=election).values_list("station_id", flat=True)
-            )
+    for model in (Assignment, CheckIn, TurnoutCount):
+        stations.update(
+            model.objects.filter(election=election).values_list("station_id", flat=True)
+        )
     return stations
 
 
 def turnout_counts(election: Election) -> list[tuple[int, dt.datetime, int, int | None]]:
     """(station id, time, observer's count, commission's figure) of observers' turnout counts."""
-    model = _model("reports.TurnoutCount")
-    if model is None:
-        return []
     return list(
-        model.objects.filter(election=election).values_list(
+        TurnoutCount.objects.filter(election=election).values_list(
             "station_id", "at", "observer_count", "commission_count"
         )
     )
@@ -163,11 +147,8 @@ def crowd_rows(contest: Contest) -> list[tuple[int, str, bool, dt.datetime | Non
     or "pending"). Confirmed: counted (once per voter and station, not spam) with a photo.
     The voter is the crowd app's voter row id (itself a keyed hash), only ever counted.
     """
-    ballot = _model("crowd.CrowdBallot")
-    if ballot is None:
-        return []
     rows = (
-        ballot.objects.filter(contest=contest, station__isnull=False)
+        CrowdBallot.objects.filter(contest=contest, station__isnull=False)
         .values_list(
             "station_id", "category", "choice_id", "photo_id", "counted", "created_at", "voter_id"
         )

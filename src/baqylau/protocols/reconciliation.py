@@ -244,11 +244,11 @@ def fetch_all(qs) -> list[tuple]:
 
 def contest_form(contest: Contest):
     """The contest's protocol form (None when the form engine does not know it)."""
-    try:
-        from baqylau.protocols.engine import load_form
+    from baqylau.protocols.engine import load_form
 
+    try:
         return load_form(contest.protocol_form, contest.protocol_form_version)
-    except (ImportError, LookupError):
+    except LookupError:
         return None
 
 
@@ -350,12 +350,9 @@ def validate_copies(
     if form is None:
         return {}
     if policy is None:
-        try:
-            from baqylau.protocols.policies import validation_policy
+        from baqylau.protocols.policies import validation_policy
 
-            policy = validation_policy(contest.election, form)
-        except ImportError:  # pragma: no cover - policies ship with the engine
-            policy = None
+        policy = validation_policy(contest.election, form)
     figures = figures if figures is not None else load_copy_figures(contest)
     if not figures.size:
         return {}
@@ -425,12 +422,9 @@ def participating(
     accepted = figures.moderation == ProtocolCopy.Moderation.ACCEPTED
     rule = Participation(participation)
     if rule is Participation.POLICY:
-        try:
-            from baqylau.protocols.policies import auto_accepts_valid
+        from baqylau.protocols.policies import auto_accepts_valid
 
-            auto = auto_accepts_valid(contest.election)
-        except ImportError:  # pragma: no cover
-            auto = True
+        auto = auto_accepts_valid(contest.election)
         rule = Participation.VALID if auto else Participation.MODERATED
     if rule is Participation.MODERATED:
         return accepted
