@@ -63,6 +63,23 @@ def _cpu_seconds(root: int) -> float:
     return total / tick
 
 
+def _postgres_cpu_seconds() -> float:
+    """User + system CPU time of every local PostgreSQL process (it shares the machine)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name, rest = stat.split("(", 1)[1].rsplit(")", 1)
+            if name.startswith("postgres"):
+                fields = rest.split()
+                total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def _create_pg_database(url: str) -> None:
     parts = urlparse(url)
     name = parts.path.lstrip("/")
@@ -171,7 +188,7 @@ def _photos(n: int = 20) -> list[bytes]:
 def _start_server(port: int, args, env: dict) -> subprocess.Popen:
     if args.interface == "wsgi":  # exactly what `baqylau serve` runs (gunicorn, gthread)
         cmd = [sys.executable, "-m", "baqylau", "serve", "--port", str(port)]
-        cmd += ["--workers", str(args.workers)]
+        cmd += ["--workers", str(args.workers), "--threads", str(args.threads)]
         return subprocess.Popen(cmd, env=env, cwd=str(ROOT))
     app = "baqylau.asgi:application"
     cmd = [
@@ -324,7 +341,8 @@ async def _drive(args, base: str, observers: list[dict], photos: list[bytes]) ->
 
 
 def _verify(acked: list[tuple]) -> tuple[bool, str]:
-    """Every acknowledged report is in the database (count and ids), with its photo."""
+    """Every acknowledged report is in the database (count and ids), with its photo, and the
+    ledger verifies (every envelope and file recorded, nothing changed)."""
     from django.db import connection
 
     from baqylau.evidence.models import MediaFile
@@ -350,7 +368,13 @@ def _verify(acked: list[tuple]) -> tuple[bool, str]:
     }
     if with_photo - stored:
         problems.append(f"{len(with_photo - stored)} photos acknowledged but not stored")
+    from baqylau.evidence import ledger
+
+    chain = ledger.verify()  # every envelope and file recorded, chain intact, nothing changed
+    if not chain.ok:
+        problems.append("ledger: " + "; ".join(sorted(chain.codes())))
     counts = f"{len(acked)} acknowledged; {len(with_photo)} with a photo"
+    counts += f"; ledger verified ({chain.entries} entries)" if chain.ok else ""
     return not problems, counts + ("; " + "; ".join(problems) if problems else "")
 
 
@@ -360,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker (wsgi)")
     parser.add_argument("--stations", type=int, default=500)
     parser.add_argument("--photo-every", type=int, default=10)
     parser.add_argument(
@@ -410,9 +435,11 @@ def main(argv: list[str] | None = None) -> int:
             )
             time.sleep(1)
         cpu_before = _cpu_seconds(server.pid)
+        pg_before = _postgres_cpu_seconds()
         client_before = time.process_time()
         result = asyncio.run(_drive(args, base, observers, photos))
         server_cpu = _cpu_seconds(server.pid) - cpu_before
+        pg_cpu = _postgres_cpu_seconds() - pg_before
         client_cpu = time.process_time() - client_before
     finally:
         if spy is not None:
@@ -428,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else float("nan")
     print(
         f"{engine} · {args.endpoint} · {args.interface}{' +httptools/uvloop' if args.accel else ''}"
-        f" · {args.workers} workers · {args.concurrency} clients · "
+        f" · {args.workers} workers × {args.threads} threads · {args.concurrency} clients · "
         f"{result['elapsed']:.1f}s"
     )
     print(f"  acknowledged reports/s: {rate:.0f}  (requests: {len(lat)}, codes: {result['codes']})")
@@ -436,8 +463,9 @@ def main(argv: list[str] | None = None) -> int:
     done = max(1, len(lat))
     print(
         f"  CPU per request: server {server_cpu / done * 1000:.2f} ms, "
-        f"load generator {client_cpu / done * 1000:.2f} ms "
-        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+        f"load generator {client_cpu / done * 1000:.2f} ms"
+        + (f", PostgreSQL {pg_cpu / done * 1000:.2f} ms " if args.database_url else " ")
+        + f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
     )
     for failure in result["failures"][:5]:
         print("  !", failure)

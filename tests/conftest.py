@@ -50,7 +50,8 @@ def pytest_collection_modifyitems(config, items):
         return
     selected, deselected = [], []
     for item in items:
-        uses_db = item.get_closest_marker("django_db") is not None or any(
+        marked = item.get_closest_marker("django_db") or item.get_closest_marker("uses_database")
+        uses_db = marked is not None or any(
             name in getattr(item, "fixturenames", ())
             for name in ("db", "transactional_db", "client", "live_server")
         )

@@ -36,6 +36,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(0, help="Worker processes (0: two, at most the CPU count)."),
+    threads: int = typer.Option(
+        8, help="Threads per worker (WSGI); reports arriving together are written together."
+    ),
     asgi: bool = typer.Option(
         False, "--asgi", help="Serve ASGI instead of WSGI (the views are synchronous)."
     ),
@@ -45,7 +48,8 @@ def serve(
     if workers < 1:
         workers = min(2, os.cpu_count() or 1)
     typer.echo(
-        f"Serving Baqylau at http://{host}:{port}/ ({'asgi' if asgi else 'wsgi'}, {workers} workers)"
+        f"Serving Baqylau at http://{host}:{port}/ "
+        f"({'asgi' if asgi else f'wsgi, {threads} threads'}, {workers} workers)"
     )
     if asgi:
         import uvicorn
@@ -54,7 +58,7 @@ def serve(
         return
     from baqylau.server import run_wsgi
 
-    run_wsgi(host, port, workers)
+    run_wsgi(host, port, workers, threads)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

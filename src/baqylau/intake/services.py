@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from baqylau.elections.models import AdminUnit, Choice, Contest, Election
 from baqylau.evidence import ledger
@@ -254,6 +255,32 @@ def canonical_sha256(payload: Any) -> str:
     return ledger.content_hash(payload)
 
 
+def new_submission(
+    *,
+    kind: str,
+    channel: str,
+    payload: Any,
+    sender: str,
+    user=None,
+    language: str | None = "ru",
+    election: Election | None = None,
+) -> Submission:
+    """The raw envelope, not yet saved: its id and reception time are fixed here, its payload's
+    SHA-256 taken of the canonical JSON. Every channel builds its envelope with this."""
+    return Submission(
+        id=uuid.uuid4(),
+        election=election,
+        channel=channel,
+        kind=kind,
+        sender=sender[:128],
+        user=user if getattr(user, "is_authenticated", False) else None,
+        received_at=timezone.now(),
+        payload=payload,
+        payload_sha256=canonical_sha256(payload),
+        language=normalize_language(language),
+    )
+
+
 def submission_store(
     *,
     election: Election | None,
@@ -274,17 +301,17 @@ def submission_store(
     """
     attachments = [_inspect(index, item) for index, item in enumerate(photos)]
     payload = {"data": data, "attachments": [a.manifest for a in attachments]}
+    submission = new_submission(
+        election=election,
+        channel=channel,
+        kind=kind,
+        sender=sender,
+        user=user,
+        payload=payload,
+        language=language,
+    )
     with transaction.atomic():
-        submission = Submission.objects.create(
-            election=election,
-            channel=channel,
-            kind=kind,
-            sender=sender[:128],
-            user=user if getattr(user, "is_authenticated", False) else None,
-            payload=payload,
-            payload_sha256=canonical_sha256(payload),
-            language=normalize_language(language),
-        )
+        submission.save(force_insert=True)
         ledger.record_submission(submission)
         for attachment in attachments:
             if attachment.problem is not None:

@@ -53,7 +53,7 @@ def snapshot(obj: Model, fields: tuple[str, ...]) -> dict[str, Any]:
     return {f: _jsonable(getattr(obj, f)) for f in fields}
 
 
-def record_audit(
+def audit_event(
     *,
     action: str,
     obj: Model | None = None,
@@ -64,13 +64,13 @@ def record_audit(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEvent:
-    """Append one audit event. Call inside the transaction of the change it records."""
+    """An unsaved audit event (for callers that insert in batches); see `record_audit`."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor,
         actor_label=actor_label,
         action=action,
@@ -79,6 +79,14 @@ def record_audit(
         before=before,
         after=after,
     )
+
+
+def record_audit(**kwargs: Any) -> AuditEvent:
+    """Append one audit event (arguments as `audit_event`). Call inside the transaction of the
+    change it records."""
+    event = audit_event(**kwargs)
+    event.save(force_insert=True)
+    return event
 
 
 class ServiceError(ValueError):

@@ -19,6 +19,7 @@ from ninja.security import django_auth
 
 from baqylau.accounts.auth import ApiTokenAuth
 from baqylau.intake.models import Submission
+from baqylau.intake.services import new_submission
 from baqylau.observers.selectors import observer_card, observer_for_user, visible_observers
 from baqylau.reports import forms, selectors, services
 from baqylau.reports.messages import pick_language, render
@@ -118,7 +119,7 @@ def _submit(request: HttpRequest, kind: str) -> JsonResponse:
             {"errors": [{"code": "not_an_observer", "message": render("not_an_observer", lang)}]},
         )
     if error is not None:
-        submission = services.store_submission(
+        submission = new_submission(
             kind=services.SUBMISSION_KIND[kind],
             channel=Submission.Channel.API,
             payload={"report": kind, "data": data},
@@ -127,7 +128,7 @@ def _submit(request: HttpRequest, kind: str) -> JsonResponse:
             language=lang,
         )
         problems = [services.Problem("malformed", "", {"detail": error})]
-        services.reject(submission, problems, actor=request.auth)
+        services.store_rejected(submission, problems, actor=request.auth)
         return _json(400, _problems_body(submission, problems, lang))
     if isinstance(data, dict):
         data.pop("lang", None)

@@ -27,6 +27,8 @@ class ReportsConfig(AppConfig):
             "observers.Membership",
             "observers.Observer",
             "observers.Assignment",
+            "elections.AdminUnit",
+            "elections.Election",
             "reports.ViolationType",
         ):
             for signal in (post_save, post_delete):

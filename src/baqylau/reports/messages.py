@@ -132,6 +132,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Непонятно «{item}»: пишите L1=2170 или 1=58",
         "en": 'Cannot read "{item}": write L1=2170 or 1=58',
     },
+    "internal_error": {
+        "kk": "Хабарлама сақталды, бірақ оны өңдеу кезінде қате шықты; үйлестіруші оны қолмен қарайды",
+        "ru": "Сообщение сохранено, но при его обработке произошла ошибка; координатор разберёт его вручную",
+        "en": "The message was stored, but processing it failed; a coordinator will review it by hand",
+    },
     "duplicate": {
         "kk": "Бұл хабарлама бұрын қабылданған",
         "ru": "Это сообщение уже получено",

@@ -1,12 +1,14 @@
-"""Writes for election-day reports: store the envelope first, then parse, validate and record.
+"""Election-day reports from every channel: validate, then write the envelope with its verdict.
 
-Every report, from every channel, goes the same way:
+Every report, from every channel (API, web app, SMS, bots), goes the same way:
 
-1. `Submission` (the raw envelope: the sender's data exactly as received, plus a manifest of the
-   attached files) is committed, and its files are stored through the evidence store;
+1. the raw envelope (`Submission`: the sender's data exactly as received, plus a manifest of the
+   attached files) is built, and its files are written durably to the evidence store;
 2. the data is parsed and validated (`parse_*`), all problems collected with kk/ru/en messages;
-3. either the typed record (`CheckIn`, `ChecklistAnswer`s, `TurnoutCount`, `Incident`, `Note`) and
-   an `AuditEvent` are written, or a `Rejection` keeps the reasons. Nothing is ever dropped.
+3. the envelope is written together with either the typed record (`CheckIn`, `ChecklistAnswer`s,
+   `TurnoutCount`, `Incident`, `Note`) or a `Rejection` with the reasons, an `AuditEvent` and the
+   envelope's ledger entry, in one transaction (`writer`, batched with concurrent reports). Only
+   then is the sender answered. Nothing received is ever dropped.
 
 Stored payload of an API/web report: ``{"report": kind, "data": {...}, "attachments": [...]}``;
 of an SMS: ``{"sms": text, "sender_hash": keyed hash of the phone}`` (see `sms.py`).
@@ -15,26 +17,24 @@ of an SMS: ``{"sms": text, "sender_hash": keyed hash of the phone}`` (see `sms.p
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
-import json
+import logging
 import re
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from dataclasses import field as dc_field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from baqylau.elections.models import AdminUnit, Election
-from baqylau.intake.models import Rejection, Submission
+from baqylau.evidence.models import MediaFile
+from baqylau.intake.models import Submission
+from baqylau.intake.services import new_submission
 from baqylau.observers.models import Assignment, Observer
 from baqylau.observers.services import record_audit, snapshot
-from baqylau.reports import forms
-from baqylau.reports.messages import LANGS, render, render_all
+from baqylau.reports import forms, writer
 from baqylau.reports.models import (
     CheckIn,
     ChecklistAnswer,
@@ -43,6 +43,12 @@ from baqylau.reports.models import (
     TurnoutCount,
     ViolationType,
 )
+from baqylau.reports.outcome import Invalid, Outcome, Problem
+from baqylau.reports.writer import DUPLICATE_WINDOW, Plan
+
+__all__ = ["DUPLICATE_WINDOW", "Invalid", "Outcome", "Problem"]
+
+logger = logging.getLogger(__name__)
 
 REPORT_KINDS = ("checkin", "turnout", "incident", "checklist", "note")
 SUBMISSION_KIND = {
@@ -52,59 +58,9 @@ SUBMISSION_KIND = {
     "checklist": Submission.Kind.OTHER,
     "note": Submission.Kind.OTHER,
 }
-DUPLICATE_WINDOW = dt.timedelta(minutes=10)
-
-
-@dataclass
-class Problem:
-    code: str
-    field: str = ""
-    params: dict[str, Any] = dc_field(default_factory=dict)
-
-    def message(self, lang: str) -> str:
-        return render(self.code, lang, **self.params)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "field": self.field, **render_all(self.code, **self.params)}
-
-
-class Invalid(Exception):
-    def __init__(self, problems: list[Problem]):
-        super().__init__(", ".join(p.code for p in problems))
-        self.problems = problems
-
-
-@dataclass
-class Outcome:
-    """What the sender is told: the record (receipt) or the problems, in their language."""
-
-    submission: Submission
-    kind: str
-    record: Any = None
-    problems: list[Problem] = dc_field(default_factory=list)
-    ack: tuple[str, dict[str, Any]] | None = None
-    duplicate_of: Submission | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.record is not None
-
-    def messages(self, lang: str) -> list[str]:
-        if self.problems:
-            return [p.message(lang) for p in self.problems]
-        if self.ack:
-            return [render(self.ack[0], lang, **self.ack[1])]
-        return []
 
 
 # --- the envelope -------------------------------------------------------------------------------
-
-
-def payload_sha256(payload: Any) -> str:
-    text = json.dumps(
-        payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-    )
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def store_submission(
@@ -117,97 +73,47 @@ def store_submission(
     language: str = "ru",
     election: Election | None = None,
 ) -> Submission:
-    """Commit the raw envelope. Runs in its own transaction so it survives anything after it."""
-    with transaction.atomic():
-        return Submission.objects.create(
-            election=election,
-            channel=channel,
-            kind=kind,
-            sender=sender[:128],
-            user=user if getattr(user, "is_authenticated", False) else None,
-            payload=payload,
-            payload_sha256=payload_sha256(payload),
-            language=language if language in LANGS else "ru",
-        )
-
-
-def reject(submission: Submission, problems: list[Problem], *, actor=None) -> Rejection:
-    with transaction.atomic():
-        rejection = Rejection.objects.create(
-            submission=submission,
-            code=problems[0].code,
-            messages={
-                **{lang: "\n".join(p.message(lang) for p in problems) for lang in LANGS},
-                "problems": [p.as_dict() for p in problems],
-            },
-        )
-        record_audit(
-            action="report.reject",
-            object_type="intake.submission",
-            object_id=submission.pk,
-            actor=actor,
-            actor_label=submission.sender,
-            after={"codes": [p.code for p in problems]},
-        )
-    return rejection
-
-
-def find_duplicate(submission: Submission, window: dt.timedelta = DUPLICATE_WINDOW):
-    """An earlier accepted submission with the same sender and payload within the window (a
-    rejected one is processed again: what made it fail, e.g. a missing assignment, may be fixed)."""
-    if not submission.sender:
-        return None
-    # One indexed probe, (sender, payload_sha256, received_at): a few rows at most, whatever the
-    # traffic of the last minutes. Written out because it runs on every report and the ORM's
-    # query building cost more than the query itself; the (rare) hit is then loaded normally.
-    fields = {f.name: f for f in Submission._meta.concrete_fields}
-    received = fields["received_at"]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _duplicate_sql(),
-            [
-                fields["sender"].get_db_prep_value(submission.sender, connection),
-                fields["payload_sha256"].get_db_prep_value(submission.payload_sha256, connection),
-                received.get_db_prep_value(submission.received_at - window, connection),
-                received.get_db_prep_value(submission.received_at, connection),
-                fields["id"].get_db_prep_value(submission.pk, connection),
-            ],
-        )
-        row = cursor.fetchone()
-    return Submission.objects.get(pk=row[0]) if row else None
-
-
-@functools.cache
-def _duplicate_sql() -> str:
-    q = connection.ops.quote_name
-    sub = Submission._meta
-    rej = Rejection._meta
-    col = {f.name: q(f.column) for f in sub.concrete_fields}
-    link = q(rej.get_field("submission").column)
-    return (
-        f"SELECT s.{col['id']} FROM {q(sub.db_table)} s"
-        f" WHERE s.{col['sender']} = %s AND s.{col['payload_sha256']} = %s"
-        f" AND s.{col['received_at']} >= %s AND s.{col['received_at']} <= %s"
-        f" AND s.{col['id']} <> %s"
-        f" AND NOT EXISTS (SELECT 1 FROM {q(rej.db_table)} r WHERE r.{link} = s.{col['id']})"
-        f" ORDER BY s.{col['received_at']} LIMIT 1"
+    """Store an envelope alone, with its ledger entry (no verdict: e.g. kept for a later step)."""
+    submission = new_submission(
+        kind=kind,
+        channel=channel,
+        payload=payload,
+        sender=sender,
+        user=user,
+        language=language,
+        election=election,
     )
+    writer.write(Plan(submission))
+    return submission
 
 
-def store_files(submission: Submission, files: Iterable[tuple[bytes, str]]) -> list[Problem]:
-    """Store attachments through the evidence store; a refused file is a problem, never lost
-    silently (its size and digest stay in the envelope's manifest)."""
-    from baqylau.evidence.services import EvidenceRejected, store_media
+def store_rejected(submission: Submission, problems: list[Problem], *, actor=None) -> Outcome:
+    """Store a new envelope (`new_submission`) together with its rejection."""
+    outcome = Outcome(submission=submission, kind="", problems=problems)
+    writer.write(Plan(submission, outcome, actor=actor))
+    return outcome
 
-    problems = []
+
+def prepare_files(
+    submission: Submission, files: Iterable[tuple[bytes, str]]
+) -> tuple[list[MediaFile], list[Problem]]:
+    """Write attachments durably to the evidence store; their rows are inserted with the envelope.
+    A refused file is a problem, never lost silently (its size and digest stay in the manifest)."""
+    from baqylau.evidence.services import EvidenceRejected, prepare_media
+
+    media, problems, seen = [], [], set()
     for index, (content, declared) in enumerate(files, start=1):
         try:
-            store_media(submission, content, declared_type=declared)
+            row = prepare_media(submission, content, declared_type=declared)
         except EvidenceRejected as exc:
             problems.append(
                 Problem("malformed", "photos", {"detail": f"#{index}: {exc.message('en')}"})
             )
-    return problems
+            continue
+        if row.sha256 not in seen:  # the same bytes twice: one file
+            seen.add(row.sha256)
+            media.append(row)
+    return media, problems
 
 
 # --- shared validation ----------------------------------------------------------------------------
@@ -328,27 +234,43 @@ def parse_count(value: Any, name: str, station: AdminUnit, problems: list[Proble
     return number
 
 
+#: observer id → (when, [(election, station), ...]): the observer's placements, which report
+#: intake consults on every report. Emptied, like the other intake caches, whenever an assignment,
+#: observer, station or election is saved or deleted in this process (`clear_caches`); another
+#: process sees a change within `PLACEMENT_TTL` seconds.
+PLACEMENT_TTL = 30.0
+_placements: dict[int, tuple[float, list[tuple[Election, AdminUnit]]]] = {}
+
+
+def _observer_placements(observer: Observer) -> list[tuple[Election, AdminUnit]]:
+    now = time.monotonic()
+    hit = _placements.get(observer.pk)
+    if hit is not None and now - hit[0] < PLACEMENT_TTL:
+        return hit[1]
+    rows = Assignment.objects.filter(observer=observer, station__kind=AdminUnit.Kind.STATION)
+    found = [(a.election, a.station) for a in rows.select_related("election", "station")]
+    if len(_placements) >= 20_000:
+        _placements.clear()
+    _placements[observer.pk] = (now, found)
+    return found
+
+
 def placement(observer: Observer, data: Any) -> tuple[Election, AdminUnit] | None:
-    """Fast path: the observer's own assignment matching the election code and the station, with
-    both loaded, in one query. None when it does not settle it (no election code, no or several
-    matching stations): the detailed checks then find the place or the right problem."""
+    """Fast path: the observer's own assignment matching the election code and the station.
+    None when it does not settle it (no election code, no or several matching stations): the
+    detailed checks then find the place or the right problem."""
     if not isinstance(data, dict) or not isinstance(data.get("election"), str):
         return None
     code = str(data.get("station") if data.get("station") is not None else "").strip()
     code = code.lstrip("№#").strip()
     if not code:
         return None
-    # An observer has a handful of assignments in an election: load them (with election and
-    # station) and match the station here, cheaper than more joined conditions in the ORM.
-    assignments = Assignment.objects.filter(observer=observer, election__code=data["election"])
-    rows = [
-        a
-        for a in assignments.select_related("election", "station")
-        if a.station.kind == AdminUnit.Kind.STATION and code in (a.station.path, a.station.code)
-    ]
-    if len({a.station_id for a in rows}) != 1:
-        return None
-    return rows[0].election, rows[0].station
+    matches = {
+        station.pk: (election, station)
+        for election, station in _observer_placements(observer)
+        if election.code == data["election"] and code in (station.path, station.code)
+    }
+    return next(iter(matches.values())) if len(matches) == 1 else None
 
 
 def _common(
@@ -400,7 +322,7 @@ def parse_checkin(submission: Submission, observer: Observer, data: dict) -> Che
     at = parse_time(data.get("at"), election, submission.received_at)
     if problems:
         raise Invalid(problems)
-    return CheckIn.objects.create(
+    return CheckIn(
         **_base(submission, observer, election, station), status=status, reason=reason, at=at
     )
 
@@ -419,7 +341,7 @@ def parse_turnout(submission: Submission, observer: Observer, data: dict) -> Tur
     )
     if problems:
         raise Invalid(problems)
-    return TurnoutCount.objects.create(
+    return TurnoutCount(
         **_base(submission, observer, election, station),
         at=at,
         observer_count=count,
@@ -436,6 +358,7 @@ _catalogue_lock = threading.Lock()
 
 def clear_caches(**_kwargs) -> None:
     _catalogue["at"] = None
+    _placements.clear()
 
 
 def violation_by_code(code: str) -> ViolationType | None:
@@ -473,7 +396,7 @@ def parse_incident(submission: Submission, observer: Observer, data: dict) -> In
         problems += exc.problems
     if problems:
         raise Invalid(problems)
-    return Incident.objects.create(
+    return Incident(
         **_base(submission, observer, election, station),
         violation=violation,
         occurred_at=at,
@@ -519,7 +442,7 @@ def parse_checklist(
         raise Invalid(problems)
     base = _base(submission, observer, election, station)
     return [
-        ChecklistAnswer.objects.create(
+        ChecklistAnswer(
             **base, form=code, form_version=form["version"], question=q, answer=parsed[q]
         )
         for q in questions
@@ -531,7 +454,7 @@ def parse_note(submission: Submission, observer: Observer, data: dict) -> Note:
     text = str(data.get("text") or "").strip()
     if not text:
         raise Invalid([Problem("empty_text", "text")])
-    return Note.objects.create(**_base(submission, observer, election, station), text=text)
+    return Note(**_base(submission, observer, election, station), text=text)
 
 
 PARSERS = {
@@ -579,7 +502,7 @@ def _record_snapshot(kind: str, record: Any) -> dict[str, Any]:
     return snapshot(record, fields)
 
 
-def process(
+def plan_report(
     submission: Submission,
     *,
     kind: str,
@@ -587,41 +510,44 @@ def process(
     observer: Observer,
     actor=None,
     extra_problems: Iterable[Problem] = (),
-) -> Outcome:
-    """Parse and validate stored data into its record, or keep a Rejection. Never raises Invalid."""
+    media: Iterable[MediaFile] = (),
+) -> Plan:
+    """Validate the data of a new envelope (`new_submission`) into what is to be written: the
+    record(s), or the problems. Reads only; never raises Invalid."""
     outcome = Outcome(submission=submission, kind=kind)
-    duplicate = find_duplicate(submission)
-    if duplicate is not None:
-        outcome.duplicate_of = duplicate
-        outcome.problems = [Problem("duplicate")]
-        reject(submission, outcome.problems, actor=actor)
-        return outcome
+    plan = Plan(submission, outcome, media=list(media), actor=actor, actor_label=observer.public_id)
     problems = list(extra_problems)
     if not isinstance(data, dict):
         problems.append(Problem("malformed", "", {"detail": "not an object"}))
-    if problems:
-        outcome.problems = problems
-        reject(submission, problems, actor=actor)
-        return outcome
-    try:
-        with transaction.atomic():
+    if not problems:
+        try:
             record = PARSERS[kind](submission, observer, data)
-            first = record[0] if isinstance(record, list) else record
+        except Invalid as exc:
+            problems = exc.problems
+        except Exception:  # a bug must not lose the report: it is stored, rejected
+            logger.exception("report %s could not be validated", submission.pk)
+            problems = [Problem("internal_error")]
+        else:
+            records = record if isinstance(record, list) else [record]
             if submission.election_id is None:
-                Submission.objects.filter(pk=submission.pk).update(election=first.election)
-            record_audit(
-                action=f"report.{kind}.create",
-                obj=first,
-                actor=actor,
-                actor_label=observer.public_id,
-                after=_record_snapshot(kind, record),
-            )
-    except Invalid as exc:
-        outcome.problems = exc.problems
-        reject(submission, exc.problems, actor=actor)
-        return outcome
-    outcome.record = record
-    outcome.ack = _ack(kind, record, submission.language)
+                submission.election = records[0].election
+            plan.records = records
+            plan.audit_action = f"report.{kind}.create"
+            plan.audit_after = _record_snapshot(kind, record)
+    outcome.problems = problems
+    return plan
+
+
+def process(
+    submission: Submission, *, kind: str, data: Any, observer: Observer, **kwargs
+) -> Outcome:
+    """Validate a new envelope's data (`plan_report`, same arguments), then store the envelope
+    with its record or its problems (see the module docstring). A duplicate of an accepted
+    report is stored as rejected, with `duplicate_of` set."""
+    plan = writer.write(plan_report(submission, kind=kind, data=data, observer=observer, **kwargs))
+    outcome = plan.outcome
+    if outcome.record is not None:
+        outcome.ack = _ack(kind, outcome.record, submission.language)
     return outcome
 
 
@@ -635,7 +561,7 @@ def submit_report(
     language: str = "ru",
     files: Iterable[tuple[bytes, str]] = (),
 ) -> Outcome:
-    """Receive one report from the API or the web: store, then parse (see the module docstring)."""
+    """Receive one report from the API, the web app or a bot (see the module docstring)."""
     files = list(files)
     payload = {
         "report": kind,
@@ -650,10 +576,10 @@ def submit_report(
             for i, (c, t) in enumerate(files)
         ],
     }
-    # Where the report comes from, when one query settles it: the envelope is then stored with
-    # its election (no UPDATE afterwards) and the parser does not look it up again.
+    # Where the report comes from, when the observer's own placements settle it: the envelope
+    # carries its election and the parser does not look the station up again.
     found = placement(observer, data)
-    submission = store_submission(
+    submission = new_submission(
         kind=SUBMISSION_KIND[kind],
         channel=channel,
         payload=payload,
@@ -663,7 +589,7 @@ def submit_report(
         election=found[0] if found else None,
     )
     submission._placement = found
-    file_problems = store_files(submission, files) if files else []
+    media, file_problems = prepare_files(submission, files) if files else ([], [])
     return process(
         submission,
         kind=kind,
@@ -671,6 +597,7 @@ def submit_report(
         observer=observer,
         actor=user,
         extra_problems=file_problems,
+        media=media,
     )
 
 

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from baqylau.intake.models import Rejection, Submission
+from baqylau.intake.services import new_submission
 from baqylau.observers import crypto
 from baqylau.observers.models import Observer
 from baqylau.reports import services
@@ -159,14 +160,14 @@ def _protocol(observer: Observer, parsed: Parsed, text: str, lang: str) -> str:
         election = services.resolve_election(observer, None)
         station = services.resolve_station(election, observer, parsed.data["station"])
     except services.Invalid as exc:
-        submission = services.store_submission(
+        submission = new_submission(
             kind=Submission.Kind.PROTOCOL,
             channel=Submission.Channel.SMS,
             payload={"sms": text},
             sender=observer.public_id,
             language=lang,
         )
-        services.reject(submission, exc.problems)
+        services.store_rejected(submission, exc.problems)
         return "\n".join(p.message(lang) for p in exc.problems)
     contests = list(election.contests.all())
     contest = next((c for c in contests if c.code == parsed.data.get("contest")), None)
@@ -206,20 +207,20 @@ def receive(phone: str, text: str) -> str:
     parsed = parse(text)
 
     if _locked_until(sender, now) is not None:
-        submission = services.store_submission(
+        submission = new_submission(
             kind=Submission.Kind.OTHER,
             channel=Submission.Channel.SMS,
             payload={"sms": text, "sender_hash": digest},
             sender=sender,
             language=lang,
         )
-        services.reject(submission, [Problem("locked_out", "", {"until": "—"})])
+        services.store_rejected(submission, [Problem("locked_out", "", {"until": "—"})])
         return ""
     if observer is not None and parsed.kind == "protocol" and not parsed.problems:
         return _protocol(observer, parsed, text, lang)
 
     kind = parsed.kind if parsed.kind in services.SUBMISSION_KIND else "note"
-    submission = services.store_submission(
+    submission = new_submission(
         kind=services.SUBMISSION_KIND.get(parsed.kind, Submission.Kind.OTHER),
         channel=Submission.Channel.SMS,
         payload={"sms": text, "sender_hash": digest},
@@ -228,10 +229,10 @@ def receive(phone: str, text: str) -> str:
     )
     if observer is None:
         problems = [Problem("unknown_sender")]
-        services.reject(submission, problems)
+        services.store_rejected(submission, problems)
         return _reply_or_lock(sender, now, problems, lang)
     if parsed.problems:
-        services.reject(submission, parsed.problems)
+        services.store_rejected(submission, parsed.problems)
         return _reply_or_lock(sender, now, parsed.problems, lang)
     outcome = services.process(submission, kind=kind, data=parsed.data, observer=observer)
     return "\n".join(outcome.messages(lang))
