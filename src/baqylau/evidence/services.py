@@ -35,7 +35,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import transaction
 from django.urls import reverse
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from django.utils import timezone
+from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
 from baqylau.evidence.models import MediaFile
 from baqylau.intake.models import Submission
@@ -280,12 +281,69 @@ def _to_srgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+#: EXIF orientation → the transpose that makes the pixels upright (as `ImageOps.exif_transpose`).
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+#: Modes whose pixels resample well as they are, so they are shrunk before the colour conversion
+#: (fewer pixels to convert); palette, bilevel and 16/32-bit images are converted first.
+_RESIZE_FIRST = frozenset({"RGB", "RGBA", "L", "LA", "CMYK"})
+#: The perceptual hash is computed from a grayscale box reduction to at least this many pixels on
+#: the short side (see `_perceptual_hash`).
+PHASH_SOURCE_SIDE = 128
+
+
+def _fit(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """``size`` shrunk (never enlarged) so that its long side is at most ``max_side``."""
+    width, height = size
+    long_side = max(width, height)
+    if long_side <= max_side:
+        return size
+    scale = max_side / long_side
+    return (
+        max(1, min(max_side, round(width * scale))),
+        max(1, min(max_side, round(height * scale))),
+    )
+
+
+def _perceptual_hash(image: Image.Image) -> str:
+    """64-bit pHash (hex) of the display pixels, computed from a small grayscale reduction.
+
+    ``imagehash.phash`` shrinks its input to 32×32 with Lanczos; shrinking a 2000-pixel image
+    that way costs far more than the hash. A box reduction to ~128 pixels first keeps the low
+    frequencies the hash is made of: on test photos the hash differs from the full-image one by
+    0–4 bits (mean under 1), well inside `find_near_duplicates`' distance of 8.
+    """
+    gray = image.convert("L")
+    factor = min(gray.size) // PHASH_SOURCE_SIDE
+    if factor > 1:
+        gray = gray.reduce(factor)
+    return str(imagehash.phash(gray))
+
+
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A new image object with ``image``'s pixels and nothing else: no ``info`` (EXIF, XMP, ICC,
+    comment…), no cached EXIF, no encoder settings, not a file. The pixel buffer is shared, not
+    copied (``_new`` is how Pillow itself makes derived images)."""
+    clean = image._new(image.im)
+    clean.info = {}
+    return clean
+
+
 def make_display(data: bytes, pillow_format: str) -> tuple[bytes, str]:
     """Re-encode an image from its pixels only; return (JPEG bytes, perceptual hash hex).
 
-    EXIF orientation is applied first; the long side is limited; the result is a fresh image
-    built from raw pixels, so no EXIF, GPS, XMP, IPTC, comments or colour profile survive.
-    Raises `EvidenceRejected` (too_many_pixels, corrupt_image).
+    EXIF orientation is applied; the long side is limited (JPEGs are decoded straight at the
+    smallest DCT scale that still covers it); the colour profile is converted to sRGB; the
+    result is encoded from a fresh image that holds only pixels, so no EXIF, GPS, XMP, IPTC,
+    comments or colour profile survive. Raises `EvidenceRejected` (too_many_pixels,
+    corrupt_image).
     """
     max_side = _setting("EVIDENCE_DISPLAY_MAX_SIDE", DEFAULT_DISPLAY_MAX_SIDE)
     max_pixels = _setting("EVIDENCE_MAX_PIXELS", DEFAULT_MAX_PIXELS)
@@ -294,13 +352,26 @@ def make_display(data: bytes, pillow_format: str) -> tuple[bytes, str]:
             width, height = image.size
             if width * height > max_pixels:
                 raise EvidenceRejected("too_many_pixels", width=width, height=height)
-            if image.format == "JPEG":
-                image.draft("RGB", (max_side, max_side))  # decode at reduced scale: faster
             image.seek(0)
-            oriented = ImageOps.exif_transpose(image)
-            rgb = _to_srgb(oriented)
-            rgb.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-            clean = Image.frombytes("RGB", rgb.size, rgb.tobytes())  # pixels only, empty info
+            box = None
+            if image.format in ("JPEG", "MPO"):  # decode at 1/2, 1/4 or 1/8 scale if that suffices
+                drafted = image.draft("RGB", _fit(image.size, max_side))
+                if drafted is not None and image.size != (width, height):
+                    box = drafted[1]  # the source area, in the reduced image's pixels
+            image.load()
+            upright = _UPRIGHT.get(image.getexif().get(ExifTags.Base.Orientation))
+            pixels: Image.Image = image
+            converted = pixels.mode not in _RESIZE_FIRST
+            if converted:  # palette, bilevel, 16/32-bit: to RGB before resampling
+                pixels = _to_srgb(pixels)
+            size = _fit(pixels.size, max_side)
+            if size != pixels.size:
+                pixels = pixels.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=2.0)
+            if not converted and (pixels.mode != "RGB" or pixels.info.get("icc_profile")):
+                pixels = _to_srgb(pixels)  # after shrinking: fewer pixels to convert
+            if upright is not None:
+                pixels = pixels.transpose(upright)
+            clean = _pixels_only(pixels)
     except EvidenceRejected:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
@@ -311,28 +382,37 @@ def make_display(data: bytes, pillow_format: str) -> tuple[bytes, str]:
         raise EvidenceRejected("corrupt_image") from exc
     out = io.BytesIO()
     quality = _setting("EVIDENCE_DISPLAY_QUALITY", DEFAULT_DISPLAY_QUALITY)
-    clean.save(out, format="JPEG", quality=quality, optimize=True)
-    return out.getvalue(), str(imagehash.phash(clean))
+    clean.save(out, format="JPEG", quality=quality)
+    return out.getvalue(), _perceptual_hash(clean)
 
 
 # ---------------------------------------------------------------------------------------------
 # the public API
 
 
-def store_media(
+def prepare_media(
     submission: Submission,
     data: bytes,
     *,
     declared_type: str | None = None,
     page: int | None = None,
-    ledger: bool = True,
 ) -> MediaFile:
-    """Store one evidence file of a submission and return its `MediaFile`.
+    """Check, process and durably write one evidence file; return its `MediaFile`, NOT saved.
 
-    The original is written durably (fsync) before the row is created; images get a display copy
-    without metadata and a perceptual hash. The same bytes stored again for the same submission
-    and page return the existing row. With ``ledger`` (the default) the file is recorded in the
-    ledger in the same transaction. Raises `EvidenceRejected` with kk/ru/en messages.
+    Does all of `store_media` except the database: sniffs the type and applies the limits, makes
+    the display copy and perceptual hash (images), writes the original and the display copy
+    write-once with fsync, and fills every field of the row, ``received_at`` included (see
+    below). It exists for callers that insert rows in batches (report intake's group commit):
+    such a caller must insert the row itself (e.g. ``MediaFile.objects.bulk_create``), skipping
+    a row that already exists for the same submission, SHA-256 and page if that can happen, and
+    record it in the ledger (`baqylau.evidence.ledger.record_media`) in the same transaction.
+    Everything else should call `store_media`. Nothing here needs a transaction: the files are
+    content-addressed and written before any row names them.
+
+    ``received_at`` is set to now so the row carries its value before the insert. (The field is
+    ``auto_now_add``: Django's ``save``/``bulk_create`` overwrite it with their own "now" on
+    insert and set it on the instance, so read it after the insert, as the ledger does.)
+    Raises `EvidenceRejected` with kk/ru/en messages; then nothing has been written.
     """
     info = check_media(data, declared_type=declared_type)
     pillow_format = ACCEPTED[info.content_type][1]
@@ -348,24 +428,45 @@ def store_media(
         display = display_relpath(display_sha)
         _write_once(display, display_bytes, display_sha)
 
+    return MediaFile(
+        submission=submission,
+        sha256=info.sha256,
+        content_type=info.content_type,
+        declared_type=(declared_type or "")[:100],
+        size=info.size,
+        original=original,
+        display=display,
+        display_sha256=display_sha,
+        perceptual_hash=phash or "",
+        page=page,
+        received_at=timezone.now(),
+    )
+
+
+def store_media(
+    submission: Submission,
+    data: bytes,
+    *,
+    declared_type: str | None = None,
+    page: int | None = None,
+    ledger: bool = True,
+) -> MediaFile:
+    """Store one evidence file of a submission and return its `MediaFile`.
+
+    The original is written durably (fsync) before the row is created; images get a display copy
+    without metadata and a perceptual hash (`prepare_media`). The same bytes stored again for the
+    same submission and page return the existing row. With ``ledger`` (the default) the file is
+    recorded in the ledger in the same transaction. Raises `EvidenceRejected` with kk/ru/en
+    messages.
+    """
+    media = prepare_media(submission, data, declared_type=declared_type, page=page)
     with transaction.atomic():
         existing = MediaFile.objects.filter(
-            submission=submission, sha256=info.sha256, page=page
+            submission=submission, sha256=media.sha256, page=page
         ).first()
         if existing is not None:
             return existing
-        media = MediaFile.objects.create(
-            submission=submission,
-            sha256=info.sha256,
-            content_type=info.content_type,
-            declared_type=(declared_type or "")[:100],
-            size=info.size,
-            original=original,
-            display=display,
-            display_sha256=display_sha,
-            perceptual_hash=phash or "",
-            page=page,
-        )
+        media.save(force_insert=True)
         if ledger:
             from baqylau.evidence.ledger import record_media
 
