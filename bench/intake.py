@@ -384,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker (wsgi)")
+    parser.add_argument("--threads", type=int, default=16, help="threads per worker (wsgi)")
     parser.add_argument("--stations", type=int, default=500)
     parser.add_argument("--photo-every", type=int, default=10)
     parser.add_argument(
@@ -430,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             fmt = "raw" if args.profile.endswith(".txt") else "flamegraph"
             spy = subprocess.Popen(
-                ["py-spy", "record", "--subprocesses", "--pid", str(server.pid), "--rate", "250"]
+                ["py-spy", "record", "--subprocesses", "--gil", "--pid", str(server.pid), "--rate", "250"]
                 + ["--format", fmt, "--output", args.profile, "--nonblocking"]
             )
             time.sleep(1)

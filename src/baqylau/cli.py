@@ -37,7 +37,7 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(0, help="Worker processes (0: two, at most the CPU count)."),
     threads: int = typer.Option(
-        8, help="Threads per worker (WSGI); reports arriving together are written together."
+        16, help="Threads per worker (WSGI); reports arriving together are written together."
     ),
     asgi: bool = typer.Option(
         False, "--asgi", help="Serve ASGI instead of WSGI (the views are synchronous)."

@@ -20,12 +20,16 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        # Imported lazily by imagehash on the first photo; load it before serving, not inside
+        # the first request that carries a photo.
+        import scipy.fftpack  # noqa: F401
+
         from baqylau.wsgi import application
 
         return application
 
 
-def run_wsgi(host: str, port: int, workers: int, threads: int = 4) -> None:
+def run_wsgi(host: str, port: int, workers: int, threads: int = 16) -> None:
     _Gunicorn(
         {
             "bind": f"{host}:{port}",

@@ -37,6 +37,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from baqylau.db import insert_rows
 from baqylau.evidence.models import GENESIS_HASH, LedgerDigest, LedgerEntry, LedgerHead
 
 #: Records whose every row must be in the ledger (`verify` reports the ones that are not).
@@ -211,8 +212,9 @@ def _latest_hashes(refs: list[str]) -> dict[str, tuple[str, int]]:
 
 def _new_entry(head: LedgerHead, kind: str, ref: str, content: dict) -> LedgerEntry:
     kind = str(kind)
-    plain = json.loads(canonical_json(content))
-    chash = content_hash(plain)
+    text = canonical_json(content)
+    plain = json.loads(text)  # canonical_json(plain) == text: the hash is taken of the text
+    chash = sha256_text(text)
     seq = head.seq + 1
     created = timezone.now()
     entry = LedgerEntry(
@@ -263,7 +265,7 @@ def append_new(items: Iterable[tuple[str, models.Model]]) -> list[LedgerEntry]:
     with transaction.atomic():
         head = _lock_head()
         batch = [_new_entry(head, kind, ref_for(obj), content_of(obj)) for kind, obj in items]
-        LedgerEntry.objects.bulk_create(batch)
+        insert_rows(batch)
         _save_head(head)
     return batch
 

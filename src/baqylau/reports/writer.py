@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
+from baqylau.db import insert_rows
 from baqylau.evidence import ledger
 from baqylau.evidence.models import LedgerEntry, MediaFile
 from baqylau.intake.group_commit import GroupCommit
@@ -67,22 +68,17 @@ def write_batch(plans: Sequence[Plan]) -> None:
     """All the plans' rows in one transaction (see the module docstring)."""
     with transaction.atomic():
         _mark_duplicates(plans)
-        Submission.objects.bulk_create([p.submission for p in plans])
+        insert_rows([p.submission for p in plans])
         media = [m for p in plans for m in p.media]
-        if media:
-            MediaFile.objects.bulk_create(media)
+        insert_rows(media)
         by_model: dict[type[models.Model], list[models.Model]] = defaultdict(list)
         for plan in plans:
             for record in plan.records:
                 by_model[type(record)].append(record)
-        for model, records in by_model.items():
-            model.objects.bulk_create(records)
-        rejected = [p for p in plans if p.outcome is not None and p.outcome.problems]
-        if rejected:
-            Rejection.objects.bulk_create([_rejection(p) for p in rejected])
-        audits = [_audit(p) for p in plans if p.outcome is not None]
-        if audits:
-            AuditEvent.objects.bulk_create(audits)
+        for records in by_model.values():
+            insert_rows(records)
+        insert_rows([_rejection(p) for p in plans if p.outcome is not None and p.outcome.problems])
+        insert_rows([_audit(p) for p in plans if p.outcome is not None])
         ledger.append_new(
             [(LedgerEntry.Kind.SUBMISSION, p.submission) for p in plans]
             + [(LedgerEntry.Kind.MEDIA, m) for m in media]
