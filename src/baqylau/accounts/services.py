@@ -6,6 +6,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from baqylau.accounts.models import ApiToken, hash_token
+from baqylau.db import Fetch
+
+#: token (by key hash, revoked?) with its user (active?): asked on every uncached API request
+_tokens_with_user = Fetch(ApiToken, ("user",), ("key_hash", "revoked", "user__is_active"))
 
 
 def api_token_create(*, user: AbstractBaseUser, name: str = "") -> tuple[ApiToken, str]:
@@ -29,11 +33,8 @@ def api_token_authenticate(*, key: str) -> AbstractBaseUser | None:
     """The active user owning a valid, unrevoked token, or None; records when it was used."""
     if not key or len(key) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_token(key), revoked=False, user__is_active=True)
-        .first()
-    )
+    tokens = _tokens_with_user(hash_token(key), False, True)
+    token = min(tokens, key=lambda t: t.pk) if tokens else None
     if token is None:
         return None
     now = timezone.now()

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from baqylau.db import Fetch
 from baqylau.elections.models import AdminUnit, Election
 from baqylau.elections.selectors import ancestor_map, ancestor_of_kind, localized
 from baqylau.observers.models import (
@@ -162,6 +163,7 @@ def observer_card(user, observer: Observer) -> dict[str, Any]:
 #: "not an observer" is never cached.
 OBSERVER_TTL = 30.0
 _observers: dict[Any, tuple[float, Observer]] = {}
+_observer_memberships = Fetch(Membership, ("observer", "observer__organisation"), ("user", "role"))
 
 
 def clear_observer_cache(**_kwargs) -> None:
@@ -175,12 +177,9 @@ def observer_for_user(user) -> Observer | None:
     hit = _observers.get(user.pk)
     if hit is not None and now - hit[0] < OBSERVER_TTL:
         return hit[1]
-    membership = (
-        Membership.objects.filter(user=user, role=Role.OBSERVER)
-        .select_related("observer", "observer__organisation")
-        .first()
-    )
-    if membership is None:
+    memberships = _observer_memberships(user.pk, Role.OBSERVER)
+    membership = min(memberships, key=lambda m: m.pk) if memberships else None
+    if membership is None or membership.observer is None:
         _observers.pop(user.pk, None)
         return None
     if len(_observers) >= 20_000:

@@ -28,6 +28,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from baqylau.db import Fetch
 from baqylau.elections.models import AdminUnit, Election
 from baqylau.evidence.models import MediaFile
 from baqylau.intake.models import Submission
@@ -240,6 +241,7 @@ def parse_count(value: Any, name: str, station: AdminUnit, problems: list[Proble
 #: process sees a change within `PLACEMENT_TTL` seconds.
 PLACEMENT_TTL = 30.0
 _placements: dict[int, tuple[float, list[tuple[Election, AdminUnit]]]] = {}
+_assignments_at_stations = Fetch(Assignment, ("election", "station"), ("observer", "station__kind"))
 
 
 def _observer_placements(observer: Observer) -> list[tuple[Election, AdminUnit]]:
@@ -247,8 +249,8 @@ def _observer_placements(observer: Observer) -> list[tuple[Election, AdminUnit]]
     hit = _placements.get(observer.pk)
     if hit is not None and now - hit[0] < PLACEMENT_TTL:
         return hit[1]
-    rows = Assignment.objects.filter(observer=observer, station__kind=AdminUnit.Kind.STATION)
-    found = [(a.election, a.station) for a in rows.select_related("election", "station")]
+    rows = _assignments_at_stations(observer.pk, AdminUnit.Kind.STATION)
+    found = [(a.election, a.station) for a in rows]
     if len(_placements) >= 20_000:
         _placements.clear()
     _placements[observer.pk] = (now, found)
