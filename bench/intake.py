@@ -430,7 +430,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             fmt = "raw" if args.profile.endswith(".txt") else "flamegraph"
             spy = subprocess.Popen(
-                ["py-spy", "record", "--subprocesses", "--gil", "--pid", str(server.pid), "--rate", "250"]
+                [
+                    "py-spy",
+                    "record",
+                    "--subprocesses",
+                    "--gil",
+                    "--pid",
+                    str(server.pid),
+                    "--rate",
+                    "250",
+                ]
                 + ["--format", fmt, "--output", args.profile, "--nonblocking"]
             )
             time.sleep(1)
