@@ -3,7 +3,8 @@
 Conversation state lives in the database (`storage.DjangoStorage`), so a flow interrupted by a
 restart of the bot continues where it stopped. Everything an observer files goes through the
 common intake (`intake.services.submit_protocol_copy`, `reports.services.submit_report`): the
-envelope is stored first, then checked, and the observer is told every problem in their language.
+envelope is always stored (with its verdict), and the observer is told every problem in their
+language.
 """
 
 from __future__ import annotations

@@ -228,7 +228,7 @@ def observer_report_submit(
     files: Iterable[tuple[bytes, str]] = (),
     language: str,
 ):
-    """Check-in, turnout or violation through the reports service (stored first)."""
+    """Check-in, turnout or violation through the reports service (stored with its verdict)."""
     from baqylau.reports.services import submit_report
 
     return submit_report(

@@ -1,1 +1,1 @@
-"""Channels and the immutable submission envelope: everything received is stored first."""
+"""Channels and the immutable submission envelope: everything received is stored before it is answered."""

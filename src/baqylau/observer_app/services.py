@@ -3,7 +3,7 @@
 `submit_once` is the whole contract of the outbox:
 
 * a new key is claimed (a `ClientReceipt` row, unique per observer and key) and the report goes
-  through `reports.services.submit_report` exactly like any other channel (envelope first);
+  through `reports.services.submit_report` exactly like any other channel (envelope and verdict in one transaction);
 * a key already accepted answers with the stored receipt (``replayed``) — a resend after a lost
   response never creates a second report;
 * a key being processed right now answers "in progress" (the client retries later);

@@ -1,6 +1,6 @@
 """The reports API (django-ninja router, mounted under /api/v1/ by `baqylau.api`).
 
-Every POST stores the sender's body first (even when it is not JSON), then validates it:
+Every POST stores the sender's body (even when it is not JSON) with its verdict before answering:
 201 recorded · 200 the same report was already received (idempotent retries) · 422 stored but
 rejected, with the reasons in the sender's language · 400 not a JSON object · 401 no valid token ·
 403 the account is not an observer's. Language: `lang` (body or query), then Accept-Language, then
