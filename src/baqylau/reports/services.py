@@ -64,26 +64,10 @@ SUBMISSION_KIND = {
 # --- the envelope -------------------------------------------------------------------------------
 
 
-def store_submission(
-    *,
-    kind: str,
-    channel: str,
-    payload: dict[str, Any],
-    sender: str,
-    user=None,
-    language: str = "ru",
-    election: Election | None = None,
-) -> Submission:
-    """Store an envelope alone, with its ledger entry (no verdict: e.g. kept for a later step)."""
-    submission = new_submission(
-        kind=kind,
-        channel=channel,
-        payload=payload,
-        sender=sender,
-        user=user,
-        language=language,
-        election=election,
-    )
+def store_submission(**envelope: Any) -> Submission:
+    """Store an envelope (`new_submission`'s arguments) alone, with its ledger entry and no
+    verdict yet (e.g. kept for a later step)."""
+    submission = new_submission(**envelope)
     writer.write(Plan(submission))
     return submission
 
