@@ -2,8 +2,8 @@
 
 A valid token's user is kept in memory for `TOKEN_TTL` seconds (one query less per request
 under load). Revoking a token, or saving/deleting any token or user, empties that cache at once
-in this process (`clear_token_cache`); other processes see it within the TTL. A failed lookup is
-never cached.
+in this process and within a second in the others (`baqylau.caches`). A failed lookup is never
+cached.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 
 from ninja.security import HttpBearer
 
+from baqylau import caches
 from baqylau.accounts.models import hash_token
 from baqylau.accounts.services import api_token_authenticate
 
@@ -34,6 +35,7 @@ class ApiTokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
         if not token or len(token) > 200:
             return None
+        caches.check()
         digest = hash_token(token)
         now = time.monotonic()
         hit = _tokens.get(digest)

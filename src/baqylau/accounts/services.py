@@ -24,9 +24,9 @@ def api_token_create(*, user: AbstractBaseUser, name: str = "") -> tuple[ApiToke
 def api_token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk).update(revoked=True)
     token.revoked = True
-    from baqylau.accounts.auth import clear_token_cache
+    from baqylau import caches
 
-    clear_token_cache()
+    caches.invalidate()  # in every server process, not only this one
 
 
 def api_token_authenticate(*, key: str) -> AbstractBaseUser | None:

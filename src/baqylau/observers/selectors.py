@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from baqylau import caches
 from baqylau.db import Fetch
 from baqylau.elections.models import AdminUnit, Election
 from baqylau.elections.selectors import ancestor_map, ancestor_of_kind, localized
@@ -159,7 +160,7 @@ def observer_card(user, observer: Observer) -> dict[str, Any]:
 
 
 #: user id → (when, observer): report intake asks this on every request. Emptied when a
-#: membership, observer or user is saved or deleted (`clear_observer_cache`, see ReportsConfig);
+#: membership, observer or user is saved or deleted, in every process (`baqylau.caches`);
 #: "not an observer" is never cached.
 OBSERVER_TTL = 30.0
 _observers: dict[Any, tuple[float, Observer]] = {}
@@ -173,6 +174,7 @@ def clear_observer_cache(**_kwargs) -> None:
 def observer_for_user(user) -> Observer | None:
     if user is None or not user.is_authenticated:
         return None
+    caches.check()
     now = time.monotonic()
     hit = _observers.get(user.pk)
     if hit is not None and now - hit[0] < OBSERVER_TTL:

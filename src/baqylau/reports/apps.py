@@ -8,19 +8,18 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         # The short-lived in-process caches of report intake (API token → user, user → observer,
-        # the violation catalogue) are emptied whenever what they hold is saved or deleted.
+        # observer → placements, the violation catalogue) are emptied, in every server process,
+        # whenever what they hold is saved or deleted (`baqylau.caches`).
         from django.conf import settings
         from django.db.models.signals import post_delete, post_save
 
+        from baqylau import caches
         from baqylau.accounts.auth import clear_token_cache
         from baqylau.observers.selectors import clear_observer_cache
         from baqylau.reports.services import clear_caches
 
-        def clear_all(**_kwargs) -> None:
-            clear_token_cache()
-            clear_observer_cache()
-            clear_caches()
-
+        for clear in (clear_token_cache, clear_observer_cache, clear_caches):
+            caches.register(clear)
         for model in (
             settings.AUTH_USER_MODEL,
             "accounts.ApiToken",
@@ -33,5 +32,5 @@ class ReportsConfig(AppConfig):
         ):
             for signal in (post_save, post_delete):
                 signal.connect(
-                    clear_all, sender=model, weak=False, dispatch_uid=f"bq-cache-{model}"
+                    caches.invalidate, sender=model, weak=False, dispatch_uid=f"bq-cache-{model}"
                 )

@@ -28,6 +28,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from baqylau import caches
 from baqylau.db import Fetch
 from baqylau.elections.models import AdminUnit, Election
 from baqylau.evidence.models import MediaFile
@@ -221,14 +222,14 @@ def parse_count(value: Any, name: str, station: AdminUnit, problems: list[Proble
 
 #: observer id → (when, [(election, station), ...]): the observer's placements, which report
 #: intake consults on every report. Emptied, like the other intake caches, whenever an assignment,
-#: observer, station or election is saved or deleted in this process (`clear_caches`); another
-#: process sees a change within `PLACEMENT_TTL` seconds.
+#: observer, station or election is saved or deleted, in every process (`baqylau.caches`).
 PLACEMENT_TTL = 30.0
 _placements: dict[int, tuple[float, list[tuple[Election, AdminUnit]]]] = {}
 _assignments_at_stations = Fetch(Assignment, ("election", "station"), ("observer", "station__kind"))
 
 
 def _observer_placements(observer: Observer) -> list[tuple[Election, AdminUnit]]:
+    caches.check()
     now = time.monotonic()
     hit = _placements.get(observer.pk)
     if hit is not None and now - hit[0] < PLACEMENT_TTL:
