@@ -7,6 +7,8 @@ import sys
 
 import typer
 
+from baqylau.server import DEFAULT_THREADS
+
 app = typer.Typer(
     help="Baqylau: independent election observation platform.",
     no_args_is_help=True,
@@ -37,7 +39,8 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(0, help="Worker processes (0: two, at most the CPU count)."),
     threads: int = typer.Option(
-        16, help="Threads per worker (WSGI); reports arriving together are written together."
+        DEFAULT_THREADS,
+        help="Threads per worker (WSGI); reports arriving together are written together.",
     ),
     asgi: bool = typer.Option(
         False, "--asgi", help="Serve ASGI instead of WSGI (the views are synchronous)."

@@ -20,6 +20,7 @@ def register(app: typer.Typer) -> None:
         """Migrate, load a simulated national election with official results, and serve it."""
         from baqylau.cli import serve as serve_command
         from baqylau.cli import setup_django
+        from baqylau.server import DEFAULT_THREADS
 
         setup_django()
         from django.core.management import call_command
@@ -40,7 +41,7 @@ def register(app: typer.Typer) -> None:
             f"Ready: [bold]{election.units.filter(kind='station').count():,}[/] stations."
         )
         if serve:
-            serve_command(host=host, port=port, workers=1, asgi=False)
+            serve_command(host=host, port=port, workers=1, threads=DEFAULT_THREADS, asgi=False)
 
 
 def _load_demo_election(stations: int, seed: int, console: Console):

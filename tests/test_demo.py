@@ -1,0 +1,46 @@
+"""`baqylau demo` end to end (small): loads a simulated election and serves it over HTTP."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_demo_loads_and_serves(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {"BAQYLAU_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT / "src")}
+    command = [sys.executable, "-m", "baqylau", "demo", "--stations", "300", "--port", str(port)]
+    server = subprocess.Popen(
+        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 300
+        page = None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ru/", timeout=5) as r:
+                    page = (r.status, r.read().decode())
+                    break
+            except OSError:
+                time.sleep(1)
+        assert page is not None, f"the demo did not serve: {server.poll()=}"
+        assert page[0] == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ru/e/demo-kz/", timeout=10) as r:
+            assert r.status == 200
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    assert "Serving Baqylau" in output, output[-2000:]
+    assert "16 threads" in output, output[-2000:]
