@@ -27,6 +27,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from _django import setup_django
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -45,17 +47,8 @@ def parse_args() -> argparse.Namespace:
 
 def setup(args) -> None:
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="baqylau-bench-")
-    os.environ["BAQYLAU_DATA_DIR"] = data_dir
-    os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("SECRET_KEY", "bench-secret")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baqylau.settings")
-    os.environ["BAYGE_BOT_TOKEN"] = "222:bench"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
+    setup_django(data_dir, None, BAYGE_BOT_TOKEN="222:bench")
 
 
 # ---------------------------------------------------------------------------------------------

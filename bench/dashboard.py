@@ -25,11 +25,12 @@ import datetime as dt
 import hashlib
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+
+from _django import setup_django
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,15 +46,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def setup(tmp: str) -> None:
-    sys.path.insert(0, str(ROOT / "src"))
-    os.environ.setdefault("BAQYLAU_DATA_DIR", tmp)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baqylau.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_django(os.environ.get("BAQYLAU_DATA_DIR", tmp), os.environ.get("DATABASE_URL"))
 
 
 def insert(model, fields: list[str], rows, batch: int = 20_000) -> int:

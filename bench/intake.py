@@ -35,6 +35,8 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
+from _django import setup_django
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -44,29 +46,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _cpu_seconds(root: int) -> float:
-    """User + system CPU time of a process and its descendants (Linux /proc)."""
+def _processes() -> dict[int, tuple[int, str, float]]:
+    """pid → (parent pid, name, user + system CPU seconds), from Linux /proc."""
     tick = os.sysconf("SC_CLK_TCK")
-    stats = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        total += stats.get(pid, (0, 0))[1]
-        todo += [child for child, (parent, _) in stats.items() if parent == pid]
-    return total / tick
-
-
-def _postgres_cpu_seconds() -> float:
-    """User + system CPU time of every local PostgreSQL process (it shares the machine)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+    table = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -74,10 +57,29 @@ def _postgres_cpu_seconds() -> float:
             except OSError:
                 continue
             name, rest = stat.split("(", 1)[1].rsplit(")", 1)
-            if name.startswith("postgres"):
-                fields = rest.split()
-                total += int(fields[11]) + int(fields[12])
-    return total / tick
+            fields = rest.split()
+            table[int(entry.name)] = (
+                int(fields[1]),
+                name,
+                (int(fields[11]) + int(fields[12])) / tick,
+            )
+    return table
+
+
+def _cpu_seconds(root: int) -> float:
+    """CPU time of a process and its descendants."""
+    table = _processes()
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += table.get(pid, (0, "", 0.0))[2]
+        todo += [child for child, (parent, _, _) in table.items() if parent == pid]
+    return total
+
+
+def _postgres_cpu_seconds() -> float:
+    """CPU time of every local PostgreSQL process (it shares the machine)."""
+    return sum(cpu for _, name, cpu in _processes().values() if name.startswith("postgres"))
 
 
 def _create_pg_database(url: str) -> None:
@@ -87,22 +89,6 @@ def _create_pg_database(url: str) -> None:
     base += ["-U", parts.username or "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q"]
     subprocess.run([*base, "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
     subprocess.run([*base, "-c", f'CREATE DATABASE "{name}"'], check=True)
-
-
-def _setup_django(data_dir: str, database_url: str | None) -> None:
-    os.environ["BAQYLAU_DATA_DIR"] = data_dir
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baqylau.settings")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
 
 
 def _populate(stations: int) -> list[dict]:
@@ -409,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = tempfile.mkdtemp(prefix="bq-intake-")
     if args.database_url:
         _create_pg_database(args.database_url)
-    _setup_django(data_dir, args.database_url)
+    setup_django(data_dir, args.database_url)
     t0 = time.perf_counter()
     observers = _populate(args.stations)
     photos = _photos()

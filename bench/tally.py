@@ -17,27 +17,10 @@ Default database: SQLite in a temporary data directory.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-
-def _setup(database_url: str | None, data_dir: str) -> None:
-    os.environ["BAQYLAU_DATA_DIR"] = data_dir
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baqylau.settings")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
+from _django import setup_django
 
 
 def naive_station(contest, station, form, line_codes, choices) -> int:
@@ -227,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-dir", default=None, help="default: a temporary directory")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="baqylau-bench-") as tmp:
-        _setup(args.database_url, args.data_dir or tmp)
+        setup_django(args.data_dir or tmp, args.database_url)
         run(args)
 
 

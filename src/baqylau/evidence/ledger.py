@@ -22,6 +22,7 @@ naming each entry, record or file that changed, disappeared or was never recorde
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import uuid
@@ -167,9 +168,10 @@ register_content("evidence.mediafile", _media_content)
 # appending
 
 
+@functools.cache
 def _head_sql(lock: bool) -> str:
-    """Written out: it runs on every append, where the ORM's query building cost more than the
-    query itself."""
+    """Written out (once): it runs on every append, where the ORM's query building cost more than
+    the query itself."""
     meta = LedgerHead._meta
     q = connection.ops.quote_name
     sql = (
@@ -231,16 +233,22 @@ def _new_entry(head: LedgerHead, kind: str, ref: str, content: dict) -> LedgerEn
     return entry
 
 
-def _save_head(head: LedgerHead) -> None:
+_HEAD_FIELDS = ("seq", "entry_hash", "updated_at")
+
+
+@functools.cache
+def _save_head_sql() -> str:
     meta = LedgerHead._meta
     q = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in ("seq", "entry_hash", "updated_at")]
-    sets = ", ".join(f"{q(f.column)} = %s" for f in fields)
+    sets = ", ".join(f"{q(meta.get_field(name).column)} = %s" for name in _HEAD_FIELDS)
+    return f"UPDATE {q(meta.db_table)} SET {sets} WHERE {q(meta.pk.column)} = 1"
+
+
+def _save_head(head: LedgerHead) -> None:
+    fields = [LedgerHead._meta.get_field(name) for name in _HEAD_FIELDS]
     values = [f.get_db_prep_value(getattr(head, f.attname), connection) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {q(meta.db_table)} SET {sets} WHERE {q(meta.pk.column)} = 1", values
-        )
+        cursor.execute(_save_head_sql(), values)
 
 
 def append(kind: str, ref: str, content: dict) -> LedgerEntry:

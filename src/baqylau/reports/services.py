@@ -46,9 +46,9 @@ from baqylau.reports.models import (
     ViolationType,
 )
 from baqylau.reports.outcome import Invalid, Outcome, Problem
-from baqylau.reports.writer import DUPLICATE_WINDOW, Plan
+from baqylau.reports.writer import Plan
 
-__all__ = ["DUPLICATE_WINDOW", "Invalid", "Outcome", "Problem"]
+__all__ = ["Invalid", "Outcome", "Problem"]  # re-exported for the channels
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ Grammar (case-insensitive; Cyrillic look-alike command letters are accepted: Т 
     N <station> text…                                   free text
 
 The sender is found by the keyed hash of the normalised phone number. Anti-abuse (after NEMO):
-the same text from the same phone within `DUPLICATE_WINDOW` is answered "already received";
+the same text from the same phone within `writer.DUPLICATE_WINDOW` is answered "already received";
 after `LOCKOUT_THRESHOLD` unreadable messages (or messages from an unknown number) within
 `LOCKOUT_WINDOW`, the number is locked for `LOCKOUT_FOR` — its messages are still stored, but not
 answered, so spam cannot make us pay for replies.

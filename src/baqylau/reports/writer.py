@@ -14,6 +14,7 @@ The envelope and its files enter the hash-chained ledger in that same transactio
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -139,26 +140,30 @@ def _accepted_since(senders: set[str], digests: set[str], since: dt.datetime) ->
     """(id, sender, payload SHA-256) of accepted submissions since `since`, oldest first. Written
     out because it runs on every batch and the ORM's query building cost more than the query
     (an indexed probe: sender, payload_sha256, received_at)."""
+    received_at = Submission._meta.get_field("received_at")
+    params = [*senders, *digests, received_at.get_db_prep_value(since, connection)]
+    with connection.cursor() as cursor:
+        cursor.execute(_accepted_since_sql(len(senders), len(digests)), params)
+        rows = cursor.fetchall()
+    to_id = Submission._meta.pk.to_python
+    return [(to_id(pk), sender, sha) for pk, sender, sha in rows]
+
+
+@functools.cache
+def _accepted_since_sql(senders: int, digests: int) -> str:
     sub, rej = Submission._meta, Rejection._meta
     q = connection.ops.quote_name
     col = {f.name: q(f.column) for f in sub.concrete_fields}
     link = q(rej.get_field("submission").column)
-    fields = {f.name: f for f in sub.concrete_fields}
-    sql = (
+    return (
         f"SELECT s.{col['id']}, s.{col['sender']}, s.{col['payload_sha256']}"
         f" FROM {q(sub.db_table)} s"
-        f" WHERE s.{col['sender']} IN ({', '.join(['%s'] * len(senders))})"
-        f" AND s.{col['payload_sha256']} IN ({', '.join(['%s'] * len(digests))})"
+        f" WHERE s.{col['sender']} IN ({', '.join(['%s'] * senders)})"
+        f" AND s.{col['payload_sha256']} IN ({', '.join(['%s'] * digests)})"
         f" AND s.{col['received_at']} >= %s"
         f" AND NOT EXISTS (SELECT 1 FROM {q(rej.db_table)} r WHERE r.{link} = s.{col['id']})"
         f" ORDER BY s.{col['received_at']}"
     )
-    params = [*senders, *digests, fields["received_at"].get_db_prep_value(since, connection)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    to_id = fields["id"].to_python
-    return [(to_id(pk), sender, sha) for pk, sender, sha in rows]
 
 
 def _rejection(plan: Plan) -> Rejection:
