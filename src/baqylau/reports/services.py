@@ -515,10 +515,9 @@ def plan_report(
             logger.exception("report %s could not be validated", submission.pk)
             problems = [Problem("internal_error")]
         else:
-            records = record if isinstance(record, list) else [record]
+            plan.record = record
             if submission.election_id is None:
-                submission.election = records[0].election
-            plan.records = records
+                submission.election = plan.records[0].election
             plan.audit_action = f"report.{kind}.create"
             plan.audit_after = _record_snapshot(kind, record)
     outcome.problems = problems

@@ -45,16 +45,22 @@ class Plan:
 
     submission: Submission
     outcome: Outcome | None = None
-    records: list[models.Model] = field(default_factory=list)
+    record: Any = None  # what the parser made: one row, or a list (a checklist's answers)
     media: list[MediaFile] = field(default_factory=list)
     actor: Any = None
     actor_label: str = ""
     audit_action: str = ""
     audit_after: dict[str, Any] | None = None
 
+    @property
+    def records(self) -> list[models.Model]:
+        if self.record is None:
+            return []
+        return self.record if isinstance(self.record, list) else [self.record]
+
     def reject(self, problems: list[Problem]) -> None:
         """Turn the plan into a rejection (the records are not written)."""
-        self.records = []
+        self.record = None
         if self.outcome is not None:
             self.outcome.record, self.outcome.ack = None, None
             self.outcome.problems = problems
@@ -85,8 +91,8 @@ def write_batch(plans: Sequence[Plan]) -> None:
             + [(LedgerEntry.Kind.MEDIA, m) for m in media]
         )
     for plan in plans:
-        if plan.outcome is not None and plan.records:
-            plan.outcome.record = plan.records if len(plan.records) > 1 else plan.records[0]
+        if plan.outcome is not None:
+            plan.outcome.record = plan.record
 
 
 def write_one(plan: Plan) -> None:
