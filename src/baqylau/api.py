@@ -10,8 +10,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from baqylau.accounts.auth import ApiTokenAuth
-from baqylau.protocols.api import elections_router, request_language
+from baqylau.i18n import request_language
 from baqylau.protocols.api import router as protocols_router
+from baqylau.tally.api import elections_router
+from baqylau.tally.api import router as tally_router
 
 api = NinjaAPI(
     title="Baqylau API",
@@ -21,6 +23,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", protocols_router)
+api.add_router("/", tally_router)
 api.add_router("/elections", elections_router)
 api.add_router("/public", "baqylau.dashboard.api.router")  # public figures and open data
 api.add_router("/", "baqylau.reports.api.router")  # election-day reports (observers)

@@ -45,6 +45,12 @@ def serve(
     asgi: bool = typer.Option(
         False, "--asgi", help="Serve ASGI instead of WSGI (the views are synchronous)."
     ),
+    worker: bool = typer.Option(
+        True,
+        "--worker/--no-worker",
+        help="Also run a background worker (recounts, summaries, snapshots); turn it off when "
+        "workers run elsewhere (`baqylau worker`).",
+    ),
 ) -> None:
     """Serve the web app (gunicorn with threaded workers; uvicorn with --asgi)."""
     setup_django()
@@ -52,16 +58,18 @@ def serve(
         workers = min(2, os.cpu_count() or 1)
     typer.echo(
         f"Serving Baqylau at http://{host}:{port}/ "
-        f"({'asgi' if asgi else f'wsgi, {threads} threads'}, {workers} workers)"
+        f"({'asgi' if asgi else f'wsgi, {threads} threads'}, {workers} workers"
+        f"{', and a background worker' if worker else ''})"
     )
-    if asgi:
-        import uvicorn
+    from baqylau.server import background_worker, run_wsgi
 
-        uvicorn.run("baqylau.asgi:application", host=host, port=port, workers=workers)
-        return
-    from baqylau.server import run_wsgi
+    with background_worker(enabled=worker):
+        if asgi:
+            import uvicorn
 
-    run_wsgi(host, port, workers, threads)
+            uvicorn.run("baqylau.asgi:application", host=host, port=port, workers=workers)
+            return
+        run_wsgi(host, port, workers, threads)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -80,6 +88,7 @@ def _register_subcommands() -> None:
     from baqylau.elections import cli as elections_cli
     from baqylau.evidence import cli as evidence_cli
     from baqylau.forensics import cli as forensics_cli
+    from baqylau.jobs import cli as jobs_cli
     from baqylau.legal import cli as legal_cli
     from baqylau.observers import cli as observers_cli
     from baqylau.simulate import cli as simulate_cli
@@ -95,6 +104,7 @@ def _register_subcommands() -> None:
         tally_cli,
         bots_cli,
         legal_cli,
+        jobs_cli,
         demo,
     ):
         module.register(app)

@@ -27,6 +27,7 @@ def register(app: typer.Typer) -> None:
 
         from baqylau.dashboard.services import rebuild_summaries
         from baqylau.elections.models import Election
+        from baqylau.jobs.worker import run_until_idle
 
         console = Console()
         call_command("migrate", interactive=False, verbosity=0)
@@ -36,6 +37,7 @@ def register(app: typer.Typer) -> None:
         else:
             console.print(f"Election [bold]{DEMO_ELECTION}[/] is already loaded.")
         with console.status("Computing totals per unit…"):
+            run_until_idle()  # whatever the loading queued (recounts), before serving
             rebuild_summaries(election)
         console.print(
             f"Ready: [bold]{election.units.filter(kind='station').count():,}[/] stations."
@@ -46,12 +48,14 @@ def register(app: typer.Typer) -> None:
 
 def _load_demo_election(stations: int, seed: int, console: Console):
     """A simulated election with official results, and three observers' protocol copies from
-    every observed station (with a few typos, so some copies disagree), counted and compared."""
+    every observed station (with a few typos, so some copies disagree) sent through the intake
+    like any observer's, counted and compared."""
     from baqylau.forensics.services import publish_forensic_report
     from baqylau.simulate.copies import make_copies
     from baqylau.simulate.engine import SimulationConfig, simulate
+    from baqylau.simulate.intake import submit_copies
     from baqylau.simulate.loader import load_simulation
-    from baqylau.tally.services import recount, write_simulated_copies
+    from baqylau.tally.services import recount
 
     with console.status(f"Simulating {stations:,} polling stations (seed {seed})…"):
         result = simulate(SimulationConfig(seed=seed, n_stations=stations))
@@ -60,7 +64,7 @@ def _load_demo_election(stations: int, seed: int, console: Console):
     contest = election.contests.get()
     with console.status("Observers' protocol copies from the observed stations…"):
         copies = make_copies(result, k=3, typo_rate=0.01, seed=seed, stations=result.observed)
-        write_simulated_copies(contest, result, copies, validate=True)
+        submit_copies(contest, result, copies)
     with console.status("Independent count and comparison with the official result…"):
         summary = recount(contest)
     with console.status("Forensic report of the official results (a sign, not proof)…"):
@@ -68,9 +72,9 @@ def _load_demo_election(stations: int, seed: int, console: Console):
     reconciled, estimate = summary.reconcile, summary.estimate
     console.print(
         f"Independent count: {reconciled.copies:,} copies from {reconciled.stations:,} stations "
-        f"({reconciled.agreed:,} agree, {reconciled.conflict:,} with conflicts for a moderator); "
-        f"{summary.compare.stations_differ:,} stations whose official figures differ from the "
-        f"signed copy."
+        f"({reconciled.agreed:,} agree, {reconciled.conflict:,} whose copies disagree wait for a "
+        f"moderator); {summary.compare.stations_differ:,} stations whose official figures differ "
+        f"from the signed copies."
     )
     if estimate.leader_share is not None:
         console.print(

@@ -7,6 +7,11 @@ adapter (measured with bench/intake.py: about 300 vs 240 reports/s on SQLite on 
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
+from collections.abc import Iterator
+
 from gunicorn.app.base import BaseApplication
 
 
@@ -46,3 +51,20 @@ def run_wsgi(host: str, port: int, workers: int, threads: int = DEFAULT_THREADS)
             "timeout": 60,
         }
     ).run()
+
+
+@contextlib.contextmanager
+def background_worker(enabled: bool = True) -> Iterator[subprocess.Popen | None]:
+    """A `baqylau worker` process beside the web server, stopped with it."""
+    if not enabled:
+        yield None
+        return
+    process = subprocess.Popen([sys.executable, "-m", "baqylau", "worker"])
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "axes",  # lockout after repeated failed logins
     "django_otp",  # optional TOTP second factor for staff
     "django_otp.plugins.otp_totp",
+    "django_tasks",  # background jobs: Django's tasks API (backport)
+    "django_tasks_db",  # ... and its database backend and worker
+    "baqylau.jobs",
     "baqylau.accounts",
     "baqylau.elections",
     "baqylau.intake",
@@ -164,3 +167,16 @@ LOGGING = {
 
 # The language-name labels used by gettext discovery.
 _LANGUAGE_LABELS = (_("Kazakh"), _("Russian"), _("English"))
+
+# Background jobs (`baqylau.jobs`): queued in the database, run by `baqylau worker` (which `serve`
+# and `demo` start too). BAQYLAU_JOBS=immediate runs each job at once, inside the call that queues
+# it (the test suite's default, so that tests see the system current without a worker).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if os.environ.get("BAQYLAU_JOBS") == "immediate"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+    }
+}

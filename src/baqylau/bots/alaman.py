@@ -114,7 +114,13 @@ def _stations(observer) -> list[dict[str, Any]]:
         if key in seen:
             continue
         seen.add(key)
-        rows.append({"code": assignment.station.code, "election": assignment.election.code})
+        rows.append(
+            {
+                "id": assignment.station_id,
+                "code": assignment.station.code,
+                "election": assignment.election.code,
+            }
+        )
     return rows
 
 
@@ -171,7 +177,9 @@ async def _start_with_station(
 
 
 async def _station_chosen(message: Message, state: FSMContext, lang: str, station: dict) -> None:
-    data = await state.update_data(station=station["code"], election=station["election"])
+    data = await state.update_data(
+        station=station["code"], station_id=station["id"], election=station["election"]
+    )
     flow = data["flow"]
     if flow == "CheckinFlow":
         await state.set_state(CheckinFlow.status)
@@ -370,6 +378,7 @@ def build_router() -> Router:  # noqa: C901 - one flat list of handlers reads be
         data = await state.get_data()
         report = {
             "election": data["election"],
+            "station_id": data["station_id"],
             "station": data["station"],
             "count": data["count"],
             "commission_count": number,
@@ -407,6 +416,7 @@ def build_router() -> Router:  # noqa: C901 - one flat list of handlers reads be
         files = [(await download(bot, file_id), kind) for file_id, kind in data.get("media", [])]
         report = {
             "election": data["election"],
+            "station_id": data["station_id"],
             "station": data["station"],
             "violation": data["violation"],
             "text": data.get("text", ""),
@@ -467,7 +477,7 @@ def build_router() -> Router:  # noqa: C901 - one flat list of handlers reads be
         result = await sync_to_async(services.observer_protocol_submit)(
             observer=link.observer,
             election_code=data["election"],
-            station=data["station"],
+            station_id=data["station_id"],
             lines=lines,
             votes=votes,
             photos=photos,
@@ -487,30 +497,31 @@ def _checkin_data(data: dict) -> dict:
     }
 
 
-async def _protocol_reply(message: Message, state: FSMContext, lang: str, result, data) -> None:
-    errors = (
-        [f for f in result.findings if f.get("severity") == "error"]
-        if result.status == "rejected"
-        else []
-    )
-    if result.status in ("accepted", "review"):
-        submission = await sync_to_async(Submission.objects.get)(pk=result.submission_id)
-        receipt = await sync_to_async(services.receipt_sign)(
-            bot=NAME,
-            submission=submission,
-            extra={"station": data["station"], "protocol_copy": result.copy_id},
-        )
-        extra = ""
-        if result.status == "review":
-            notes = "\n".join(f"• {f['messages'][lang]}" for f in result.findings)
-            extra = t("receipt_review", lang, notes=notes)
-        await state.clear()
-        await message.answer(t("receipt", lang, receipt=result.submission_id, extra=extra))
-        await message.answer(receipt)
+async def _protocol_reply(message: Message, state: FSMContext, lang: str, outcome, data) -> None:
+    """Receipt when the copy is recorded (with what a moderator will look at, if it failed the
+    checks); when its figures cannot be right, the errors, and the state stays for a correction
+    (the corrected copy replaces this one)."""
+    copy = outcome.record
+    if copy is None:
+        text = "\n".join(f"• {m}" for m in outcome.messages(lang))
+        await message.answer(t("protocol_problems", lang, problems=text))
         return
-    problems = errors or [*result.problems, *result.findings]
-    text = "\n".join(f"• {p['messages'][lang]}" for p in problems)
-    await message.answer(t("protocol_problems", lang, problems=text))
+    errors = [f for f in copy.findings if f.get("severity") == "error"]
+    if errors and outcome.duplicate_of is None:
+        text = "\n".join(f"• {f['messages'][lang]}" for f in errors)
+        await message.answer(t("protocol_problems", lang, problems=text))
+        return
+    first = outcome.duplicate_of or outcome.submission  # a resend: the first copy's receipt
+    receipt = await sync_to_async(services.receipt_sign)(
+        bot=NAME, submission=first, extra={"station": data["station"], "protocol_copy": copy.pk}
+    )
+    extra = "\n".join(outcome.messages(lang))
+    if copy.findings:
+        notes = "\n".join(f"• {f['messages'][lang]}" for f in copy.findings)
+        extra += "\n" + t("receipt_review", lang, notes=notes)
+    await state.clear()
+    await message.answer(t("receipt", lang, receipt=first.id, extra=extra))
+    await message.answer(receipt)
 
 
 def install(dispatcher: Dispatcher) -> None:

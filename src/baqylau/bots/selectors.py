@@ -74,13 +74,12 @@ def observer_submissions(observer: Observer, limit: int = 10) -> list[dict[str, 
             state = "invalid"
         elif submission.id in copies:
             copy = copies[submission.id]
-            state = copy.moderation if copy.moderation != "pending" else copy.validation
-            if state == "accepted" and copy.moderation == "pending":
-                state = "pending"
+            state = copy.moderation if copy.moderation != "pending" else copy.checks
         elif submission.id in incidents:
-            state = incidents[submission.id].moderation
+            moderation = incidents[submission.id].moderation
+            state = {"accepted": "confirmed", "pending": "pending"}.get(moderation, moderation)
         else:
-            state = "accepted"
+            state = "stored"
         rows.append(
             {
                 "id": str(submission.id),

@@ -176,44 +176,43 @@ def raw_store(
     *, bot: str, kind: str, sender: str, data: Any, language: str = "ru", election=None
 ) -> Submission:
     """Store an update as it came (paused bot, or anything not parsed into a record)."""
-    from baqylau.intake.services import submission_store
+    from baqylau.intake.services import store_envelope
 
-    submission, _ = submission_store(
+    return store_envelope(
         election=election,
         channel=Submission.Channel.TELEGRAM,
         kind=kind,
         sender=sender,
-        user=None,
-        data={"bot": bot, "update": data},
+        payload={"data": {"bot": bot, "update": data}, "attachments": []},
         language=language,
     )
-    return submission
 
 
 def observer_protocol_submit(
     *,
     observer: Observer,
     election_code: str | None,
-    station: str,
+    station_id: int,
     lines: Mapping[str, int],
     votes: Mapping[str, int],
     photos: Sequence[bytes],
     language: str,
 ):
-    """Send a protocol copy through the common intake (stored first, then checked)."""
-    from baqylau.intake.services import submit_protocol_copy
+    """Send a protocol copy through the common intake. The station is the one the observer
+    picked among their own placements, by its id (a number that repeats in another district is
+    never ambiguous)."""
+    from baqylau.observers.selectors import observer_placements
+    from baqylau.protocols.intake import submit_protocol_copy
+    from baqylau.protocols.models import ProtocolCopy
 
-    payload: dict[str, Any] = {
-        "station": station,
-        "lines": dict(lines),
-        "votes": dict(votes),
-        "source": "observer",
-    }
+    payload: dict[str, Any] = {"station_id": station_id, "lines": dict(lines), "votes": dict(votes)}
     if election_code:
         payload["election"] = election_code
     return submit_protocol_copy(
         channel=Submission.Channel.TELEGRAM,
         sender=observer.public_id,
+        source=ProtocolCopy.Source.OBSERVER,
+        placed_at={station.pk for _election, station in observer_placements(observer)},
         payload=payload,
         photos=[(data, "image/jpeg", page) for page, data in enumerate(photos, start=1)],
         language=language,

@@ -170,14 +170,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The protocol has problems:\n{problems}\nSend the corrected line (e.g. L8=…) and I will check again.",
     },
     "receipt": {
-        "kk": "Қабылданды. Түбіртек нөмірі: {receipt}\n{extra}",
-        "ru": "Принято. Номер квитанции: {receipt}\n{extra}",
-        "en": "Accepted. Receipt number: {receipt}\n{extra}",
+        "kk": "Алынды. Түбіртек нөмірі: {receipt}\n{extra}",
+        "ru": "Получено. Номер квитанции: {receipt}\n{extra}",
+        "en": "Received. Receipt number: {receipt}\n{extra}",
     },
     "receipt_review": {
-        "kk": "Модераторға тексеруге жіберілді:\n{notes}",
-        "ru": "Отправлено модератору на проверку:\n{notes}",
-        "en": "Sent to a moderator for review:\n{notes}",
+        "kk": "Тексерулерден өтпеді, модераторды күтуде:\n{notes}",
+        "ru": "Не прошло проверки, ждёт модератора:\n{notes}",
+        "en": "It failed the checks and waits for a moderator:\n{notes}",
     },
     "report_rejected": {
         "kk": "Қабылданбады:\n{problems}",
@@ -275,12 +275,30 @@ CATEGORY_LABELS: dict[str, dict[str, str]] = {
 }
 
 STATE_LABELS: dict[str, dict[str, str]] = {
-    "pending": {"kk": "тексерілуде", "ru": "на проверке", "en": "pending"},
-    "accepted": {"kk": "қабылданды", "ru": "принято", "en": "accepted"},
-    "rejected": {"kk": "қабылданбады", "ru": "отклонено", "en": "rejected"},
-    "review": {"kk": "модераторда", "ru": "у модератора", "en": "in review"},
-    "invalid": {"kk": "жарамсыз", "ru": "не принято", "en": "not accepted"},
-    "stored": {"kk": "сақталды", "ru": "сохранено", "en": "stored"},
+    "pending": {
+        "kk": "модераторды күтуде",
+        "ru": "ждёт модератора",
+        "en": "waiting for a moderator",
+    },
+    "passed": {"kk": "тексерулерден өтті", "ru": "прошло проверки", "en": "passed the checks"},
+    "failed": {"kk": "тексерулерден өтпеді", "ru": "не прошло проверки", "en": "failed the checks"},
+    "accepted": {
+        "kk": "модератор қабылдады",
+        "ru": "принято модератором",
+        "en": "accepted by a moderator",
+    },
+    "rejected": {
+        "kk": "модератор қабылдамады",
+        "ru": "отклонено модератором",
+        "en": "rejected by a moderator",
+    },
+    "confirmed": {"kk": "расталды", "ru": "подтверждено", "en": "confirmed"},
+    "invalid": {
+        "kk": "алынды, бірақ жазылмады",
+        "ru": "получено, но не записано",
+        "en": "received, not recorded",
+    },
+    "stored": {"kk": "алынды", "ru": "получено", "en": "received"},
 }
 
 

@@ -20,15 +20,15 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from baqylau.bots import keys
 from baqylau.bots.models import BotControl, BotName
 from baqylau.crowd import abuse
 from baqylau.crowd.models import CrowdBallot, CrowdVoter
-from baqylau.elections.models import AdminUnit, Choice, Contest, Election, OfficialVote
+from baqylau.elections.models import AdminUnit, Choice, Contest, Election
 from baqylau.intake.models import Submission
+from baqylau.tally.services import mark_stations
 
 HISTORY = 12  # recent times/digests kept per account
 #: Per account: 6 messages at once, then one every 5 s. Globally: 30/s with bursts of 200.
@@ -129,18 +129,20 @@ def voter_message_receive(
     """Store the update first, then update the account's counters and judge it."""
     from baqylau.bots.parsing import sanitize_update
     from baqylau.bots.services import rate_take
-    from baqylau.intake.services import submission_store
+    from baqylau.intake.services import store_envelope
 
     now = time.time() if now is None else now
     voter_hash = keys.id_hash("user", user_id)
     election, _contest = poll_target()
-    submission, _ = submission_store(
+    submission = store_envelope(
         election=election,
         channel=Submission.Channel.TELEGRAM,
         kind=Submission.Kind.CROWD_BALLOT,
         sender=voter_hash,
-        user=None,
-        data={"bot": BotName.BAYGE, "update": sanitize_update(payload, voter_hash)},
+        payload={
+            "data": {"bot": BotName.BAYGE, "update": sanitize_update(payload, voter_hash)},
+            "attachments": [],
+        },
         language=language or "ru",
     )
     burst = not rate_take(f"{BotName.BAYGE}:global", GLOBAL_BUCKET, now=now)
@@ -361,6 +363,8 @@ def ballot_choice_set(
             ballot.category = category
             ballot.counted = ballot.station_id is not None and _may_count(ballot)
         ballot.save()
+        if ballot.counted:  # the station's crowd-vs-official finding may change
+            mark_stations(contest.pk, [ballot.station_id])
     return ballot, ballot.counted
 
 
@@ -378,86 +382,3 @@ def _may_count(ballot: CrowdBallot) -> bool:
         CrowdBallot.objects.filter(pk=counted.pk).update(counted=False)
         return True
     return False
-
-
-def voter_open_ballot(voter: CrowdVoter) -> CrowdBallot | None:
-    return (
-        CrowdBallot.objects.filter(voter=voter, decided_at__isnull=True, photo__isnull=False)
-        .order_by("-pk")
-        .first()
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# crowd vs official (Golos method)
-
-
-def crowd_findings_update(contest: Contest) -> int:
-    """Rewrite the contest's "voters' photos exceed the official votes" findings.
-
-    At a station where more voters photographed a ballot for a choice than the official result
-    gives that choice, the official result is proven false. Each finding lists its evidence (the
-    ballots, their photos' digests and submissions). Returns the number of findings.
-    """
-    from baqylau.tally.models import Finding
-
-    confirmed = (
-        CrowdBallot.objects.filter(
-            contest=contest,
-            counted=True,
-            category__in=(CrowdBallot.Category.VALID, CrowdBallot.Category.AGAINST_ALL),
-            photo__isnull=False,
-            choice__isnull=False,
-            station__isnull=False,
-        )
-        .values("station_id", "choice_id")
-        .annotate(n=Count("id"))
-    )
-    crowd = {(r["station_id"], r["choice_id"]): r["n"] for r in confirmed}
-    official = {
-        (r["result__unit_id"], r["choice_id"]): r["votes"]
-        for r in OfficialVote.objects.filter(
-            result__contest=contest, result__unit_id__in={s for s, _ in crowd}
-        ).values("result__unit_id", "choice_id", "votes")
-    }
-    findings = []
-    for (station_id, choice_id), n in sorted(crowd.items()):
-        votes = official.get((station_id, choice_id))
-        if votes is None or n <= votes:
-            continue
-        evidence = list(
-            CrowdBallot.objects.filter(
-                contest=contest,
-                station_id=station_id,
-                choice_id=choice_id,
-                counted=True,
-                photo__isnull=False,
-            )
-            .order_by("pk")
-            .values("pk", "submission_id", "photo__sha256")
-        )
-        findings.append(
-            Finding(
-                contest=contest,
-                unit_id=station_id,
-                kind=Finding.Kind.CROWD_EXCEEDS_OFFICIAL,
-                choice_id=choice_id,
-                observed=n,
-                official=votes,
-                details={
-                    "method": "voters' ballot photos outnumber the official votes",
-                    "ballots": [
-                        {
-                            "ballot": e["pk"],
-                            "submission": str(e["submission_id"]),
-                            "photo_sha256": e["photo__sha256"],
-                        }
-                        for e in evidence
-                    ],
-                },
-            )
-        )
-    with transaction.atomic():
-        Finding.objects.filter(contest=contest, kind=Finding.Kind.CROWD_EXCEEDS_OFFICIAL).delete()
-        Finding.objects.bulk_create(findings)
-    return len(findings)

@@ -12,6 +12,7 @@ import io
 import json
 from collections.abc import Iterator
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from baqylau.dashboard.models import UnitStats
@@ -33,7 +34,16 @@ DATASETS: dict[str, dict] = {
             ("abroad", _("1 for a station abroad")),
             ("closed", _("Kind of closed station (military, hospital, detention), else empty")),
             ("observed", _("1 when observers were present or sent a report")),
-            ("protocol_copies_accepted", _("Protocol copies accepted by moderators")),
+            ("protocol_copies_received", _("Protocol copies received")),
+            ("protocol_copies_accepted", _("Protocol copies accepted by a moderator")),
+            (
+                "result_status",
+                _(
+                    "The station's observed result: agreed (copies agree), single (one copy, waiting), "
+                    "conflict (copies disagree, waiting for a moderator), resolved (settled by a "
+                    "moderator), checked (one copy counted by the election's policy); empty: none"
+                ),
+            ),
             ("crowd_ballots", _("Ballot photos sent by voters")),
             ("violations", _("Violations confirmed by moderators")),
         ],
@@ -55,9 +65,10 @@ DATASETS: dict[str, dict] = {
             ("station_id", _("Identifier of the station")),
             ("path", _("Codes from the country down to the station")),
             ("contest", _("Contest code")),
+            ("status", _("agreed or resolved: settled (counted and compared); the others wait")),
             ("item", _("'line' for a protocol line, 'choice' for votes of a choice")),
             ("code", _("Protocol line code or choice code")),
-            ("value", _("Figure on the reconciled copies of the signed protocol")),
+            ("value", _("Figure the copies of the signed protocol settle (absent while disputed)")),
         ],
     },
     "crowd": {
@@ -74,21 +85,26 @@ DATASETS: dict[str, dict] = {
     "findings": {
         "title": _("Comparison findings"),
         "columns": [
-            ("station_id", _("Identifier of the station")),
-            ("path", _("Codes from the country down to the station")),
+            ("finding_id", _("Identifier of the finding (as in the API and on the pages)")),
+            ("unit_id", _("Identifier of the station or unit")),
+            ("path", _("Codes from the country down to the station or unit")),
             ("contest", _("Contest code")),
             (
                 "kind",
                 _(
-                    "impossible: official figures break the protocol checks; differs: official "
-                    "result differs from the signed copy; crowd_exceeds: voters' photos exceed "
-                    "the official votes"
+                    "station_differs: the official result differs from the settled copies; "
+                    "subset_exceeds_total: observed stations alone exceed the official total; "
+                    "parts_do_not_sum: an official total differs from the sum of its parts; "
+                    "official_inconsistent: official figures break the protocol's checks; "
+                    "crowd_exceeds_official: voters' photos exceed the official votes"
                 ),
             ),
+            ("line", _("Protocol line concerned, if any")),
             ("choice", _("Choice code concerned, if any")),
             ("official", _("Official figure")),
-            ("observed", _("Figure on the signed copy (differs)")),
-            ("crowd", _("Confirmed ballot photos (crowd_exceeds)")),
+            ("observed", _("The other figure: settled copies, sum of parts, or ballot photos")),
+            ("copies", _("Protocol copies the finding rests on (ids, separated by spaces)")),
+            ("decisions", _("Moderators' decisions it rests on (ids)")),
         ],
     },
 }
@@ -125,12 +141,14 @@ def rows(election: Election, unit: AdminUnit | None, dataset: str) -> Iterator[l
     contests = {c.id: c.code for c in election.contests.all()}
     choice_codes = {str(c.id): c.code for c in Choice.objects.filter(contest__election=election)}
     if dataset == "stations":
+        status = _result_status(election, unit)
         for s in _station_stats(election, unit):
             u, d = s.unit, s.data
             yield [
                 u.id, u.path, u.code, u.name_kk, u.name_ru, u.name_en,
                 u.registered_voters, int(u.is_abroad), u.closed, int(bool(d.get("covered"))),
-                d["copies"].get("accepted", 0), d["crowd"]["received"], d["violations"]["total"],
+                d["copies"].get("received", 0), d["copies"].get("accepted", 0),
+                status.get(u.id, ""), d["crowd"]["received"], d["violations"]["total"],
             ]  # fmt: skip
     elif dataset in ("official", "observed"):
         yield from _results(election, unit, dataset, contests, choice_codes)
@@ -145,14 +163,7 @@ def rows(election: Election, unit: AdminUnit | None, dataset: str) -> Iterator[l
                         confirmed.get(key, 0),
                     ]  # fmt: skip
     elif dataset == "findings":
-        for s in _station_stats(election, unit):
-            for cid, block in s.data["contests"].items():
-                for item in block.get("findings_list", []):
-                    yield [
-                        s.unit_id, s.unit.path, contests.get(int(cid)), item["kind"],
-                        choice_codes.get(str(item.get("choice")), ""), item.get("official"),
-                        item.get("observed"), item.get("crowd"),
-                    ]  # fmt: skip
+        yield from _findings(election, unit, contests, choice_codes)
     else:
         raise KeyError(dataset)
 
@@ -183,29 +194,66 @@ def _results(election, unit, dataset, contests, choice_codes) -> Iterator[list]:
         ]
 
 
+def _result_status(election: Election, unit: AdminUnit | None) -> dict[int, str]:
+    """Station id → status of its observed result (the first contest's, by code)."""
+    from baqylau.tally.models import StationResult
+
+    scope = {"contest__election": election} | _under(unit, "station__")
+    out: dict[int, str] = {}
+    for station_id, status in (
+        StationResult.objects.filter(**scope)
+        .order_by("-contest__code")
+        .values_list("station_id", "status")
+    ):
+        out[station_id] = status
+    return out
+
+
 def _observed_results(election, unit, contests, choice_codes) -> Iterator[list]:
-    """The reconciled station results: figures kept as JSON maps on each `StationResult`."""
-    from baqylau.protocols.models import StationResult
+    """The reconciled station results (the tally's), with their status: only figures the copies
+    settle are there; a disputed figure is absent, never 0."""
+    from baqylau.tally.models import StationResult
 
     scope = {"contest__election": election} | _under(unit, "station__")
     rows = (
         StationResult.objects.filter(**scope)
         .order_by("station__path", "pk")
-        .values_list("station_id", "station__path", "contest_id", "lines", "votes")
+        .values_list("station_id", "station__path", "contest_id", "status", "lines", "votes")
     )
-    for sid, where, cid, lines, _votes in rows.iterator(chunk_size=2000):
+    for sid, where, cid, status, lines, _votes in rows.iterator(chunk_size=2000):
         for line, value in sorted((lines or {}).items(), key=lambda kv: (len(kv[0]), kv[0])):
-            yield [sid, where, contests.get(cid), "line", line, value]
-    for sid, where, cid, _lines, votes in rows.iterator(chunk_size=2000):
+            yield [sid, where, contests.get(cid), status, "line", line, value]
+    for sid, where, cid, status, _lines, votes in rows.iterator(chunk_size=2000):
         for choice, value in sorted((votes or {}).items(), key=lambda kv: int(kv[0])):
-            yield [
-                sid,
-                where,
-                contests.get(cid),
-                "choice",
-                choice_codes.get(str(choice), int(choice)),
-                value,
-            ]
+            code = choice_codes.get(str(choice), int(choice))
+            yield [sid, where, contests.get(cid), status, "choice", code, value]
+
+
+def _findings(election, unit, contests, choice_codes) -> Iterator[list]:
+    """The tally's findings at or under the unit: the same rows as the API and the pages."""
+    from baqylau.tally.models import Finding
+
+    findings = Finding.objects.filter(contest__election=election)
+    if unit is not None:
+        findings = findings.filter(Q(unit=unit) | Q(unit__path__startswith=unit.path + "/"))
+    rows = (
+        findings
+        .order_by("unit__path", "kind", "line", "choice_id", "pk")
+        .values_list(
+            "pk", "unit_id", "unit__path", "contest_id", "kind", "line", "choice_id",
+            "official", "observed", "details",
+        )
+    )  # fmt: skip
+    for pk, uid, where, cid, kind, line, choice, official, observed, details in rows.iterator(
+        chunk_size=2000
+    ):
+        evidence = (details or {}).get("evidence", {})
+        yield [
+            pk, uid, where, contests.get(cid), kind, line,
+            choice_codes.get(str(choice), "") if choice else "", official, observed,
+            " ".join(str(c) for c in evidence.get("copies", [])),
+            " ".join(str(d) for d in evidence.get("decisions", [])),
+        ]  # fmt: skip
 
 
 # -- writers ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ confirmed violations (type, time, evidence) without any sender, observer id or f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,13 @@ from django.utils.translation import gettext as _
 
 from baqylau.dashboard.models import Snapshot, UnitStats
 from baqylau.elections.models import AdminUnit, Choice, Contest, Election
+from baqylau.i18n import localized, normalize_language
+
+
+def current_language() -> str:
+    from django.utils.translation import get_language
+
+    return normalize_language(get_language())
 
 
 def _crowd_label(key: str) -> str:
@@ -31,6 +39,8 @@ def _crowd_label(key: str) -> str:
 
 @dataclass
 class ChoiceRow:
+    """One choice (or a crowd category) in the three sources. None: not known (never 0)."""
+
     label: str
     choice: Choice | None = None
     crowd: int | None = None
@@ -39,40 +49,40 @@ class ChoiceRow:
     observed_share: float | None = None
     official: int | None = None
     official_share: float | None = None
-    published: int | None = None
-    published_share: float | None = None
+    announced: int | None = None
+    announced_share: float | None = None
     official_at_observed: int | None = None
     official_at_observed_share: float | None = None
     category: bool = False
-    # kept for the old template name
-    station_sum: int | None = None
-    station_sum_share: float | None = None
 
 
 @dataclass
-class Finding:
+class FindingRow:
+    """A comparison finding as the tally wrote it, in the page's language, with where it is."""
+
+    id: int
     kind: str
     text: str
-    station: AdminUnit | None = None
+    unit: AdminUnit | None = None
 
 
 @dataclass
 class ContestPanel:
     contest: Contest
     rows: list[ChoiceRow]
-    has_official: bool
-    has_published: bool
-    stations_reporting: int
-    observed_stations: int
-    official_total: int
-    published_total: int
-    station_sum_total: int
-    observed_total: int
+    official_stations: int  # stations whose official result is in the official column
+    observed_stations: int  # settled stations in the "from observers" column
+    has_announced: bool
+    official_total: int | None
+    announced_total: int | None
+    observed_total: int | None
     crowd_total: int
-    official_at_observed_total: int
+    official_at_observed_total: int | None
     turnout: dict[str, float | None]
-    findings: dict[str, Any]
-    finding_rows: list[Finding]
+    findings: dict[str, int]
+    results: dict[str, int]
+    copies: dict[str, int]
+    finding_rows: list[FindingRow]
 
 
 @dataclass
@@ -85,6 +95,7 @@ class ChildRow:
     leader: Choice | None = None
     leader_share: float | None = None
     leader_observed_share: float | None = None
+    observed_stations: int = 0
     findings: int = 0
 
 
@@ -112,6 +123,7 @@ class UnitPage:
     selectors: list[dict[str, Any]] = field(default_factory=list)
     snapshots: list[dict[str, Any]] = field(default_factory=list)
     stats_ready: bool = False
+    computed_at: Any = None
 
 
 def elections() -> list[Election]:
@@ -155,26 +167,30 @@ def _catalogue(label: str) -> dict[str, str]:
 
 
 def _int(mapping: dict, key) -> int | None:
-    value = mapping.get(str(key))
+    value = (mapping or {}).get(str(key))
     return int(value) if value is not None else None
 
 
 def _panel(
-    contest: Contest, block: dict, choices: dict[int, Choice], stations: dict[int, AdminUnit]
+    contest: Contest, block: dict, choices: dict[int, Choice], units: dict[int, AdminUnit]
 ) -> ContestPanel:
+    """One contest's figures of a unit. A source with no station behind it is unknown: its
+    column says so, it never shows 0."""
     own = [c for c in choices.values() if c.contest_id == contest.id]
-    official_total = block.get("official_total", 0)
-    observed_total = block.get("observed_total", 0)
+    official_stations = block.get("official_stations", 0)
+    observed_stations = block.get("observed_stations", 0)
+    announced = block.get("announced") or {}
+    official_total = block.get("official_total") if official_stations else None
+    observed_total = block.get("observed_total") if observed_stations else None
+    at_observed_total = block.get("official_at_observed_total") if observed_stations else None
+    announced_total = sum(announced.values()) if announced else None
     crowd_total = block.get("crowd_total", 0)
-    published = block.get("published") or {}
-    published_total = sum(published.values())
-    at_observed_total = block.get("official_at_observed_total", 0)
     rows = []
     for c in own:
-        official = _int(block.get("official", {}), c.id) or 0
-        observed = _int(block.get("observed", {}), c.id) or 0
-        crowd = _int(block.get("crowd", {}), c.id) or 0
-        at_observed = _int(block.get("official_at_observed", {}), c.id) or 0
+        official = _int(block.get("official"), c.id) if official_stations else None
+        observed = _int(block.get("observed"), c.id) if observed_stations else None
+        at_observed = _int(block.get("official_at_observed"), c.id) if observed_stations else None
+        crowd = _int(block.get("crowd"), c.id) or 0
         rows.append(
             ChoiceRow(
                 label=c.localized_name,
@@ -185,17 +201,15 @@ def _panel(
                 observed_share=_share(observed, observed_total),
                 official=official,
                 official_share=_share(official, official_total),
-                published=_int(published, c.id),
-                published_share=_share(_int(published, c.id), published_total),
+                announced=_int(announced, c.id),
+                announced_share=_share(_int(announced, c.id), announced_total),
                 official_at_observed=at_observed,
                 official_at_observed_share=_share(at_observed, at_observed_total),
-                station_sum=official,
-                station_sum_share=_share(official, official_total),
             )
         )
     rows.sort(key=lambda r: -(r.official or r.observed or r.crowd or 0))
     for key in ("against_all", "spoiled", "no_photo", "spam", "pending"):
-        n = _int(block.get("crowd", {}), key)
+        n = _int(block.get("crowd"), key)
         if n:
             rows.append(
                 ChoiceRow(
@@ -205,68 +219,36 @@ def _panel(
                     category=True,
                 )
             )
-    findings = block.get("findings", {})
+    turnout = dict(block.get("turnout", {}))
+    if not observed_stations:
+        turnout["observed"] = None
+    if not official_stations:
+        turnout["official"] = None
     return ContestPanel(
         contest=contest,
         rows=rows,
-        has_official=block.get("official_stations", 0) > 0,
-        has_published=bool(published),
-        stations_reporting=block.get("official_stations", 0),
-        observed_stations=block.get("observed_stations", 0),
+        official_stations=official_stations,
+        observed_stations=observed_stations,
+        has_announced=bool(announced),
         official_total=official_total,
-        published_total=published_total,
-        station_sum_total=official_total,
+        announced_total=announced_total,
         observed_total=observed_total,
         crowd_total=crowd_total,
         official_at_observed_total=at_observed_total,
-        turnout=block.get("turnout", {}),
-        findings=findings,
-        finding_rows=[
-            _finding_row(item, choices, stations) for item in block.get("findings_list", [])
-        ],
+        turnout=turnout,
+        findings=dict(block.get("findings", {})),
+        results=dict(block.get("results", {})),
+        copies=dict(block.get("copies", {})),
+        finding_rows=[_finding_row(item, units) for item in block.get("findings_list", [])],
     )
 
 
-def _finding_row(item: dict, choices: dict[int, Choice], stations: dict[int, AdminUnit]) -> Finding:
-    station = stations.get(item.get("station"))
-    name = station.localized_name if station else str(item.get("station"))
-    choice = choices.get(item.get("choice"))
-    who = choice.localized_name if choice else ""
-    if item["kind"] == "impossible":
-        text = _(
-            "%(station)s: the official figures do not add up (the protocol's checks fail)."
-        ) % {"station": name}
-    elif item["kind"] == "differs" and item.get("line"):
-        text = _(
-            "%(station)s: the official result differs from the signed copy of the protocol "
-            "(line %(line)s: %(official)s official, %(observed)s on the copy)."
-        ) % {
-            "station": name,
-            "line": item["line"],
-            "official": item.get("official"),
-            "observed": item.get("observed"),
-        }
-    elif item["kind"] == "differs":
-        text = _(
-            "%(station)s: the official result differs from the signed copy of the protocol "
-            "(%(choice)s: %(official)s official, %(observed)s on the copy)."
-        ) % {
-            "station": name,
-            "choice": who,
-            "official": item.get("official"),
-            "observed": item.get("observed"),
-        }
-    else:
-        text = _(
-            "%(station)s: voters sent more ballot photos for %(choice)s (%(crowd)s) than the "
-            "official result gives (%(official)s)."
-        ) % {
-            "station": name,
-            "choice": who,
-            "crowd": item.get("crowd"),
-            "official": item.get("official"),
-        }
-    return Finding(kind=item["kind"], text=text, station=station)
+def _finding_row(item: dict, units: dict[int, AdminUnit]) -> FindingRow:
+    unit = units.get(item.get("unit"))
+    text = localized(item.get("message") or {}, current_language())
+    if unit is not None:
+        text = f"{unit.localized_name}: {text}"
+    return FindingRow(id=item["id"], kind=item["kind"], text=text, unit=unit)
 
 
 def _counters(data: dict, unit: AdminUnit) -> list[Counter]:
@@ -275,9 +257,11 @@ def _counters(data: dict, unit: AdminUnit) -> list[Counter]:
         Counter("crowd_received", _("Ballot photos received"), data["crowd"]["received"]),
         Counter("crowd_confirmed", _("Confirmed by photo"), data["crowd"]["confirmed"]),
         Counter("covered", _("Stations covered"), data["covered"], of=data["stations"]),
-        Counter("copies_received", _("Protocols received"), copies.get("received", 0)),
-        Counter("copies_accepted", _("Protocols accepted"), copies.get("accepted", 0)),
-        Counter("copies_rejected", _("Protocols rejected"), copies.get("rejected", 0)),
+        Counter("copies_received", _("Protocol copies received"), copies.get("received", 0)),
+        Counter("copies_passed", _("Passed the checks"), copies.get("passed", 0)),
+        Counter("copies_failed", _("Failed the checks"), copies.get("failed", 0)),
+        Counter("copies_accepted", _("Accepted by a moderator"), copies.get("accepted", 0)),
+        Counter("copies_rejected", _("Rejected by a moderator"), copies.get("rejected", 0)),
         Counter("violations", _("Violations confirmed"), data["violations"]["total"]),
         Counter("observer_bot", _("Users of the observers' bot"), data["bots"]["observer"]),
         Counter("voter_bot", _("Users of the voters' bot"), data["bots"]["voter"]),
@@ -296,10 +280,11 @@ def _selectors(unit: AdminUnit, breadcrumbs: list[AdminUnit]) -> list[dict[str, 
         if parent is None or parent.is_station:
             break
         current = chain[depth] if len(chain) > depth else None
-        options = list(
-            AdminUnit.objects.filter(parent=parent)
-            .order_by("code")
-            .values_list("id", "kind", "name_kk", "name_ru", "name_en", "code")
+        options = sorted(
+            AdminUnit.objects.filter(parent=parent).values_list(
+                "id", "kind", "name_kk", "name_ru", "name_en", "code"
+            ),
+            key=lambda o: natural_key(o[5]),
         )
         if not options:
             break
@@ -323,16 +308,20 @@ def _selectors(unit: AdminUnit, breadcrumbs: list[AdminUnit]) -> list[dict[str, 
 
 
 def _name(names: tuple, code: str) -> str:
-    from django.utils.translation import get_language
-
-    lang = (get_language() or "ru")[:2]
     kk, ru, en = names
-    order = {"kk": (kk, ru, en), "ru": (ru, kk, en)}.get(lang, (en, ru, kk))
-    return next((n for n in order if n), code)
+    return localized({"kk": kk, "ru": ru, "en": en}, current_language()) or code
+
+
+def natural_key(code: str) -> tuple:
+    """№2 before №10: digits compare as numbers."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.findall(r"\d+|\D+", code or "")
+    )
 
 
 def _children(unit: AdminUnit, first: Contest | None, choices: dict[int, Choice]) -> list[ChildRow]:
-    children = list(unit.children.select_related("stats").order_by("code"))
+    children = sorted(unit.children.select_related("stats"), key=lambda u: natural_key(u.code))
     rows = []
     for child in children:
         stats = getattr(child, "stats", None)
@@ -346,18 +335,19 @@ def _children(unit: AdminUnit, first: Contest | None, choices: dict[int, Choice]
         )
         block = data.get("contests", {}).get(str(first.id)) if first else None
         if block:
-            source = block.get("published") or block.get("official") or {}
-            if source:
+            source = block.get("announced") or (
+                block.get("official") if block.get("official_stations") else {}
+            )
+            if source and sum(source.values()):
                 leader = max(source, key=source.get)
                 row.leader = choices.get(int(leader))
                 row.leader_share = _share(source[leader], sum(source.values()))
-                if block.get("observed_total"):
+                row.observed_stations = block.get("observed_stations", 0)
+                if row.observed_stations and block.get("observed_total"):
                     row.leader_observed_share = _share(
                         block["observed"].get(leader, 0), block["observed_total"]
                     )
-            row.findings = sum(
-                v for k, v in block.get("findings", {}).items() if isinstance(v, int)
-            )
+            row.findings = sum(block.get("findings", {}).values())
         rows.append(row)
     return rows
 
@@ -380,26 +370,23 @@ def unit_page(election: Election, unit_id: int) -> UnitPage:
         children=_children(unit, contests[0] if contests else None, choices),
         selectors=_selectors(unit, breadcrumbs),
         stats_ready=data is not None,
+        computed_at=stats.computed_at if stats else None,
     )
     if data is None:
         return page
-    station_ids = {
-        item["station"]
+    unit_ids = {
+        item["unit"]
         for block in data["contests"].values()
         for item in block.get("findings_list", [])
     }
-    stations = AdminUnit.objects.in_bulk(station_ids) if station_ids else {}
+    units = AdminUnit.objects.in_bulk(unit_ids) if unit_ids else {}
     page.panels = [
-        _panel(c, data["contests"][str(c.id)], choices, stations)
+        _panel(c, data["contests"][str(c.id)], choices, units)
         for c in contests
         if str(c.id) in data["contests"]
     ]
     page.counters = _counters(data, unit)
-    reasons = _catalogue("moderation.RejectReason")
-    page.rejected_reasons = sorted(
-        ((reasons.get(code) or code or _("no reason given"), n))
-        for code, n in data["copies"].get("reasons", {}).items()
-    )
+    page.rejected_reasons = _rejected_reasons(election, unit)
     types = _catalogue("reports.ViolationType")
     page.violations = sorted(
         ((code, types.get(code, code), n) for code, n in data["violations"]["by_type"].items()),
@@ -409,6 +396,17 @@ def unit_page(election: Election, unit_id: int) -> UnitPage:
     if unit.depth <= 1:
         page.snapshots = snapshots(election, unit)
     return page
+
+
+def _rejected_reasons(election: Election, unit: AdminUnit) -> list[tuple[str, int]]:
+    """Why moderators rejected copies under the unit (the reason of each copy's last decision)."""
+    from baqylau.moderation.selectors import rejection_reasons
+
+    names = _catalogue("moderation.RejectReason")
+    counts = rejection_reasons(election, unit)
+    return sorted(
+        (names.get(code) or code or _("no reason given"), n) for code, n in counts.items()
+    )
 
 
 def live(election: Election, unit_id: int) -> dict[str, Any]:
@@ -438,18 +436,35 @@ def snapshots(election: Election, unit: AdminUnit) -> list[dict[str, Any]]:
 
 @dataclass
 class CopyView:
+    id: int
     contest: Contest
     received_at: Any
     pages: int
-    validation: str
+    checks: str
+    moderation: str
+    takes_part: bool
     findings: list[dict[str, Any]]
     lines: list[tuple[str, int, int | None]]
     votes: list[tuple[str, int, int | None]]
     photos: list[str]
+    decisions: list[dict[str, Any]]
+
+
+@dataclass
+class ResultView:
+    """A station's reconciled result for one contest, as the public may see it."""
+
+    contest: Contest
+    status: str
+    status_label: str
+    settled: bool
+    copies: int
+    conflicts: list[dict[str, Any]]
 
 
 @dataclass
 class IncidentView:
+    id: int
     violation: str
     law_article: str
     occurred_at: Any
@@ -474,10 +489,21 @@ def _display_links(submission_ids: list, ttl: int = 600) -> dict[Any, list[str]]
 
 
 def station_evidence(station: AdminUnit, lang: str) -> dict[str, Any]:
-    """Accepted copies (with their checks and photos) and confirmed violations of a station."""
+    """What a public station page rests on: every copy that takes part in the station's result
+    (its figures, checks, photos and the moderators' decisions, without the sender), the result's
+    status (copies agree, disagree, one copy, settled by a moderator) with any dispute, the
+    official figures, and the confirmed violations."""
+    from baqylau.moderation.models import Decision
     from baqylau.protocols.selectors import localized_findings, station_copies
+    from baqylau.tally.selectors import station_results
 
-    copies = [c for c in station_copies(station) if c.moderation == "accepted"]
+    results = list(station_results(station))
+    taking_part = {int(c) for r in results for c in (r.copy_ids or [])}
+    copies = [
+        c
+        for c in station_copies(station)
+        if c.pk in taking_part or c.moderation == c.Moderation.ACCEPTED
+    ]
     official: dict[tuple[int, str], int] = {}
     from baqylau.elections.models import OfficialLine, OfficialVote
 
@@ -490,52 +516,76 @@ def station_evidence(station: AdminUnit, lang: str) -> dict[str, Any]:
     ).values_list("result__contest_id", "choice_id", "votes"):
         official[(contest_id, f"c{choice_id}")] = votes
     links = _display_links([c.submission_id for c in copies])
+    decisions: dict[int, list[dict[str, Any]]] = {}
+    for pk, copy_id, verdict, at in Decision.objects.filter(copy__in=copies).values_list(
+        "pk", "copy_id", "verdict", "decided_at"
+    ):
+        decisions.setdefault(copy_id, []).append({"id": pk, "verdict": verdict, "at": at})
     views = []
     for copy in copies:
         cid = copy.contest_id
         views.append(
             CopyView(
+                id=copy.pk,
                 contest=copy.contest,
                 received_at=copy.received_at,
                 pages=copy.pages_received,
-                validation=copy.get_validation_display(),
+                checks=copy.get_checks_display(),
+                moderation=copy.get_moderation_display(),
+                takes_part=copy.pk in taking_part,
                 findings=[
                     {"message": f["message"], "severity": f.get("severity", "")}
                     for f in localized_findings(copy.findings, lang)
                 ],
                 lines=[
                     (row.line, row.value, official.get((cid, row.line)))
-                    for row in sorted(copy.lines.all(), key=lambda r: r.line)
+                    for row in sorted(copy.lines.all(), key=lambda r: natural_key(r.line))
                 ],
                 votes=[
                     (v.choice.localized_name, v.votes, official.get((cid, f"c{v.choice_id}")))
                     for v in sorted(copy.votes.all(), key=lambda v: v.choice.number or 0)
                 ],
                 photos=links.get(copy.submission_id, []),
+                decisions=decisions.get(copy.pk, []),
             )
         )
+    result_views = [
+        ResultView(
+            contest=r.contest,
+            status=r.status,
+            status_label=r.get_status_display(),
+            settled=r.settled,
+            copies=r.copies_count,
+            conflicts=[
+                {
+                    "what": c.choice.localized_name if c.choice else c.line,
+                    "values": [v.get("value") for v in c.values],
+                    "resolved": c.resolved_value,
+                }
+                for c in r.conflicts.all()
+            ],
+        )
+        for r in results
+    ]
     incidents: list[IncidentView] = []
-    try:
-        incident = apps.get_model("reports.Incident")
-    except LookupError:
-        incident = None
-    if incident is not None:
-        rows = list(
-            incident.objects.filter(station=station, moderation="accepted")
-            .select_related("violation")
-            .order_by("occurred_at")
+    incident = apps.get_model("reports.Incident")
+    rows = list(
+        incident.objects.filter(station=station, moderation="accepted")
+        .select_related("violation")
+        .order_by("occurred_at")
+    )
+    photo_links = _display_links([r.submission_id for r in rows])
+    incidents = [
+        IncidentView(
+            id=r.pk,
+            violation=r.violation.localized_name,
+            law_article=r.violation.law_article,
+            occurred_at=r.occurred_at,
+            photos=photo_links.get(r.submission_id, []),
         )
-        photo_links = _display_links([r.submission_id for r in rows])
-        incidents = [
-            IncidentView(
-                violation=r.violation.localized_name,
-                law_article=r.violation.law_article,
-                occurred_at=r.occurred_at,
-                photos=photo_links.get(r.submission_id, []),
-            )
-            for r in rows
-        ]
-    return {"copies": views, "incidents": incidents}
+        for r in rows
+    ]
+    return {"copies": views, "results": result_views, "incidents": incidents}
 
 
 # -- the map ------------------------------------------------------------------------------------

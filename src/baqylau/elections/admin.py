@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import tempfile
+import uuid
 from pathlib import Path
 
 from django import forms
-from django.contrib import admin, messages
+from django.conf import settings
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -18,11 +20,13 @@ from .models import (
     Choice,
     Contest,
     Election,
+    ImportJob,
     ImportRun,
     OfficialLine,
     OfficialResult,
     OfficialVote,
 )
+from .services import import_job_start
 
 NAMES = ("name_ru", "name_kk", "name_en")
 
@@ -194,48 +198,71 @@ class ImportRunAdmin(admin.ModelAdmin):
         return custom + super().get_urls()
 
     def import_file_view(self, request):
-        from .importing import MappingError, load_mapping, run_import
+        """Store the upload and its mapping, queue the import (a background job) and follow it:
+        a large file never runs inside the request."""
+        from .importing import MappingError, load_mapping
 
         if not (request.user.has_perm("elections.add_officialresult") and request.user.is_staff):
             raise PermissionDenied
-        report = None
+        if request.GET.get("job", "").isdigit():
+            return self._import_progress(request, int(request.GET["job"]))
         form = ImportFileForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
+            folder = Path(settings.DATA_DIR) / "imports" / uuid.uuid4().hex
+            folder.mkdir(parents=True, exist_ok=True)
             upload = form.cleaned_data["file"]
-            with tempfile.TemporaryDirectory(prefix="baqylau-import-") as tmp:
-                suffix = "".join(Path(upload.name).suffixes[-2:]) or ".csv"
-                target = Path(tmp) / f"upload{suffix}"
-                with target.open("wb") as out:
-                    for chunk in upload.chunks():
-                        out.write(chunk)
-                try:
-                    if form.cleaned_data.get("mapping_file"):
-                        mapping_path = Path(tmp) / "mapping.yaml"
-                        mapping_path.write_bytes(form.cleaned_data["mapping_file"].read())
-                        mapping = load_mapping(mapping_path)
-                    else:
-                        mapping = load_mapping(form.cleaned_data["mapping"])
-                except MappingError as exc:
-                    form.add_error(None, str(exc))
-                else:
-                    report = run_import(
-                        target,
-                        mapping,
-                        existing_units=form.cleaned_data["existing_units"] or None,
-                        display_name=upload.name,
-                    )
-            if report is not None and report.ok:
-                messages.success(
-                    request,
-                    _("Imported %(file)s: %(summary)s")
-                    % {"file": report.file, "summary": report.summary()},
+            suffix = "".join(Path(upload.name).suffixes[-2:]) or ".csv"
+            target = folder / f"upload{suffix}"
+            with target.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            mapping_ref = form.cleaned_data.get("mapping") or ""
+            if form.cleaned_data.get("mapping_file"):
+                mapping_ref = str(folder / "mapping.yaml")
+                Path(mapping_ref).write_bytes(form.cleaned_data["mapping_file"].read())
+            try:
+                load_mapping(mapping_ref)
+            except MappingError as exc:
+                form.add_error(None, str(exc))
+            else:
+                queued = import_job_start(
+                    file_name=upload.name,
+                    stored_path=str(target),
+                    mapping=mapping_ref,
+                    existing_units=form.cleaned_data["existing_units"] or None,
+                    user=request.user,
                 )
-                return redirect(reverse("admin:elections_importrun_changelist"))
+                return redirect(f"{request.path}?job={queued.pk}")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("Import a results file"),
             "form": form,
-            "report": report,
+            "report": None,
         }
         return TemplateResponse(request, "admin/elections/importrun/import_file.html", context)
+
+    def _import_progress(self, request, job_id: int):
+        job = ImportJob.objects.filter(pk=job_id).first()
+        if job is None:
+            raise Http404
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import a results file"),
+            "job": job,
+        }
+        return TemplateResponse(request, "admin/elections/importrun/import_progress.html", context)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "file_name", "state", "rows_done", "rows_total", "problems_total")
+    list_filter = ("state",)
+    readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

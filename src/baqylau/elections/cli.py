@@ -72,12 +72,12 @@ def _run(path: Path, mapping, existing_units: bool | None, batch_size: int) -> N
 
 
 def _refresh_public_totals(election_code: str) -> None:
-    """The public pages read precomputed totals: recompute them after every import."""
-    from baqylau.dashboard.services import rebuild_summaries
-    from baqylau.elections.models import Election
+    """The import queued the recount and the public figures (background jobs); run them now,
+    so the command ends with the pages up to date even when no worker is running."""
+    from baqylau.jobs.worker import run_until_idle
 
-    with console.status("Recomputing the public totals…"):
-        rebuild_summaries(Election.objects.get(code=election_code))
+    with console.status("Recounting and recomputing the public figures…"):
+        run_until_idle()
 
 
 def _load(mapping_path: str):

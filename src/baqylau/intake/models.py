@@ -13,21 +13,28 @@ from django.utils.translation import gettext_lazy as _
 from baqylau.elections.models import Election
 
 
-class Submission(models.Model):
-    class Channel(models.TextChoices):
-        WEB = "web", _("web app")
-        API = "api", _("API")
-        SMS = "sms", _("SMS")
-        TELEGRAM = "telegram", _("Telegram")
-        IMPORT = "import", _("bulk import")
+class SubmissionChannel(models.TextChoices):
+    WEB = "web", _("web app")
+    API = "api", _("API")
+    SMS = "sms", _("SMS")
+    TELEGRAM = "telegram", _("Telegram")
+    IMPORT = "import", _("bulk import")
 
-    class Kind(models.TextChoices):
-        PROTOCOL = "protocol", _("results protocol")
-        TURNOUT = "turnout", _("turnout count")
-        INCIDENT = "incident", _("violation")
-        CHECKIN = "checkin", _("check-in")
-        CROWD_BALLOT = "crowd_ballot", _("voter's ballot photo")
-        OTHER = "other", _("other")
+
+class SubmissionKind(models.TextChoices):
+    PROTOCOL = "protocol", _("results protocol")
+    TURNOUT = "turnout", _("turnout count")
+    INCIDENT = "incident", _("violation")
+    CHECKIN = "checkin", _("check-in")
+    CHECKLIST = "checklist", _("checklist answers")
+    NOTE = "note", _("note")
+    CROWD_BALLOT = "crowd_ballot", _("voter's ballot photo")
+    OTHER = "other", _("other")
+
+
+class Submission(models.Model):
+    Channel = SubmissionChannel
+    Kind = SubmissionKind
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     election = models.ForeignKey(
@@ -57,6 +64,9 @@ class Submission(models.Model):
     received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
     payload = models.JSONField(_("payload"))
     payload_sha256 = models.CharField(_("payload SHA-256"), max_length=64)
+    #: What makes two submissions of one sender the same record: the payload's SHA-256 for
+    #: reports, the SHA-256 of the figures for a protocol copy (see `intake.writer`).
+    dedupe_key = models.CharField(_("duplicate key"), max_length=64, blank=True, default="")
     language = models.CharField(_("sender's language"), max_length=2, default="ru")
 
     class Meta:
@@ -65,9 +75,20 @@ class Submission(models.Model):
         ordering = ["-received_at"]
         indexes = [
             models.Index(fields=["election", "kind", "received_at"], name="submission_lookup"),
-            # duplicate detection: the same sender and payload within a short window
-            models.Index(
-                fields=["sender", "payload_sha256", "received_at"], name="submission_duplicate"
+            # duplicate detection: the same sender and content (see `intake.writer`)
+            models.Index(fields=["sender", "dedupe_key", "received_at"], name="submission_dedupe"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(channel__in=SubmissionChannel.values),
+                name="submission_channel_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=SubmissionKind.values), name="submission_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(language__in=("kk", "ru", "en")),
+                name="submission_language_known",
             ),
         ]
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from baqylau.elections.models import MultilingualName
 from baqylau.protocols.models import ProtocolCopy
+from baqylau.reports.models import Incident
 
 
 class RejectReason(MultilingualName):
@@ -47,3 +48,48 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_verdict_display()} · {self.copy_id}"
+
+
+class IncidentDecision(models.Model):
+    """One moderator's decision on one violation report: confirmed or rejected, with the reason.
+    Never edited: a later decision supersedes. Only confirmed violations are published."""
+
+    class Verdict(models.TextChoices):
+        CONFIRM = "confirm", _("confirm")
+        REJECT = "reject", _("reject")
+
+    class Reason(models.TextChoices):
+        EVIDENCE = "evidence", _("the evidence shows the violation")
+        CORROBORATED = "corroborated", _("confirmed by another observer or by phone")
+        NO_EVIDENCE = "no_evidence", _("no evidence of a violation")
+        NOT_A_VIOLATION = "not_a_violation", _("what is described is not a violation")
+        DUPLICATE = "duplicate", _("the same violation was already reported")
+        WRONG_STATION = "wrong_station", _("reported for the wrong polling station")
+        OTHER = "other", _("other (see the note)")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="decisions")
+    verdict = models.CharField(_("decision"), max_length=8, choices=Verdict.choices)
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
+    note = models.TextField(_("note"), blank=True)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("decision on a violation report")
+        verbose_name_plural = _("decisions on violation reports")
+        ordering = ["-decided_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(verdict__in=("confirm", "reject")),
+                name="incident_decision_verdict_known",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reason="other") | ~models.Q(note=""),
+                name="incident_decision_other_needs_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()} · {self.incident_id}"

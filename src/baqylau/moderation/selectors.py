@@ -1,4 +1,5 @@
-"""Moderation reads: who may moderate, the queue, one copy with its context, intake statistics."""
+"""Moderation reads: who may moderate, the queues (protocol copies, violation reports), one item
+with its context, and the intake statistics (the tally's numbers, the public pages' words)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,9 +25,13 @@ from baqylau.elections.models import AdminUnit, Election
 from baqylau.evidence import services as evidence
 from baqylau.evidence.models import MediaFile
 from baqylau.intake.models import Rejection, Submission
-from baqylau.moderation.models import Decision, RejectReason
+from baqylau.moderation.models import Decision, IncidentDecision, RejectReason
 from baqylau.protocols import selectors as protocol_selectors
 from baqylau.protocols.models import CopyVote, ProtocolCopy
+from baqylau.reports.models import Incident, ViolationType
+from baqylau.tally import selectors as tally_selectors
+from baqylau.tally.models import StationResult, UnitCount
+from baqylau.tally.services import COPY_STATES
 
 MODERATOR_GROUP = "moderator"
 MODERATOR_PERMISSION = "protocols.change_protocolcopy"
@@ -38,7 +53,10 @@ INTAKE_REASONS = {
     "unknown_line": _("unknown protocol line"),
     "unknown_choice": _("unknown candidate or party"),
     "not_a_number": _("figure is not a number"),
-    "negative_number": _("negative figure"),
+    "negative": _("negative figure"),
+    "too_large": _("figure too large"),
+    "file_refused": _("file refused"),
+    "not_assigned": _("not the sender's polling station"),
     "photo_bad_page": _("invalid page number"),
     "empty": _("empty file"),
     "unsupported_type": _("file is not a photo"),
@@ -79,18 +97,31 @@ def moderation_queue(
     *,
     election: Election | None = None,
     moderation: str | None = ProtocolCopy.Moderation.PENDING,
-    validation: str | None = None,
+    checks: str | None = None,
     region: AdminUnit | None = None,
 ) -> QuerySet[ProtocolCopy]:
-    """Copies to moderate, oldest first (filters: moderation state, checks, region)."""
+    """Copies to moderate, problems first: copies that failed the checks, then copies of stations
+    whose copies disagree, then single copies, then the rest; oldest first within each."""
     copies = ProtocolCopy.objects.select_related("contest__election", "station", "locked_by")
     if election is not None:
         copies = copies.filter(contest__election=election)
     if moderation:
         copies = copies.filter(moderation=moderation)
-    if validation:
-        copies = copies.filter(validation=validation)
-    return _under(copies, region).order_by("received_at", "pk")
+    if checks:
+        copies = copies.filter(checks=checks)
+    status = StationResult.objects.filter(
+        contest=OuterRef("contest"), station=OuterRef("station")
+    ).values("status")[:1]
+    copies = copies.annotate(station_status=Subquery(status)).annotate(
+        problem=Case(
+            When(checks=ProtocolCopy.Checks.FAILED, then=Value(0)),
+            When(station_status=StationResult.Status.CONFLICT, then=Value(1)),
+            When(station_status=StationResult.Status.SINGLE, then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        )
+    )
+    return _under(copies, region).order_by("problem", "received_at", "pk")
 
 
 def copy_for_moderation(copy_id: int) -> ProtocolCopy | None:
@@ -133,6 +164,7 @@ class ModerationItem:
     other_copies: list[ProtocolCopy]
     conflicts: list
     decisions: list[Decision]
+    result: StationResult | None = None
 
 
 def moderation_item(copy: ProtocolCopy, lang: str) -> ModerationItem:
@@ -160,7 +192,8 @@ def moderation_item(copy: ProtocolCopy, lang: str) -> ModerationItem:
         findings=protocol_selectors.localized_findings(copy.findings, lang),
         media=list(copy.submission.media.all()),
         other_copies=others,
-        conflicts=list(protocol_selectors.station_conflicts(copy.station, contest=copy.contest)),
+        conflicts=list(tally_selectors.station_conflicts(copy.station, contest=copy.contest)),
+        result=tally_selectors.station_results(copy.station).filter(contest=copy.contest).first(),
         decisions=list(copy.decisions.all()),
     )
 
@@ -168,10 +201,14 @@ def moderation_item(copy: ProtocolCopy, lang: str) -> ModerationItem:
 def media_file_path(
     media_id: int, user, *, original: bool = False
 ) -> tuple[MediaFile, Path] | None:
-    """A protocol photo for the permission-checked view: its display copy (no EXIF/GPS), or the
-    original for users with `evidence.view_original`. None when there is nothing to show."""
+    """A protocol's or a violation report's photo for the permission-checked view: its display
+    copy (no EXIF/GPS), or the original for users with `evidence.view_original`. None when there
+    is nothing to show."""
     media = (
-        MediaFile.objects.filter(pk=media_id, submission__kind=Submission.Kind.PROTOCOL)
+        MediaFile.objects.filter(
+            pk=media_id,
+            submission__kind__in=(Submission.Kind.PROTOCOL, Submission.Kind.INCIDENT),
+        )
         .select_related("submission")
         .first()
     )
@@ -189,7 +226,65 @@ def media_file_path(
 
 
 # ---------------------------------------------------------------------------------------------
-# Intake statistics: "162 received, 71 rejected: reasons …"
+# Violation reports
+
+
+SEVERITY_ORDER = Case(
+    When(violation__severity=ViolationType.Severity.CRITICAL, then=Value(0)),
+    When(violation__severity=ViolationType.Severity.SERIOUS, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def incident_queue(
+    *,
+    election: Election | None = None,
+    moderation: str | None = Incident.Moderation.PENDING,
+    region: AdminUnit | None = None,
+) -> QuerySet[Incident]:
+    """Violation reports to moderate: critical first, then serious, then minor; oldest first."""
+    incidents = Incident.objects.select_related("violation", "station", "election")
+    if election is not None:
+        incidents = incidents.filter(election=election)
+    if moderation:
+        incidents = incidents.filter(moderation=moderation)
+    return (
+        _under(incidents, region)
+        .annotate(severity_rank=SEVERITY_ORDER)
+        .order_by("severity_rank", "occurred_at", "pk")
+    )
+
+
+def incident_for_moderation(incident_id: int) -> Incident | None:
+    return (
+        Incident.objects.select_related("violation", "station", "election", "submission")
+        .prefetch_related(
+            Prefetch("submission__media", queryset=MediaFile.objects.order_by("page", "pk")),
+            Prefetch(
+                "decisions",
+                queryset=IncidentDecision.objects.select_related("moderator").order_by(
+                    "-decided_at", "-pk"
+                ),
+            ),
+        )
+        .filter(pk=incident_id)
+        .first()
+    )
+
+
+def station_incidents(incident: Incident) -> QuerySet[Incident]:
+    """Other reports of violations at the same station (corroboration, duplicates)."""
+    return (
+        Incident.objects.filter(station=incident.station, election=incident.election)
+        .exclude(pk=incident.pk)
+        .select_related("violation")
+        .order_by("occurred_at")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Intake statistics: "162 received, 71 failed the checks …", in the public pages' numbers
 
 
 @dataclass
@@ -202,33 +297,48 @@ class ReasonCount:
 
 @dataclass
 class IntakeStats:
+    """Protocol copies of a unit by state (the tally's `UnitCount.copies`, summed over the
+    election's contests), and why copies were rejected."""
+
     label: str
-    received: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    waiting: int = 0
-    needs_review: int = 0  # waiting, flagged by the checks
-    failed_checks: int = 0  # waiting, broken control relations
+    copies: dict[str, int] = field(default_factory=dict)
+    not_recorded: int = 0  # envelopes that could not become a copy (unknown station, …)
     reasons: list[ReasonCount] = field(default_factory=list)
     region: AdminUnit | None = None
 
-    @property
-    def rejected_share(self) -> float | None:
-        return self.rejected / self.received if self.received else None
+    def __getattr__(self, name: str) -> int:
+        if name in COPY_STATES:
+            return self.copies.get(name, 0)
+        raise AttributeError(name)
 
 
-def _copy_rows(election: Election):
-    last_reason = (
+def _copy_counts(election: Election, units: list[AdminUnit]) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = {u.pk: dict.fromkeys(COPY_STATES, 0) for u in units}
+    for unit_id, copies in UnitCount.objects.filter(
+        contest__election=election, unit__in=units
+    ).values_list("unit_id", "copies"):
+        for key, value in (copies or {}).items():
+            out[unit_id][key] = out[unit_id].get(key, 0) + value
+    return out
+
+
+def rejection_reasons(election: Election, unit: AdminUnit | None) -> Counter:
+    """Reason code → copies at or under ``unit`` (None: the whole election) that moderators
+    rejected, by each copy's last decision."""
+    last = (
         Decision.objects.filter(copy=OuterRef("pk"))
         .order_by("-decided_at", "-pk")
         .values("reason__code")[:1]
     )
-    return (
-        ProtocolCopy.objects.filter(contest__election=election)
-        .annotate(last_reason=Subquery(last_reason))
-        .values("station__path", "moderation", "validation", "last_reason")
-        .annotate(n=Count("pk"))
-        .order_by()
+    copies = ProtocolCopy.objects.filter(
+        contest__election=election, moderation=ProtocolCopy.Moderation.REJECTED
+    )
+    if unit is not None and unit.is_station:
+        copies = copies.filter(station=unit)
+    elif unit is not None and unit.parent_id is not None:
+        copies = _under(copies, unit)
+    return Counter(
+        code or "other" for code in copies.annotate(r=Subquery(last)).values_list("r", flat=True)
     )
 
 
@@ -236,44 +346,19 @@ def intake_statistics(election: Election, region: AdminUnit | None = None) -> li
     """The totals of the election (or of one region), then one row per region.
 
     Submissions rejected at intake (unknown station, unreadable data, …) have no station, so they
-    count in the election's totals only.
+    count in the election's totals only, as "not recorded".
     """
     reason_names = {r.code: r.localized_name for r in RejectReason.objects.all()}
-    region_list = list(regions(election)) if region is None else [region]
-    by_path = {unit.path: unit for unit in region_list}
+    if region is None:
+        root_units = list(AdminUnit.objects.filter(election=election, parent__isnull=True))
+        region_list = list(regions(election))
+    else:
+        root_units, region_list = [region], []
+    counts = _copy_counts(election, root_units + region_list)
     total = IntakeStats(label=str(region or election), region=region)
-    rows = {unit.pk: IntakeStats(label=str(unit), region=unit) for unit in region_list}
-    moderation_reasons: dict[int | None, Counter] = {None: Counter()}
-
-    for row in _copy_rows(election):
-        path = row["station__path"] or ""
-        parts = path.split("/")
-        unit = next(
-            (
-                by_path[p]
-                for p in ("/".join(parts[:i]) for i in range(1, len(parts)))
-                if p in by_path
-            ),
-            None,
-        )
-        if region is not None and unit is None:
-            continue
-        targets = [total] + ([rows[unit.pk]] if unit is not None and region is None else [])
-        for stats in targets:
-            n = row["n"]
-            stats.received += n
-            if row["moderation"] == ProtocolCopy.Moderation.ACCEPTED:
-                stats.accepted += n
-            elif row["moderation"] == ProtocolCopy.Moderation.REJECTED:
-                stats.rejected += n
-                key = None if stats is total else unit.pk
-                moderation_reasons.setdefault(key, Counter())[row["last_reason"] or "other"] += n
-            else:
-                stats.waiting += n
-                if row["validation"] == ProtocolCopy.Validation.REVIEW:
-                    stats.needs_review += n
-                elif row["validation"] == ProtocolCopy.Validation.REJECTED:
-                    stats.failed_checks += n
+    for unit in root_units:
+        for key, value in counts[unit.pk].items():
+            total.copies[key] = total.copies.get(key, 0) + value
 
     def reasons(counter: Counter, stage: str, names) -> list[ReasonCount]:
         return [
@@ -281,32 +366,26 @@ def intake_statistics(election: Election, region: AdminUnit | None = None) -> li
             for code, n in sorted(counter.items(), key=lambda item: (-item[1], item[0]))
         ]
 
-    total.reasons = reasons(moderation_reasons[None], "moderation", reason_names)
+    total.reasons = reasons(rejection_reasons(election, region), "moderation", reason_names)
     if region is None:
         intake = Counter(
             dict(
                 Rejection.objects.filter(
                     submission__election=election, submission__kind=Submission.Kind.PROTOCOL
                 )
+                .exclude(code="duplicate")
                 .values_list("code")
                 .annotate(n=Count("pk"))
                 .order_by()
             )
         )
-        unprocessed = Submission.objects.filter(
-            election=election,
-            kind=Submission.Kind.PROTOCOL,
-            protocol_copy__isnull=True,
-            rejection__isnull=True,
-        ).count()
-        total.received += sum(intake.values()) + unprocessed
-        total.rejected += sum(intake.values())
-        total.waiting += unprocessed
+        total.not_recorded = sum(intake.values())
         total.reasons = sorted(
             total.reasons + reasons(intake, "intake", INTAKE_REASONS), key=lambda r: -r.count
         )
-        for unit_pk, stats in rows.items():
-            stats.reasons = reasons(
-                moderation_reasons.get(unit_pk, Counter()), "moderation", reason_names
-            )
-    return [total, *[rows[unit.pk] for unit in region_list if region is None]]
+    rows = []
+    for unit in region_list:
+        row = IntakeStats(label=str(unit), region=unit, copies=counts[unit.pk])
+        row.reasons = reasons(rejection_reasons(election, unit), "moderation", reason_names)
+        rows.append(row)
+    return [total, *rows]

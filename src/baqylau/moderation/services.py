@@ -1,9 +1,12 @@
-"""Moderation writes: the reviewer lock and decisions on protocol copies.
+"""Moderation writes: the reviewer lock, decisions on protocol copies, on disputed figures and
+on violation reports. Every decision is a new row (never edited: a later one supersedes), in the
+hash-chained ledger and the audit trail, in the transaction that applies it.
 
 The lock is taken with one conditional UPDATE (free, expired, or already ours), so two
-moderators can never both hold a copy. A decision needs the lock (it is taken on the spot when the
-copy is free), is a new `Decision` row (never edited: a later one supersedes), sets the copy's
-moderation state, releases the lock, and then the station is reconciled again.
+moderators can never both hold a copy. A decision on a copy needs the lock (taken on the spot
+when the copy is free), sets the copy's moderation state, releases the lock, and marks the
+station for the tally's recount (run by a background job at once): the public pages follow within
+seconds, with no command to run.
 """
 
 from __future__ import annotations
@@ -18,9 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baqylau.evidence import ledger
-from baqylau.moderation.models import Decision, RejectReason
+from baqylau.moderation.models import Decision, IncidentDecision, RejectReason
+from baqylau.observers.services import record_audit
 from baqylau.protocols import services as protocol_services
 from baqylau.protocols.models import ProtocolCopy
+from baqylau.reports.models import Incident
+from baqylau.tally.models import Conflict
+from baqylau.tally.services import mark_stations, resolve_conflict
 
 DEFAULT_LOCK_MINUTES = 15
 
@@ -103,5 +110,85 @@ def decision_create(
             ),
         )
         copy_unlock(copy=copy, moderator=moderator)
-    protocol_services.station_reconcile(contest=copy.contest, station=copy.station)
+        record_audit(
+            action="moderation.copy.decide",
+            obj=copy,
+            actor=moderator,
+            after={"verdict": verdict, "reason": reason.code if reason else "", "note": note},
+        )
+        mark_stations(copy.contest_id, [copy.station_id])
     return decision
+
+
+def decisions_accept_agreeing(*, copies: list[ProtocolCopy], moderator) -> list[Decision]:
+    """Accept several copies at once (the bulk action of the queue). Only copies that passed
+    the checks are taken; each gets its own decision, as if accepted one by one."""
+    return [
+        decision_create(copy=copy, moderator=moderator, verdict=Decision.Verdict.ACCEPT)
+        for copy in copies
+        if copy.checks == ProtocolCopy.Checks.PASSED
+    ]
+
+
+def conflict_resolve(*, conflict: Conflict, value: int, reason: str, moderator) -> Conflict:
+    """A moderator chooses the value of a figure the copies dispute (the tally's service, which
+    keeps the decision in the audit trail and the ledger). Raises ValidationError in words."""
+    try:
+        resolved = resolve_conflict(conflict, value, reason, moderator)
+    except ValueError as exc:
+        raise ValidationError({"value": str(exc)}) from exc
+    return resolved
+
+
+def incident_decide(
+    *, incident: Incident, moderator, verdict: str, reason: str, note: str = ""
+) -> IncidentDecision:
+    """Confirm or reject a violation report, with the reason (and a note for "other"). Only a
+    confirmed violation is published and counted as "confirmed violations"."""
+    if verdict not in IncidentDecision.Verdict.values:
+        raise ValidationError({"verdict": _("Choose confirm or reject.")})
+    if reason not in IncidentDecision.Reason.values:
+        raise ValidationError({"reason": _("Choose the reason for the decision.")})
+    if reason == IncidentDecision.Reason.OTHER and not note.strip():
+        raise ValidationError({"note": _("Say why in the note.")})
+    moderation = (
+        Incident.Moderation.ACCEPTED
+        if verdict == IncidentDecision.Verdict.CONFIRM
+        else Incident.Moderation.REJECTED
+    )
+    with transaction.atomic():
+        before = {"moderation": incident.moderation}
+        decision = IncidentDecision.objects.create(
+            incident=incident,
+            verdict=verdict,
+            reason=reason,
+            note=note.strip(),
+            moderator=moderator,
+        )
+        ledger.record_decision(decision)
+        Incident.objects.filter(pk=incident.pk).update(moderation=moderation)
+        incident.moderation = moderation
+        record_audit(
+            action="moderation.incident.decide",
+            obj=incident,
+            actor=moderator,
+            before=before,
+            after={"moderation": moderation, "reason": reason, "note": note.strip()},
+        )
+        _refresh_station_summaries(incident)
+    return decision
+
+
+def _refresh_station_summaries(incident: Incident) -> None:
+    """The station's page and the units above it show the change within seconds."""
+    from baqylau.dashboard.tasks import refresh_summaries
+
+    station = incident.station
+    paths = station.path.split("/")
+    prefixes = ["/".join(paths[: i + 1]) for i in range(len(paths))]
+    ids = list(
+        type(station)
+        .objects.filter(election_id=station.election_id, path__in=prefixes)
+        .values_list("id", flat=True)
+    )
+    refresh_summaries.enqueue(incident.election_id, ids)

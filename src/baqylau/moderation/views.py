@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
@@ -18,8 +18,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from baqylau.i18n import normalize_language
 from baqylau.moderation import selectors, services
-from baqylau.moderation.forms import DecisionForm, QueueFilterForm
+from baqylau.moderation.forms import (
+    BulkAcceptForm,
+    ConflictForm,
+    DecisionForm,
+    IncidentDecisionForm,
+    IncidentFilterForm,
+    QueueFilterForm,
+)
+from baqylau.tally.models import Conflict
 
 PAGE_SIZE = 50
 
@@ -38,7 +47,23 @@ def moderator_required(view):
 
 
 def _lang() -> str:
-    return (get_language() or "ru")[:2]
+    return normalize_language(get_language())
+
+
+def _filters(form, default: dict) -> tuple[dict, object, object]:
+    filters = form.cleaned_data if form.is_valid() else default
+    election = filters.get("election")
+    region = None
+    if filters.get("region") and election is not None:
+        region = selectors.regions(election).filter(pk=filters["region"]).first()
+    return filters, election, region
+
+
+def _page(request, items):
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
 
 
 @require_GET
@@ -46,25 +71,39 @@ def _lang() -> str:
 def queue(request):
     data = request.GET if request.GET else {"moderation": "pending"}
     form = QueueFilterForm(data)
-    filters = form.cleaned_data if form.is_valid() else {"moderation": "pending"}
-    election = filters.get("election")
-    region = None
-    if filters.get("region") and election is not None:
-        region = selectors.regions(election).filter(pk=filters["region"]).first()
+    filters, election, region = _filters(form, {"moderation": "pending"})
     copies = selectors.moderation_queue(
         election=election,
         moderation=filters.get("moderation") or None,
-        validation=filters.get("validation") or None,
+        checks=filters.get("checks") or None,
         region=region,
     )
-    page = Paginator(copies, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = _page(request, copies)
     return render(
         request,
         "moderation/queue.html",
-        {"form": form, "page": page, "query": query.urlencode(), "now": timezone.now()},
+        {"form": form, "page": page, "query": query, "now": timezone.now()},
     )
+
+
+@require_POST
+@moderator_required
+def bulk_accept(request):
+    """Accept the copies ticked in the queue (only those that passed the checks)."""
+    ids = [int(v) for v in request.POST.getlist("copies") if v.isdigit()]
+    form = BulkAcceptForm(request.POST, copy_ids=ids)
+    if form.is_valid():
+        copies = list(selectors.moderation_queue(moderation="pending").filter(pk__in=ids))
+        try:
+            done = services.decisions_accept_agreeing(copies=copies, moderator=request.user)
+        except services.CopyLocked:
+            messages.error(request, _("Another moderator is reviewing one of these protocols."))
+        else:
+            messages.success(
+                request,
+                _("%(n)d protocol copies accepted by a moderator.") % {"n": len(done)},
+            )
+    return redirect(request.POST.get("next") or "moderation:queue")
 
 
 @require_GET
@@ -82,6 +121,7 @@ def item(request, copy_id: int):
             "copy": copy,
             "locked_by_me": locked_by_me,
             "form": DecisionForm(),
+            "conflict_form": ConflictForm(),
         },
     )
 
@@ -102,6 +142,7 @@ def decide(request, copy_id: int):
                 "copy": copy,
                 "locked_by_me": not selectors.is_locked_by_other(copy, request.user),
                 "form": form,
+                "conflict_form": ConflictForm(),
             },
             status=400,
         )
@@ -118,6 +159,34 @@ def decide(request, copy_id: int):
         return redirect("moderation:item", copy_id=copy.pk)
     messages.success(request, _("Decision saved."))
     return redirect("moderation:queue")
+
+
+@require_POST
+@moderator_required
+def resolve(request, copy_id: int, conflict_id: int):
+    """Choose the value of a figure this copy's station disputes."""
+    copy = selectors.copy_for_moderation(copy_id)
+    conflict = Conflict.objects.filter(
+        pk=conflict_id, result__station_id=copy.station_id if copy else None
+    ).first()
+    if copy is None or conflict is None:
+        raise Http404
+    form = ConflictForm(request.POST)
+    if form.is_valid():
+        try:
+            services.conflict_resolve(
+                conflict=conflict,
+                value=form.cleaned_data["value"],
+                reason=form.cleaned_data["reason"],
+                moderator=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        else:
+            messages.success(request, _("The value is chosen; the station is counted again."))
+    else:
+        messages.error(request, _("Give the value and the reason."))
+    return redirect("moderation:item", copy_id=copy.pk)
 
 
 @require_POST
@@ -172,4 +241,59 @@ def statistics(request, code: str | None = None):
             "total": rows[0] if rows else None,
             "rows": rows[1:],
         },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Violation reports
+
+
+@require_GET
+@moderator_required
+def incidents(request):
+    data = request.GET if request.GET else {"moderation": "pending"}
+    form = IncidentFilterForm(data)
+    filters, election, region = _filters(form, {"moderation": "pending"})
+    items = selectors.incident_queue(
+        election=election, moderation=filters.get("moderation") or None, region=region
+    )
+    page, query = _page(request, items)
+    return render(
+        request, "moderation/incidents.html", {"form": form, "page": page, "query": query}
+    )
+
+
+@moderator_required
+def incident(request, incident_id: int):
+    found = selectors.incident_for_moderation(incident_id)
+    if found is None:
+        raise Http404
+    form = IncidentDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.incident_decide(
+                incident=found,
+                moderator=request.user,
+                verdict=form.cleaned_data["verdict"],
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("Decision saved."))
+            return redirect("moderation:incidents")
+    return render(
+        request,
+        "moderation/incident.html",
+        {
+            "incident": found,
+            "media": list(found.submission.media.all()),
+            "others": list(selectors.station_incidents(found)),
+            "decisions": list(found.decisions.all()),
+            "form": form,
+        },
+        status=400 if request.method == "POST" else 200,
     )

@@ -28,9 +28,9 @@ from ninja.errors import AuthenticationError, ValidationError
 from baqylau.accounts.auth import ApiTokenAuth
 from baqylau.accounts.models import ApiToken, hash_token
 from baqylau.accounts.services import api_token_create, api_token_revoke
+from baqylau.intake.messages import render_all
 from baqylau.observer_app import selectors, services
 from baqylau.observers.selectors import observer_for_user
-from baqylau.reports.messages import render_all
 
 api = NinjaAPI(
     title="Baqylau observer app",

@@ -24,12 +24,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from baqylau.intake.messages import render_all
 from baqylau.intake.models import Submission
 from baqylau.observer_app.models import ClientReceipt
 from baqylau.observers.models import Observer
 from baqylau.reports import selectors as report_selectors
 from baqylau.reports import services as reports
-from baqylau.reports.messages import render_all
 
 State = ClientReceipt.State
 STALE_CLAIM = dt.timedelta(minutes=2)  # a claim older than this (a crashed worker) may be retaken
@@ -48,7 +48,7 @@ IN_PROGRESS = {
     "en": "This report is being processed right now; it will be sent again",
 }
 ALREADY = {
-    "kk": "Бұл хабарлама бұрын қабылданған",
+    "kk": "Бұл хабарлама бұрын алынған",
     "ru": "Это сообщение уже получено",
     "en": "This report was already received",
 }
@@ -154,7 +154,7 @@ def submit_once(
         body |= {
             "status": "rejected",
             "errors": [p.as_dict() for p in outcome.problems],
-            "message": _joined([p.as_dict() for p in outcome.problems]),
+            "message": outcome.messages_all(),
         }
         status = 422
     ClientReceipt.objects.filter(pk=receipt.pk).update(
@@ -166,10 +166,6 @@ def submit_once(
         updated_at=timezone.now(),
     )
     return Reply(status, body)
-
-
-def _joined(problems: list[dict[str, Any]]) -> dict[str, str]:
-    return {lang: "\n".join(p[lang] for p in problems) for lang in ("kk", "ru", "en")}
 
 
 def recent_receipts(observer: Observer, limit: int = 50) -> list[dict[str, Any]]:

@@ -190,6 +190,33 @@ def observer_for_user(user) -> Observer | None:
     return membership.observer
 
 
+#: observer id → (when, [(election, station), ...]): the observer's placements, which the
+#: intake consults on every report and protocol copy. Emptied, like the other intake caches, whenever an assignment,
+#: observer, station or election is saved or deleted, in every process (`baqylau.caches`).
+PLACEMENT_TTL = 30.0
+_placements: dict[int, tuple[float, list[tuple[Election, AdminUnit]]]] = {}
+_assignments_at_stations = Fetch(Assignment, ("election", "station"), ("observer", "station__kind"))
+
+
+def observer_placements(observer: Observer) -> list[tuple[Election, AdminUnit]]:
+    """(election, station) of every station the observer is placed at (cached, see above)."""
+    caches.check()
+    now = time.monotonic()
+    hit = _placements.get(observer.pk)
+    if hit is not None and now - hit[0] < PLACEMENT_TTL:
+        return hit[1]
+    rows = _assignments_at_stations(observer.pk, AdminUnit.Kind.STATION)
+    found = [(a.election, a.station) for a in rows]
+    if len(_placements) >= 20_000:
+        _placements.clear()
+    _placements[observer.pk] = (now, found)
+    return found
+
+
+def clear_placements(**_kwargs) -> None:
+    _placements.clear()
+
+
 def region_paths(user) -> list[str] | None:
     """Region subtrees a regional-only user is limited to; None when not limited by region."""
     scope = scope_for(user)
@@ -400,6 +427,7 @@ __all__ = [
     "gap_alerts",
     "observer_card",
     "observer_for_user",
+    "observer_placements",
     "partner_coverage",
     "report_scope_q",
     "scope_for",

@@ -1,24 +1,33 @@
+"""Admin of the protocols app. Copies are evidence: shown, never edited here (moderators decide
+in the moderation pages); an election's checks policy is saved through its service, which
+refuses settings the engine does not know."""
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-from baqylau.protocols.models import (
-    Conflict,
-    CopyLine,
-    CopyVote,
-    ElectionPolicy,
-    ProtocolCopy,
-    StationResult,
-)
+from baqylau.protocols import services
+from baqylau.protocols.models import CopyLine, CopyVote, ElectionPolicy, ProtocolCopy
 
 
-class CopyLineInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CopyLineInline(ReadOnlyInline):
     model = CopyLine
-    extra = 0
 
 
-class CopyVoteInline(admin.TabularInline):
+class CopyVoteInline(ReadOnlyInline):
     model = CopyVote
-    extra = 0
-    raw_id_fields = ["choice"]
 
 
 @admin.register(ProtocolCopy)
@@ -29,53 +38,53 @@ class ProtocolCopyAdmin(admin.ModelAdmin):
         "contest",
         "received_at",
         "source",
-        "validation",
+        "checks",
         "moderation",
         "pages_received",
-        "locked_by",
     ]
-    list_filter = ["validation", "moderation", "source", "contest__election"]
+    list_filter = ["checks", "moderation", "source", "contest__election"]
     search_fields = ["station__code", "station__path", "source_ref", "submission__id"]
     date_hierarchy = "received_at"
-    raw_id_fields = ["submission", "contest", "station", "locked_by"]
-    readonly_fields = ["submission", "received_at", "findings"]
     inlines = [CopyLineInline, CopyVoteInline]
-    list_select_related = ["station", "contest", "locked_by"]
-
-
-class ConflictInline(admin.TabularInline):
-    model = Conflict
-    extra = 0
-    raw_id_fields = ["choice", "resolved_by"]
-
-
-@admin.register(StationResult)
-class StationResultAdmin(admin.ModelAdmin):
-    list_display = ["id", "station", "contest", "status", "copies_count", "updated_at"]
-    list_filter = ["status", "contest__election"]
-    search_fields = ["station__code", "station__path"]
-    raw_id_fields = ["contest", "station"]
-    readonly_fields = ["lines", "votes", "copy_ids", "updated_at"]
-    inlines = [ConflictInline]
     list_select_related = ["station", "contest"]
 
+    def has_add_permission(self, request) -> bool:
+        return False
 
-@admin.register(Conflict)
-class ConflictAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "result",
-        "line",
-        "choice",
-        "resolved_value",
-        "resolved_by",
-        "resolved_at",
-    ]
-    list_filter = ["result__contest__election", "resolved_at"]
-    raw_id_fields = ["result", "choice", "resolved_by"]
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ElectionPolicyForm(forms.ModelForm):
+    class Meta:
+        model = ElectionPolicy
+        fields = ["election", "validation", "auto_accept_valid"]
+
+    def clean(self):
+        cleaned = super().clean()
+        election, validation = cleaned.get("election"), cleaned.get("validation")
+        if election is not None and validation is not None:
+            try:
+                services.election_policy_check(election=election, validation=validation)
+            except ValueError as exc:
+                raise ValidationError({"validation": _("%(problem)s") % {"problem": exc}}) from exc
+        return cleaned
 
 
 @admin.register(ElectionPolicy)
 class ElectionPolicyAdmin(admin.ModelAdmin):
+    form = ElectionPolicyForm
     list_display = ["election", "auto_accept_valid", "updated_at"]
     raw_id_fields = ["election"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        saved = services.election_policy_set(
+            election=form.cleaned_data["election"],
+            validation=form.cleaned_data["validation"],
+            auto_accept_valid=form.cleaned_data["auto_accept_valid"],
+            actor=request.user,
+        )
+        obj.pk = saved.pk

@@ -1,47 +1,27 @@
-"""API endpoints for protocol copies, station status and the independent count. Thin: the work is
-done by `intake.services` and read through selectors."""
+"""API endpoint for protocol copies. Thin: the work is done by `protocols.intake`.
+
+Status codes, as for every intake endpoint: 201 recorded (whether the copy passed the checks or
+failed them, `checks` says which, with the findings); 200 the same copy was already received from
+this sender (the first copy's receipt); 422 not recorded, with the reasons; 400 the body could not
+be read. Whatever was received is stored in every case, rejected ones with their reasons.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status, UploadedFile
-from ninja.errors import HttpError
 
-from baqylau.intake import services as intake
+from baqylau.i18n import LANGUAGES, request_language
 from baqylau.intake.models import Submission
-from baqylau.protocols import selectors
+from baqylau.intake.outcome import problems_body
+from baqylau.observers.selectors import observer_for_user, observer_placements
+from baqylau.protocols.intake import submit_protocol_copy
+from baqylau.protocols.models import ProtocolCopy
 
 router = Router(tags=["protocols"])
-elections_router = Router(tags=["count"])
-
-LANGUAGES = ("kk", "ru", "en")
-
-
-def request_language(request: HttpRequest, explicit: str | None = None) -> str:
-    """kk, ru or en: the `lang` field first, then the best match of Accept-Language, else ru."""
-    if explicit and explicit.strip()[:2].lower() in LANGUAGES:
-        return explicit.strip()[:2].lower()
-    ranked = []
-    for position, part in enumerate(request.headers.get("Accept-Language", "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        code = tag.strip()[:2].lower()
-        if code in LANGUAGES and quality > 0:
-            ranked.append((-quality, position, code))
-    return min(ranked)[2] if ranked else "ru"
-
-
-# ---------------------------------------------------------------------------------------------
-# Schemas
 
 
 class FindingOut(Schema):
@@ -58,11 +38,14 @@ class FindingOut(Schema):
     messages: dict[str, str]
 
 
-class ProtocolResultOut(Schema):
+class CopyRecordedOut(Schema):
     receipt: int
     submission: UUID
-    status: str
+    status: str  # "recorded", or "duplicate" (already received: the first copy's receipt)
+    checks: str  # passed | failed
     language: str
+    message: str
+    messages: dict[str, str]
     findings: list[FindingOut]
 
 
@@ -73,9 +56,9 @@ class ProblemOut(Schema):
     messages: dict[str, str]
 
 
-class IntakeErrorOut(Schema):
-    submission: UUID | None = None
-    status: str = "invalid"
+class RejectedOut(Schema):
+    submission: UUID
+    status: str = "rejected"
     language: str
     code: str
     message: str
@@ -84,31 +67,22 @@ class IntakeErrorOut(Schema):
 
 
 def _findings(items, lang: str) -> list[dict[str, Any]]:
-    rows = []
-    for item in items:
-        row = dict(item)
-        row["message"] = item["messages"][lang]
-        rows.append(row)
-    return rows
+    return [{**item, "message": item["messages"][lang]} for item in items]
 
 
 @router.post(
     "/protocols",
-    response={
-        201: ProtocolResultOut,
-        202: ProtocolResultOut,
-        422: ProtocolResultOut,
-        400: IntakeErrorOut,
-    },
+    response={201: CopyRecordedOut, 200: CopyRecordedOut, 422: RejectedOut, 400: RejectedOut},
     summary="Submit a protocol copy (figures as JSON, photos of its pages)",
     description=(
         "Multipart form: `data` is the JSON object of the protocol (`election`, `contest`, "
-        "`station` or `station_id`, `lines` by line code, `votes` by choice code); `photos` are "
+        "`station_id` or `station`, `lines` by line code, `votes` by choice code); `photos` are "
         "the pages in order (JPEG, PNG or WebP, at most 15 MB each); `lang` (kk, ru, en) or "
         "Accept-Language chooses the language of the messages. The submission is stored before "
-        "anything is checked. 201: the copy adds up; 202: recorded, needs a moderator's review; "
-        "422: recorded, but the control relations are broken (every finding is listed); "
-        "400: the submission is kept but could not become a protocol copy."
+        "it is answered. 201: recorded (`checks` passed or failed, with the findings; a copy "
+        "that failed waits for a moderator); 200: this sender already sent these figures (the "
+        "first copy's receipt); 422: kept but not recorded, with the reasons; 400: the data is "
+        "not readable JSON."
     ),
 )
 def submit_protocol(
@@ -118,262 +92,37 @@ def submit_protocol(
     photos: File[list[UploadedFile]] = None,
 ):
     language = request_language(request, lang)
+    observer = observer_for_user(request.auth)
     files = [(upload.read(), upload.content_type or "") for upload in photos or []]
-    result = intake.submit_protocol_copy(
+    outcome = submit_protocol_copy(
         channel=Submission.Channel.API,
-        sender=f"user:{request.auth.pk}",
+        sender=observer.public_id if observer else f"user:{request.auth.pk}",
+        source=ProtocolCopy.Source.OBSERVER if observer else ProtocolCopy.Source.ORGANISATION,
+        placed_at=(
+            {station.pk for _election, station in observer_placements(observer)}
+            if observer
+            else None
+        ),
         user=request.auth,
         payload=data,
         photos=files,
         language=language,
     )
-    if not result.is_record:
+    copy = outcome.record
+    if copy is None:
+        unreadable = outcome.problems and outcome.problems[0].code == "bad_json"
         return Status(
-            400,
-            {
-                "submission": result.submission_id,
-                "language": language,
-                "code": result.rejection_code,
-                "message": "\n".join(result.messages(language)),
-                "messages": {
-                    code: "\n".join(p["messages"][code] for p in result.problems)
-                    for code in LANGUAGES
-                },
-                "problems": [{**p, "message": p["messages"][language]} for p in result.problems],
-            },
+            400 if unreadable else 422,
+            problems_body(outcome.submission, outcome.problems, language),
         )
-    status = {"accepted": 201, "review": 202}.get(result.status, 422)
-    return Status(
-        status,
-        {
-            "receipt": result.copy_id,
-            "submission": result.submission_id,
-            "status": result.status,
-            "language": language,
-            "findings": _findings(result.findings, language),
-        },
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Station status
-
-
-class CopyOut(Schema):
-    id: int
-    contest: str
-    received_at: datetime
-    source: str
-    validation: str
-    moderation: str
-    pages_received: int
-    lines: dict[str, int]
-    votes: dict[str, int]
-    findings: list[FindingOut]
-
-
-class ConflictOut(Schema):
-    contest: str
-    line: str
-    choice: str | None = None
-    values: list[dict[str, Any]]
-    resolved_value: int | None = None
-
-
-class ResultOut(Schema):
-    contest: str
-    status: str
-    copies: list[int]
-    lines: dict[str, int]
-    votes: dict[str, int]
-
-
-class StationOut(Schema):
-    id: int
-    code: str
-    path: str
-    name: str
-    election: str
-    registered_voters: int | None = None
-
-
-class StationStatusOut(Schema):
-    station: StationOut
-    copies_received: int
-    copies: list[CopyOut]
-    results: list[ResultOut]
-    conflicts: list[ConflictOut]
-
-
-class NotFoundOut(Schema):
-    detail: str
-
-
-@router.get(
-    "/stations/{station_id}/status",
-    response={200: StationStatusOut, 404: NotFoundOut},
-    summary="Copies received for a station, their states, the reconciled result, conflicts",
-)
-def station_status(request: HttpRequest, station_id: int, lang: str = ""):
-    language = request_language(request, lang)
-    station = selectors.station_get(station_id)
-    if station is None:
-        return Status(404, {"detail": "station not found"})
-    status = selectors.station_status(station)
-    return Status(
-        200,
-        {
-            "station": {
-                "id": station.pk,
-                "code": station.code,
-                "path": station.path,
-                "name": station.localized_name,
-                "election": station.election.code,
-                "registered_voters": station.registered_voters,
-            },
-            "copies_received": len(status.copies),
-            "copies": [
-                {
-                    "id": copy.pk,
-                    "contest": copy.contest.code,
-                    "received_at": copy.received_at,
-                    "source": copy.source,
-                    "validation": copy.validation,
-                    "moderation": copy.moderation,
-                    "pages_received": copy.pages_received,
-                    "lines": selectors.copy_lines(copy),
-                    "votes": {choice.code: votes for choice, votes in selectors.copy_votes(copy)},
-                    "findings": _findings(copy.findings, language),
-                }
-                for copy in status.copies
-            ],
-            "results": [
-                {
-                    "contest": result.contest.code,
-                    "status": result.status,
-                    "copies": selectors.result_copy_ids(result),
-                    "lines": dict(result.lines or {}),
-                    "votes": selectors.result_votes(result),
-                }
-                for result in status.results
-            ],
-            "conflicts": [
-                {
-                    "contest": conflict.result.contest.code,
-                    "line": conflict.line,
-                    "choice": conflict.choice.code if conflict.choice else None,
-                    "values": conflict.values,
-                    "resolved_value": conflict.resolved_value,
-                }
-                for conflict in status.conflicts
-            ],
-        },
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# The independent count and the comparison with the official results
-
-
-class UnitCountOut(Schema):
-    contest: str
-    unit_id: int
-    unit_code: str
-    unit_path: str
-    unit_name: str
-    stations_total: int
-    stations_covered: int
-    registered_total: int
-    registered_covered: int
-    lines: dict[str, int]
-    votes: dict[str, int]
-    computed_at: datetime
-
-
-class EstimateOut(Schema):
-    contest: str
-    unit_id: int
-    choice: str
-    share: float
-    margin: float
-    stations_used: int
-    random_sample: bool
-
-
-class CountOut(Schema):
-    election: str
-    unit_id: int | None = None
-    counts: list[UnitCountOut]
-    estimates: list[EstimateOut]
-
-
-class ComparisonOut(Schema):
-    contest: str
-    unit_id: int
-    unit_path: str
-    kind: str
-    line: str
-    choice: str | None = None
-    observed: int | None = None
-    official: int | None = None
-    difference: int | None = None
-    details: dict[str, Any]
-
-
-class ComparisonsOut(Schema):
-    election: str
-    total: int
-    limit: int
-    offset: int
-    items: list[ComparisonOut]
-
-
-def _election_or_404(code: str):
-    election = selectors.election_by_code(code)
-    if election is None:
-        raise HttpError(404, "election not found")
-    return election
-
-
-@elections_router.get(
-    "/{code}/count",
-    response={200: CountOut, 404: NotFoundOut},
-    summary="The observed count of a unit (default: the top units) and of its sub-units",
-)
-def election_count(request: HttpRequest, code: str, unit: int | None = None):
-    election = _election_or_404(code)
-    view = selectors.election_count(election, unit_id=unit)
-    if view is None:
-        return Status(404, {"detail": "unit not found"})
-    return Status(200, {"election": election.code, "unit_id": unit, **view})
-
-
-@elections_router.get(
-    "/{code}/comparisons",
-    response={200: ComparisonsOut, 404: NotFoundOut},
-    summary="Findings of the comparison between the observed count and the official results",
-)
-def election_comparisons(
-    request: HttpRequest,
-    code: str,
-    kind: str = "",
-    unit: int | None = None,
-    limit: int = 100,
-    offset: int = 0,
-):
-    election = _election_or_404(code)
-    limit = max(1, min(limit, 1000))
-    offset = max(0, offset)
-    total, items = selectors.election_comparisons(
-        election, kind=kind or None, unit_id=unit, limit=limit, offset=offset
-    )
-    return Status(
-        200,
-        {
-            "election": election.code,
-            "total": total,
-            "limit": limit,
-            "offset": offset,
-            "items": items,
-        },
-    )
+    body = {
+        "receipt": copy.pk,
+        "submission": outcome.submission.pk,
+        "status": "duplicate" if outcome.duplicate_of is not None else "recorded",
+        "checks": copy.checks,
+        "language": language,
+        "message": "\n".join(outcome.messages(language)),
+        "messages": {lang_: "\n".join(outcome.messages(lang_)) for lang_ in LANGUAGES},
+        "findings": _findings(copy.findings, language),
+    }
+    return Status(200 if outcome.duplicate_of is not None else 201, body)

@@ -1,5 +1,9 @@
-"""Protocol copies (one station's results protocol as received from one source) and the
-reconciled observed result of each station. Form definitions are data: see `forms/` and `engine/`.
+"""Protocol copies: one station's results protocol as received from one source, with the outcome
+of the automatic checks and of moderation. Form definitions are data: see `forms/` and `engine/`.
+The station's observed result reconciled from its copies is the tally's (`tally.models`).
+
+Statuses follow the glossary: a copy is received, then it passed or failed the checks, then a
+moderator accepts or rejects it.
 """
 
 from django.conf import settings
@@ -11,22 +15,26 @@ from baqylau.elections.models import AdminUnit, Choice, Contest
 from baqylau.intake.models import Submission
 
 
+class CopyChecks(models.TextChoices):
+    PASSED = "passed", _("passed the checks")
+    FAILED = "failed", _("failed the checks")
+
+
+class CopyModeration(models.TextChoices):
+    PENDING = "pending", _("waiting for a moderator")
+    ACCEPTED = "accepted", _("accepted by a moderator")
+    REJECTED = "rejected", _("rejected by a moderator")
+
+
 class ProtocolCopy(models.Model):
+    Checks = CopyChecks
+    Moderation = CopyModeration
+
     class Source(models.TextChoices):
         OBSERVER = "observer", _("observer")
         ORGANISATION = "organisation", _("organisation")
         VOTER = "voter", _("voter")
         IMPORT = "import", _("import")
-
-    class Validation(models.TextChoices):
-        ACCEPTED = "accepted", _("adds up")
-        REVIEW = "review", _("needs review")
-        REJECTED = "rejected", _("rejected by the checks")
-
-    class Moderation(models.TextChoices):
-        PENDING = "pending", _("waiting for a moderator")
-        ACCEPTED = "accepted", _("accepted")
-        REJECTED = "rejected", _("rejected")
 
     submission = models.OneToOneField(
         Submission,
@@ -47,8 +55,8 @@ class ProtocolCopy(models.Model):
     source_ref = models.CharField(_("source reference (pseudonymous)"), max_length=128, blank=True)
     received_at = models.DateTimeField(_("received"), db_index=True)
     pages_received = models.PositiveSmallIntegerField(_("pages photographed"), default=0)
-    validation = models.CharField(_("checks"), max_length=16, choices=Validation.choices)
-    findings = models.JSONField(_("findings"), default=list, blank=True)
+    checks = models.CharField(_("checks"), max_length=16, choices=Checks.choices)
+    findings = models.JSONField(_("protocol-check findings"), default=list, blank=True)
     moderation = models.CharField(
         _("moderation"), max_length=16, choices=Moderation.choices, default=Moderation.PENDING
     )
@@ -68,7 +76,15 @@ class ProtocolCopy(models.Model):
         ordering = ["-received_at"]
         indexes = [
             models.Index(fields=["contest", "station"], name="copy_station"),
-            models.Index(fields=["contest", "moderation", "validation"], name="copy_queue"),
+            models.Index(fields=["contest", "moderation", "checks"], name="copy_queue"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(checks__in=CopyChecks.values), name="copy_checks_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(moderation__in=CopyModeration.values), name="copy_moderation_known"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -107,79 +123,6 @@ class CopyVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.choice_id}: {self.votes}"
-
-
-class StationResult(models.Model):
-    """The observed result of one station, reconciled from its accepted copies.
-
-    Derived data, rebuilt from the copies by `protocols.reconciliation`: the settled figures are
-    kept on the row itself (``lines``: line code → value, ``votes``: choice id as a string →
-    votes; a disputed or missing figure is absent), with the ids of the copies taking part
-    (``copy_ids``), all written with the row in one set-based statement.
-    """
-
-    class Status(models.TextChoices):
-        AGREED = "agreed", _("copies agree")
-        CONFLICT = "conflict", _("copies disagree")
-        RESOLVED = "resolved", _("resolved by a moderator")
-
-    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="station_results")
-    station = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="station_results")
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
-    copies_count = models.PositiveSmallIntegerField(_("copies"), default=0)
-    lines = models.JSONField(_("settled lines"), default=dict, blank=True)
-    votes = models.JSONField(_("settled votes by choice id"), default=dict, blank=True)
-    copy_ids = models.JSONField(_("copies taking part"), default=list, blank=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("observed station result")
-        verbose_name_plural = _("observed station results")
-        constraints = [
-            models.UniqueConstraint(fields=["contest", "station"], name="station_result_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.station} · {self.get_status_display()}"
-
-    @property
-    def copies(self):
-        """The copies taking part in this result."""
-        return ProtocolCopy.objects.filter(pk__in=self.copy_ids or [])
-
-    def votes_by_choice(self) -> dict[int, int]:
-        return {int(choice_id): int(v) for choice_id, v in (self.votes or {}).items()}
-
-
-class Conflict(models.Model):
-    """Copies of one station that disagree on one line or one choice, for a moderator."""
-
-    result = models.ForeignKey(StationResult, on_delete=models.CASCADE, related_name="conflicts")
-    line = models.CharField(_("protocol line"), max_length=16, blank=True)
-    choice = models.ForeignKey(
-        Choice, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    values = models.JSONField(_("values by copy"), help_text=_('[{"copy": id, "value": n}, ...]'))
-    resolved_value = models.PositiveIntegerField(_("chosen value"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    resolution_reason = models.TextField(_("reason"), blank=True)
-    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("conflict between copies")
-        verbose_name_plural = _("conflicts between copies")
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(choice__isnull=True) & ~Q(line=""))
-                | (Q(choice__isnull=False) & Q(line="")),
-                name="conflict_line_xor_choice",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.result_id} · {self.line or self.choice_id}"
 
 
 class ElectionPolicy(models.Model):

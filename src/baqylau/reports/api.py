@@ -18,11 +18,13 @@ from ninja import Router
 from ninja.security import django_auth
 
 from baqylau.accounts.auth import ApiTokenAuth
+from baqylau.i18n import accept_language, normalize_language
+from baqylau.intake.messages import render
 from baqylau.intake.models import Submission
-from baqylau.intake.services import new_submission
+from baqylau.intake.outcome import Problem, problems_body
+from baqylau.intake.services import new_submission, store_rejected
 from baqylau.observers.selectors import observer_card, observer_for_user, visible_observers
 from baqylau.reports import forms, selectors, services
-from baqylau.reports.messages import pick_language, render
 from baqylau.reports.models import ViolationType
 
 router = Router(tags=["reports"], auth=[ApiTokenAuth(), django_auth])
@@ -107,10 +109,10 @@ def _read_body(request: HttpRequest, kind: str) -> tuple[Any, str | None, list]:
 def _submit(request: HttpRequest, kind: str) -> JsonResponse:
     observer = observer_for_user(request.auth)
     data, error, files = _read_body(request, kind)
-    lang = pick_language(
+    lang = normalize_language(
         data.get("lang") if isinstance(data, dict) else None,
         request.GET.get("lang"),
-        request.headers.get("Accept-Language"),
+        accept_language(request.headers.get("Accept-Language", "")),
         observer.language if observer else None,
     )
     if observer is None:
@@ -127,9 +129,9 @@ def _submit(request: HttpRequest, kind: str) -> JsonResponse:
             user=request.auth,
             language=lang,
         )
-        problems = [services.Problem("malformed", "", {"detail": error})]
-        services.store_rejected(submission, problems, actor=request.auth)
-        return _json(400, _problems_body(submission, problems, lang))
+        problems = [Problem("malformed", "", {"detail": error})]
+        store_rejected(submission, problems, actor=request.auth)
+        return _json(400, problems_body(submission, problems, lang))
     if isinstance(data, dict):
         data.pop("lang", None)
     outcome = services.submit_report(
@@ -151,7 +153,7 @@ def _submit(request: HttpRequest, kind: str) -> JsonResponse:
             },
         )
     if not outcome.ok:
-        return _json(422, _problems_body(outcome.submission, outcome.problems, lang))
+        return _json(422, problems_body(outcome.submission, outcome.problems, lang))
     first = outcome.record[0] if isinstance(outcome.record, list) else outcome.record
     return _json(
         201,
@@ -162,15 +164,6 @@ def _submit(request: HttpRequest, kind: str) -> JsonResponse:
             "message": "\n".join(outcome.messages(lang)),
         },
     )
-
-
-def _problems_body(submission, problems, lang: str) -> dict[str, Any]:
-    return {
-        "submission": submission.pk,
-        "errors": [
-            {"code": p.code, "field": p.field, "message": p.message(lang)} for p in problems
-        ],
-    }
 
 
 def _body(kind: str, multipart: bool = False) -> dict[str, Any]:

@@ -15,10 +15,10 @@ class ReportsConfig(AppConfig):
 
         from baqylau import caches
         from baqylau.accounts.auth import clear_token_cache
-        from baqylau.observers.selectors import clear_observer_cache
+        from baqylau.observers.selectors import clear_observer_cache, clear_placements
         from baqylau.reports.services import clear_caches
 
-        for clear in (clear_token_cache, clear_observer_cache, clear_caches):
+        for clear in (clear_token_cache, clear_observer_cache, clear_placements, clear_caches):
             caches.register(clear)
         for model in (
             settings.AUTH_USER_MODEL,

@@ -16,10 +16,20 @@ from baqylau.observers.models import Observer
 
 
 class ViolationType(MultilingualName):
-    """The violation catalogue: data, editable by admins (seeded from DESIGN.md)."""
+    """The violation catalogue: data, editable by admins. Critical violations (stuffing, a
+    protocol refused, observers removed, ...) come first in the moderators' queue and are
+    highlighted on the coordinators' live view."""
+
+    class Severity(models.TextChoices):
+        CRITICAL = "critical", _("critical")
+        SERIOUS = "serious", _("serious")
+        MINOR = "minor", _("minor")
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
     law_article = models.CharField(_("article of the law"), max_length=200, blank=True)
+    severity = models.CharField(
+        _("severity"), max_length=16, choices=Severity.choices, default=Severity.SERIOUS
+    )
     active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -125,7 +135,7 @@ class Incident(ReportBase):
     class Moderation(models.TextChoices):
         PENDING = "pending", _("waiting for a moderator")
         ACCEPTED = "accepted", _("confirmed")
-        REJECTED = "rejected", _("rejected")
+        REJECTED = "rejected", _("rejected by a moderator")
 
     violation = models.ForeignKey(
         ViolationType, on_delete=models.PROTECT, related_name="incidents", verbose_name=_("type")

@@ -17,7 +17,6 @@ of an SMS: ``{"sms": text, "sender_hash": keyed hash of the phone}`` (see `sms.p
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import re
 import threading
@@ -25,18 +24,19 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
-from baqylau import caches
-from baqylau.db import Fetch
 from baqylau.elections.models import AdminUnit, Election
 from baqylau.evidence.models import MediaFile
+from baqylau.intake import writer
 from baqylau.intake.models import Submission
-from baqylau.intake.services import new_submission
+from baqylau.intake.outcome import Invalid, Outcome, Problem
+from baqylau.intake.parsing import resolve_station, station_code, to_count
+from baqylau.intake.services import manifest, new_submission, prepare_files
 from baqylau.observers.models import Assignment, Observer
-from baqylau.observers.services import record_audit, snapshot
-from baqylau.reports import forms, writer
+from baqylau.observers.selectors import observer_placements
+from baqylau.observers.services import snapshot
+from baqylau.reports import forms
 from baqylau.reports.models import (
     CheckIn,
     ChecklistAnswer,
@@ -45,10 +45,6 @@ from baqylau.reports.models import (
     TurnoutCount,
     ViolationType,
 )
-from baqylau.reports.outcome import Invalid, Outcome, Problem
-from baqylau.reports.writer import Plan
-
-__all__ = ["Invalid", "Outcome", "Problem"]  # re-exported for the channels
 
 logger = logging.getLogger(__name__)
 
@@ -57,49 +53,9 @@ SUBMISSION_KIND = {
     "checkin": Submission.Kind.CHECKIN,
     "turnout": Submission.Kind.TURNOUT,
     "incident": Submission.Kind.INCIDENT,
-    "checklist": Submission.Kind.OTHER,
-    "note": Submission.Kind.OTHER,
+    "checklist": Submission.Kind.CHECKLIST,
+    "note": Submission.Kind.NOTE,
 }
-
-
-# --- the envelope -------------------------------------------------------------------------------
-
-
-def store_submission(**envelope: Any) -> Submission:
-    """Store an envelope (`new_submission`'s arguments) alone, with its ledger entry and no
-    verdict yet (e.g. kept for a later step)."""
-    submission = new_submission(**envelope)
-    writer.write(Plan(submission))
-    return submission
-
-
-def store_rejected(submission: Submission, problems: list[Problem], *, actor=None) -> Outcome:
-    """Store a new envelope (`new_submission`) together with its rejection."""
-    outcome = Outcome(submission=submission, kind="", problems=problems)
-    writer.write(Plan(submission, outcome, actor=actor))
-    return outcome
-
-
-def prepare_files(
-    submission: Submission, files: Iterable[tuple[bytes, str]]
-) -> tuple[list[MediaFile], list[Problem]]:
-    """Write attachments durably to the evidence store; their rows are inserted with the envelope.
-    A refused file is a problem, never lost silently (its size and digest stay in the manifest)."""
-    from baqylau.evidence.services import EvidenceRejected, prepare_media
-
-    media, problems, seen = [], [], set()
-    for index, (content, declared) in enumerate(files, start=1):
-        try:
-            row = prepare_media(submission, content, declared_type=declared)
-        except EvidenceRejected as exc:
-            problems.append(
-                Problem("malformed", "photos", {"detail": f"#{index}: {exc.message('en')}"})
-            )
-            continue
-        if row.sha256 not in seen:  # the same bytes twice: one file
-            seen.add(row.sha256)
-            media.append(row)
-    return media, problems
 
 
 # --- shared validation ----------------------------------------------------------------------------
@@ -126,28 +82,10 @@ def resolve_election(observer: Observer, code: str | None) -> Election:
     return elections[0]
 
 
-def resolve_station(election: Election, observer: Observer, value: Any) -> AdminUnit:
-    code = str(value if value is not None else "").strip().lstrip("№#").strip()
-    if not code:
-        raise Invalid([Problem("missing_field", "station", {"field": "station"})])
-    stations = AdminUnit.objects.filter(election=election, kind=AdminUnit.Kind.STATION)
-    found = list(stations.filter(path=code)[:1]) or list(stations.filter(code=code)[:2])
-    if not found and code.isdigit():
-        found = list(stations.filter(code=code.lstrip("0") or "0")[:2])
-    if not found:
-        raise Invalid([Problem("unknown_station", "station", {"station": code})])
-    if len(found) > 1:
-        # Several districts number their stations alike: the observer's own one decides.
-        mine = [
-            s for s in found if Assignment.objects.filter(observer=observer, station=s).exists()
-        ]
-        if len(mine) != 1:
-            raise Invalid([Problem("ambiguous_station", "station", {"station": code})])
-        found = mine
-    station = found[0]
-    if not Assignment.objects.filter(observer=observer, station=station).exists():
-        raise Invalid([Problem("not_assigned", "station", {"station": station.code})])
-    return station
+def observer_station(election: Election, observer: Observer, data: dict[str, Any]) -> AdminUnit:
+    """The station a report names, among the observer's own in the election (`resolve_station`)."""
+    placed = {s.pk for e, s in observer_placements(observer) if e.pk == election.pk}
+    return resolve_station(election, data, placed_at=placed)
 
 
 _TIME = re.compile(r"^(?P<h>\d{1,2})[:.]?(?P<m>\d{2})$")
@@ -189,24 +127,14 @@ def parse_time(
 
 
 def parse_count(value: Any, name: str, station: AdminUnit, problems: list[Problem], required=True):
-    if value in (None, ""):
+    """A count (`intake.parsing.to_count`) that a station can hold (not above its voter list)."""
+    number, problem = to_count(value, name)
+    if problem is not None:
+        problems.append(problem)
+        return None
+    if number is None:
         if required:
             problems.append(Problem("missing_field", name, {"field": name}))
-        return None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    else:
-        text = "".join(str(value).split())
-        number = int(text) if re.fullmatch(r"[+-]?\d+", text) else None
-    if number is None:
-        problems.append(Problem("not_a_number", name, {"field": name, "value": str(value)[:30]}))
-        return None
-    if number < 0:
-        problems.append(Problem("negative", name, {"field": name, "value": number}))
         return None
     if station.registered_voters is not None and number > station.registered_voters:
         problems.append(
@@ -220,41 +148,18 @@ def parse_count(value: Any, name: str, station: AdminUnit, problems: list[Proble
     return number
 
 
-#: observer id → (when, [(election, station), ...]): the observer's placements, which report
-#: intake consults on every report. Emptied, like the other intake caches, whenever an assignment,
-#: observer, station or election is saved or deleted, in every process (`baqylau.caches`).
-PLACEMENT_TTL = 30.0
-_placements: dict[int, tuple[float, list[tuple[Election, AdminUnit]]]] = {}
-_assignments_at_stations = Fetch(Assignment, ("election", "station"), ("observer", "station__kind"))
-
-
-def _observer_placements(observer: Observer) -> list[tuple[Election, AdminUnit]]:
-    caches.check()
-    now = time.monotonic()
-    hit = _placements.get(observer.pk)
-    if hit is not None and now - hit[0] < PLACEMENT_TTL:
-        return hit[1]
-    rows = _assignments_at_stations(observer.pk, AdminUnit.Kind.STATION)
-    found = [(a.election, a.station) for a in rows]
-    if len(_placements) >= 20_000:
-        _placements.clear()
-    _placements[observer.pk] = (now, found)
-    return found
-
-
 def placement(observer: Observer, data: Any) -> tuple[Election, AdminUnit] | None:
     """Fast path: the observer's own assignment matching the election code and the station.
     None when it does not settle it (no election code, no or several matching stations): the
     detailed checks then find the place or the right problem."""
     if not isinstance(data, dict) or not isinstance(data.get("election"), str):
         return None
-    code = str(data.get("station") if data.get("station") is not None else "").strip()
-    code = code.lstrip("№#").strip()
+    code = station_code(data.get("station"))
     if not code:
         return None
     matches = {
         station.pk: (election, station)
-        for election, station in _observer_placements(observer)
+        for election, station in observer_placements(observer)
         if election.code == data["election"] and code in (station.path, station.code)
     }
     return next(iter(matches.values())) if len(matches) == 1 else None
@@ -267,8 +172,9 @@ def _common(
     if found is not None:
         return found
     election = resolve_election(observer, data.get("election"))
-    station = resolve_station(election, observer, data.get("station"))
-    return election, station
+    if isinstance(data.get("station_id"), int | str) and data.get("station_id") not in ("", None):
+        return election, observer_station(election, observer, data)
+    return election, observer_station(election, observer, {"station": data.get("station")})
 
 
 def _base(submission: Submission, observer: Observer, election, station) -> dict[str, Any]:
@@ -345,7 +251,6 @@ _catalogue_lock = threading.Lock()
 
 def clear_caches(**_kwargs) -> None:
     _catalogue["at"] = None
-    _placements.clear()
 
 
 def violation_by_code(code: str) -> ViolationType | None:
@@ -498,11 +403,13 @@ def plan_report(
     actor=None,
     extra_problems: Iterable[Problem] = (),
     media: Iterable[MediaFile] = (),
-) -> Plan:
+) -> writer.Plan:
     """Validate the data of a new envelope (`new_submission`) into what is to be written: the
     record(s), or the problems. Reads only; never raises Invalid."""
     outcome = Outcome(submission=submission, kind=kind)
-    plan = Plan(submission, outcome, media=list(media), actor=actor, actor_label=observer.public_id)
+    plan = writer.Plan(
+        submission, outcome, media=list(media), actor=actor, actor_label=observer.public_id
+    )
     problems = list(extra_problems)
     if not isinstance(data, dict):
         problems.append(Problem("malformed", "", {"detail": "not an object"}))
@@ -549,19 +456,7 @@ def submit_report(
 ) -> Outcome:
     """Receive one report from the API, the web app or a bot (see the module docstring)."""
     files = list(files)
-    payload = {
-        "report": kind,
-        "data": data,
-        "attachments": [
-            {
-                "index": i,
-                "size": len(c),
-                "sha256": hashlib.sha256(c).hexdigest(),
-                "declared_type": t,
-            }
-            for i, (c, t) in enumerate(files)
-        ],
-    }
+    payload = {"report": kind, "data": data, "attachments": manifest(files)}
     # Where the report comes from, when the observer's own placements settle it: the envelope
     # carries its election and the parser does not look the station up again.
     found = placement(observer, data)
@@ -585,20 +480,3 @@ def submit_report(
         extra_problems=file_problems,
         media=media,
     )
-
-
-@transaction.atomic
-def moderate_incident(*, incident: Incident, verdict: str, actor, note: str = "") -> Incident:
-    if verdict not in Incident.Moderation.values:
-        raise ValueError(f"unknown verdict {verdict!r}")
-    before = {"moderation": incident.moderation}
-    incident.moderation = verdict
-    incident.save(update_fields=["moderation"])
-    record_audit(
-        action="report.incident.moderate",
-        obj=incident,
-        actor=actor,
-        before=before,
-        after={"moderation": verdict, "note": note},
-    )
-    return incident

@@ -11,7 +11,8 @@ Grammar (case-insensitive; Cyrillic look-alike command letters are accepted: Т 
     N <station> text…                                   free text
 
 The sender is found by the keyed hash of the normalised phone number. Anti-abuse (after NEMO):
-the same text from the same phone within `writer.DUPLICATE_WINDOW` is answered "already received";
+the same text from the same phone within `intake.writer.REPORT_DUPLICATE_WINDOW` is answered
+"already received" (a protocol with the same figures, ever);
 after `LOCKOUT_THRESHOLD` unreadable messages (or messages from an unknown number) within
 `LOCKOUT_WINDOW`, the number is locked for `LOCKOUT_FOR` — its messages are still stored, but not
 answered, so spam cannot make us pay for replies.
@@ -28,13 +29,15 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from baqylau.intake.messages import render
 from baqylau.intake.models import Rejection, Submission
-from baqylau.intake.services import new_submission
+from baqylau.intake.outcome import Invalid, Problem
+from baqylau.intake.services import new_submission, store_rejected
 from baqylau.observers import crypto
 from baqylau.observers.models import Observer
+from baqylau.protocols.intake import submit_protocol_copy
+from baqylau.protocols.models import ProtocolCopy
 from baqylau.reports import services
-from baqylau.reports.messages import render
-from baqylau.reports.services import Problem
 
 GARBAGE_CODES = ("unknown_command", "unknown_sender", "sms_format", "protocol_line", "malformed")
 LOCKOUT_THRESHOLD = 5
@@ -153,13 +156,12 @@ def _locked_until(sender: str, now: dt.datetime) -> dt.datetime | None:
 
 
 def _protocol(observer: Observer, parsed: Parsed, text: str, lang: str) -> str:
-    """Hand a coded protocol to the protocol intake (which stores its own envelope first)."""
-    from baqylau.intake.services import submit_protocol_copy
-
+    """Hand a coded protocol to the protocol intake (the station settled among the observer's
+    own, so a number that repeats in another district is never ambiguous)."""
     try:
         election = services.resolve_election(observer, None)
-        station = services.resolve_station(election, observer, parsed.data["station"])
-    except services.Invalid as exc:
+        station = services.observer_station(election, observer, {"station": parsed.data["station"]})
+    except Invalid as exc:
         submission = new_submission(
             kind=Submission.Kind.PROTOCOL,
             channel=Submission.Channel.SMS,
@@ -167,7 +169,7 @@ def _protocol(observer: Observer, parsed: Parsed, text: str, lang: str) -> str:
             sender=observer.public_id,
             language=lang,
         )
-        services.store_rejected(submission, exc.problems)
+        store_rejected(submission, exc.problems)
         return "\n".join(p.message(lang) for p in exc.problems)
     contests = list(election.contests.all())
     contest = next((c for c in contests if c.code == parsed.data.get("contest")), None)
@@ -177,24 +179,24 @@ def _protocol(observer: Observer, parsed: Parsed, text: str, lang: str) -> str:
     if contest is not None:
         by_number = {c.number: c.code for c in contest.choices.exclude(number__isnull=True)}
         votes = {by_number.get(n, str(n)): v for n, v in parsed.data["votes_by_number"].items()}
-    result = submit_protocol_copy(
+    outcome = submit_protocol_copy(
         election=election,
         channel=Submission.Channel.SMS,
         sender=observer.public_id,
+        source=ProtocolCopy.Source.OBSERVER,
+        placed_at={station.pk},
         payload={
-            "sms": text,
             "station_id": station.pk,
             "contest": parsed.data.get("contest") or (contest.code if contest else ""),
             "lines": parsed.data["lines"],
             "votes": votes,
-            "source": "observer",
         },
+        envelope_extra={"sms": text},
         language=lang,
     )
-    if result.copy_id is not None and not result.findings:
-        return render("ok_protocol", lang, station=station.code)
-    head = render("ok_protocol", lang, station=station.code) if result.copy_id else ""
-    return "\n".join([m for m in [head, *result.messages(lang)] if m])
+    copy = outcome.record
+    findings = [f["messages"][lang] for f in copy.findings] if copy is not None else []
+    return "\n".join([*outcome.messages(lang), *findings])
 
 
 def receive(phone: str, text: str) -> str:
@@ -214,7 +216,7 @@ def receive(phone: str, text: str) -> str:
             sender=sender,
             language=lang,
         )
-        services.store_rejected(submission, [Problem("locked_out", "", {"until": "—"})])
+        store_rejected(submission, [Problem("locked_out", "", {"until": "—"})])
         return ""
     if observer is not None and parsed.kind == "protocol" and not parsed.problems:
         return _protocol(observer, parsed, text, lang)
@@ -229,10 +231,10 @@ def receive(phone: str, text: str) -> str:
     )
     if observer is None:
         problems = [Problem("unknown_sender")]
-        services.store_rejected(submission, problems)
+        store_rejected(submission, problems)
         return _reply_or_lock(sender, now, problems, lang)
     if parsed.problems:
-        services.store_rejected(submission, parsed.problems)
+        store_rejected(submission, parsed.problems)
         return _reply_or_lock(sender, now, parsed.problems, lang)
     outcome = services.process(submission, kind=kind, data=parsed.data, observer=observer)
     return "\n".join(outcome.messages(lang))

@@ -43,6 +43,18 @@ def simulate_command(
     inflation: Annotated[float, typer.Option(min=0, max=1, help="Share inflated.")] = 0.03,
     carousel: Annotated[float, typer.Option(min=0, max=1, help="Share with carousel.")] = 0.03,
     coverage: Annotated[float, typer.Option(min=0, max=1, help="Share observed.")] = 0.3,
+    copies: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=10,
+            help="Observers' protocol copies per observed station, sent through the intake "
+            "(0: none).",
+        ),
+    ] = 0,
+    typo_rate: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of copies with one figure mistyped.")
+    ] = 0.01,
 ) -> None:
     """Simulate an election with injected fraud (ground truth kept) and load it."""
     _setup_django()
@@ -78,12 +90,22 @@ def simulate_command(
         started = time.perf_counter()
         try:
             with console.status(f"Loading {election!r} into the database…"):
-                load_simulation(sim, election_code=election, replace=replace)
+                loaded = load_simulation(sim, election_code=election, replace=replace)
         except ElectionExists as exc:
             console.print(f"[red]{exc}[/red] (use --replace)")
             raise typer.Exit(1) from exc
         timings["load"] = time.perf_counter() - started
         written.append(Path(settings.DATA_DIR) / ground_truth_relpath(election))
+        if copies:
+            from baqylau.simulate.copies import make_copies
+            from baqylau.simulate.intake import submit_copies
+
+            started = time.perf_counter()
+            with console.status(f"Observers' copies ({copies} per observed station)…"):
+                drawn = make_copies(sim, k=copies, typo_rate=typo_rate, seed=seed)
+                sent = submit_copies(loaded.contests.get(), sim, drawn)
+            timings["copies"] = time.perf_counter() - started
+            console.print(f"{sent:,} protocol copies sent through the intake.")
     if out is not None or not do_load:
         # not the path of a loaded election's ground truth, which it would overwrite
         target = out or Path(settings.DATA_DIR) / "simulations" / "unloaded" / f"{election}.npz"

@@ -27,6 +27,7 @@ from baqylau.elections.models import (
 )
 from baqylau.simulate.engine import LINES, SimulatedElection
 from baqylau.simulate.models import Simulation
+from baqylau.tally.tasks import recount_election
 
 BATCH = 5_000
 DEFAULT_DATE = dt.date(2019, 6, 9)
@@ -74,6 +75,9 @@ def load_simulation(
                 summary=sim.summary(),
                 ground_truth=relpath,
             )
+            recount_election(
+                election.pk, forensics=False
+            )  # the count and pages follow by themselves
         os.replace(temp, final)
     finally:
         temp.unlink(missing_ok=True)

@@ -32,35 +32,32 @@ def _contests(election: str):
 @tally_app.command("recount")
 def recount_command(
     election: Annotated[str, typer.Option(help="Election code.")],
-    validate: Annotated[
-        bool, typer.Option("--validate/--no-validate", help="Re-check every copy first.")
-    ] = True,
-    participation: Annotated[
-        str,
-        typer.Option(
-            help="Which copies count: valid (pass the checks, not rejected; default), "
-            "moderated (accepted by a moderator), policy (the election's setting)."
-        ),
-    ] = "valid",
 ) -> None:
-    """Recompute the observed results, the count, the comparison and the estimate."""
+    """Recompute the observed results, the count, the comparison and the estimate of every
+    station now (the background jobs keep them current by themselves; this is for a check)."""
     _setup_django()
     from baqylau.tally.services import recount
 
     for contest in _contests(election):
-        s = recount(contest, validate=validate, participation=participation)
+        s = recount(contest)
         r = s.reconcile
         typer.echo(f"{election} / {contest.code}")
-        typer.echo(
-            f"  copies {r.copies:,} (taking part {r.copies_used:,}); stations with a result "
-            f"{r.stations:,}: agreed {r.agreed:,}, conflict {r.conflict:,}, resolved {r.resolved:,}"
-        )
-        typer.echo(f"  covered {s.stations_covered:,} of {s.stations_total:,} stations")
+        if s.no_copies:
+            typer.echo("  no copies: no protocol copy has been received for this contest yet")
+        else:
+            typer.echo(
+                f"  copies {r.copies:,} (taking part {r.copies_used:,}); stations with a result "
+                f"{r.stations:,}: agreed {r.agreed:,}, one copy {r.single:,}, copies disagree "
+                f"{r.conflict:,}, settled by a moderator {r.resolved:,}"
+            )
+        typer.echo(f"  counted (settled) {s.stations_covered:,} of {s.stations_total:,} stations")
         c = s.compare
         typer.echo(
             f"  findings: {c.stations_differ:,} stations differ from the official result "
             f"({c.station_differs:,} figures), {c.subset_exceeds_total:,} observed subsets exceed "
-            f"an official total, {c.parts_do_not_sum:,} official totals are not the sum of parts"
+            f"an official total, {c.parts_do_not_sum:,} official totals are not the sum of parts, "
+            f"{c.official_inconsistent:,} stations' official figures break the protocol's checks, "
+            f"{c.crowd_exceeds_official:,} figures where voters' photos exceed the official votes"
         )
         e = s.estimate
         if e.leader_share is not None:
@@ -101,7 +98,7 @@ def show_command(
         typer.echo(f"{election} / {contest.code} — {unit.path} ({unit.localized_name})")
         count = report.count
         if count is None:
-            typer.echo("  no count yet: run `baqylau tally recount`")
+            typer.echo("  no count yet (the background worker counts after each copy or import)")
             continue
         turnout = f"{count.turnout:.1%}" if count.turnout is not None else "n/a"
         typer.echo(
@@ -117,7 +114,8 @@ def show_command(
             )
             off = f"{row['official_share']:.1%}" if row["official_share"] is not None else "—"
             typer.echo(
-                f"  {row['choice'].localized_name:<30} observed {row['votes'] or 0:>10,} "
+                f"  {row['choice'].localized_name:<30} observed "
+                f"{'—' if not count.stations_covered else format(row['votes'] or 0, ','):>10} "
                 f"({share})  estimate {est}  official {off}"
             )
         if report.second_round:

@@ -163,6 +163,60 @@ def reconcile(
     )
 
 
+def taking_part(
+    station: np.ndarray,
+    sender: np.ndarray,
+    copy_key: np.ndarray,
+    passed: np.ndarray,
+    accepted: np.ndarray,
+    rejected: np.ndarray,
+) -> np.ndarray:
+    """(C,) which copies take part in their station's result.
+
+    * a copy a moderator rejected never takes part;
+    * a copy a moderator accepted always does, and where a station has one, only the accepted
+      copies do (the moderator has decided the station);
+    * otherwise a sender's latest copy (largest ``copy_key``) replaces their earlier ones (a
+      corrected resend), and takes part when it passed the checks.
+    """
+    station = np.asarray(station, np.int64).ravel()
+    c = station.size
+    if c == 0:
+        return np.zeros(0, bool)
+    sender = np.asarray(sender, np.int64).ravel()
+    accepted = np.asarray(accepted, bool) & ~np.asarray(rejected, bool)
+    candidate = ~np.asarray(rejected, bool) & ~accepted
+    latest = np.zeros(c, bool)
+    rows = np.flatnonzero(candidate)
+    if rows.size:
+        order = rows[np.lexsort((np.asarray(copy_key)[rows], sender[rows], station[rows]))]
+        pair_station, pair_sender = station[order], sender[order]
+        last = np.ones(order.size, bool)
+        last[:-1] = (pair_station[1:] != pair_station[:-1]) | (pair_sender[1:] != pair_sender[:-1])
+        latest[order[last]] = True
+    use = accepted | (latest & np.asarray(passed, bool))
+    stations_decided = np.unique(station[accepted])
+    decided = np.isin(station, stations_decided)
+    return use & (~decided | accepted)
+
+
+def distinct_per_station(
+    stations: np.ndarray, station: np.ndarray, sender: np.ndarray
+) -> np.ndarray:
+    """(S,) how many different senders the copies of each of ``stations`` (sorted) come from."""
+    out = np.zeros(np.asarray(stations).size, np.int64)
+    if not np.asarray(station).size:
+        return out
+    pairs = np.unique(
+        np.stack([np.asarray(station, np.int64), np.asarray(sender, np.int64)]), axis=1
+    )
+    keys, counts = np.unique(pairs[0], return_counts=True)
+    at = np.searchsorted(stations, keys)
+    ok = (at < out.size) & (np.asarray(stations)[np.minimum(at, out.size - 1)] == keys)
+    out[at[ok]] = counts[ok]
+    return out
+
+
 def majority(values: Sequence[int]) -> int | None:
     """The value most copies hold, or None when there is a tie (a moderator decides anyway)."""
     counted = Counter(v for v in values if v is not None and v >= 0).most_common(2)

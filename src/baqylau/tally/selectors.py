@@ -1,5 +1,6 @@
-"""Reads of the tally: the observed count, findings and estimates of a unit, for pages, the API
-and the CLI. Nothing here writes; everything is derived by `tally.services.recount`.
+"""Reads of the tally: each station's reconciled result and conflicts, the count, the findings
+and the estimates of a unit, for pages, PDFs, exports, the API and the CLI. Nothing here writes;
+everything is derived by `tally.services.recount`.
 """
 
 from __future__ import annotations
@@ -7,12 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
 from django.db.models import Count, QuerySet
 
 from baqylau.elections.models import AdminUnit, Choice, Contest, Election
-from baqylau.protocols.models import Conflict, StationResult
+from baqylau.protocols.models import ProtocolCopy
+from baqylau.protocols.selectors import station_copies
 from baqylau.tally import engine
-from baqylau.tally.models import Estimate, Finding, UnitCount
+from baqylau.tally.models import Conflict, Estimate, Finding, StationResult, UnitCount
 
 
 def contests_of(election_code: str) -> QuerySet[Contest]:
@@ -113,15 +116,191 @@ def unit_report(contest: Contest, unit: AdminUnit, *, findings_limit: int = 50) 
     return report
 
 
+# ---------------------------------------------------------------------------------------------
+# A station's result
+
+
+def station_results(station: AdminUnit) -> QuerySet[StationResult]:
+    return (
+        StationResult.objects.filter(station=station)
+        .select_related("contest")
+        .prefetch_related("conflicts__choice")
+        .order_by("contest__code")
+    )
+
+
+def result_votes(result: StationResult) -> dict[str, int]:
+    """The settled votes of a station result by choice code."""
+    votes = result.votes_by_choice()
+    codes = dict(Choice.objects.filter(pk__in=votes).values_list("pk", "code"))
+    return {codes[pk]: value for pk, value in votes.items() if pk in codes}
+
+
+def result_copy_ids(result: StationResult) -> list[int]:
+    """The ids of the copies taking part in ``result``."""
+    return sorted(int(pk) for pk in result.copy_ids or [])
+
+
+def station_conflicts(station: AdminUnit, *, contest=None) -> QuerySet[Conflict]:
+    conflicts = Conflict.objects.filter(result__station=station).select_related(
+        "choice", "result__contest"
+    )
+    if contest is not None:
+        conflicts = conflicts.filter(result__contest=contest)
+    return conflicts.order_by("result__contest__code", "line", "choice__number")
+
+
+@dataclass
+class StationStatus:
+    station: AdminUnit
+    copies: list[ProtocolCopy]
+    results: list[StationResult]
+    conflicts: list[Conflict] = field(default_factory=list)
+
+
+def station_status(station: AdminUnit) -> StationStatus:
+    """The copies received for a station, its reconciled results and their conflicts."""
+    return StationStatus(
+        station=station,
+        copies=list(station_copies(station)),
+        results=list(station_results(station)),
+        conflicts=list(station_conflicts(station)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The independent count (tally models; derived data recomputed by the tally)
+
+
+def election_count(election: Election, *, unit_id: int | None = None) -> dict[str, Any] | None:
+    """Observed counts and estimates of a unit and its children (default: the top units).
+
+    Votes are keyed by choice code. None when `unit_id` is not a unit of the election.
+    """
+    units = AdminUnit.objects.filter(election=election)
+    if unit_id is not None:
+        unit = units.filter(pk=unit_id).first()
+        if unit is None:
+            return None
+        wanted = units.filter(pk=unit.pk) | units.filter(parent=unit)
+    else:
+        wanted = units.filter(parent__isnull=True)
+    wanted_ids = list(wanted.values_list("pk", flat=True))
+    codes = {
+        str(pk): code
+        for pk, code in Choice.objects.filter(contest__election=election).values_list("pk", "code")
+    }
+    counts = (
+        UnitCount.objects.filter(contest__election=election, unit_id__in=wanted_ids)
+        .select_related("contest", "unit")
+        .order_by("contest__code", "unit__path")
+    )
+    estimates = (
+        Estimate.objects.filter(contest__election=election, unit_id__in=wanted_ids)
+        .select_related("contest", "choice")
+        .order_by("contest__code", "unit_id", "choice__number", "choice__code")
+    )
+    return {
+        "counts": [
+            {
+                "contest": row.contest.code,
+                "unit_id": row.unit_id,
+                "unit_code": row.unit.code,
+                "unit_path": row.unit.path,
+                "unit_name": row.unit.localized_name,
+                "stations_total": row.stations_total,
+                "stations_covered": row.stations_covered,
+                "registered_total": row.registered_total,
+                "registered_covered": row.registered_covered,
+                "lines": dict(row.lines or {}),
+                "votes": {codes.get(str(k), str(k)): v for k, v in (row.votes or {}).items()},
+                "turnout": row.turnout,
+                "official": _by_code(row.official, codes),
+                "announced": _by_code(row.announced, codes),
+                "official_at_covered": _by_code(row.official_at_covered, codes),
+                "results": dict(row.results or {}),
+                "copies": dict(row.copies or {}),
+                "findings": dict(row.findings or {}),
+                "computed_at": row.computed_at,
+            }
+            for row in counts
+        ],
+        "estimates": [
+            {
+                "contest": row.contest.code,
+                "unit_id": row.unit_id,
+                "choice": row.choice.code,
+                "share": row.share,
+                "margin": row.margin,
+                "stations_used": row.stations_used,
+                "random_sample": row.random_sample,
+            }
+            for row in estimates
+        ],
+    }
+
+
+def _by_code(figures: dict | None, codes: dict[str, str]) -> dict[str, Any]:
+    """A {lines, votes by choice id, ...} block with the votes keyed by choice code."""
+    figures = dict(figures or {})
+    if "votes" in figures:
+        figures["votes"] = {codes.get(str(k), str(k)): v for k, v in figures["votes"].items()}
+    return figures
+
+
+def election_comparisons(
+    election: Election,
+    *,
+    kind: str | None = None,
+    unit_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Comparison findings (official vs observed) of an election: (total, one page of rows)."""
+    findings = Finding.objects.filter(contest__election=election).select_related(
+        "contest", "unit", "choice"
+    )
+    if kind:
+        findings = findings.filter(kind=kind)
+    if unit_id is not None:
+        unit = AdminUnit.objects.filter(election=election, pk=unit_id).first()
+        if unit is None:
+            return 0, []
+        findings = findings.filter(
+            models.Q(unit=unit) | models.Q(unit__path__startswith=unit.path + "/")
+        )
+    findings = findings.order_by("contest__code", "unit__path", "kind", "line", "pk")
+    total = findings.count()
+    return total, [
+        {
+            "contest": row.contest.code,
+            "unit_id": row.unit_id,
+            "unit_path": row.unit.path,
+            "kind": row.kind,
+            "line": row.line,
+            "choice": row.choice.code if row.choice else None,
+            "observed": row.observed,
+            "official": row.official,
+            "difference": row.difference,
+            "details": row.details or {},
+        }
+        for row in findings[offset : offset + limit]
+    ]
+
+
 __all__ = [
     "UnitReport",
     "contests_of",
     "election_by_code",
+    "election_comparisons",
+    "election_count",
     "findings_by_kind",
     "open_conflicts",
     "proposed_value",
     "root_unit",
     "station_result_counts",
+    "station_results",
+    "station_status",
     "stations_differing",
     "unit_count",
     "unit_estimates",

@@ -1,22 +1,29 @@
-"""Writes of the tally: the independent count, the comparison with the official result, the
-estimate, and `recount` which runs them all. The arithmetic is in `tally.engine` (pure numpy);
-this module only loads arrays with a few aggregate queries and writes rows in bulk.
+"""Writes of the tally: the one count, the one comparison with the official result, the estimate.
 
-    recount(contest)  =  reconcile copies → count up the tree → compare → estimate
+    recount(contest)                    every station: reconcile → count → compare → estimate
+    recount(contest, stations=[…])      only those stations, and the units above them
+
+The arithmetic is in `tally.engine` (pure numpy); this module loads arrays with a few aggregate
+queries and writes rows in bulk. Everything public about the count reads what is written here:
+`StationResult` (each station), `UnitCount` (each unit), `Finding` and `Estimate`.
+
+The recount is kept current by itself: a new copy or a moderator's decision marks its station
+(`stations_changed`, `mark_stations`, in the transaction of the change), and the background job
+`tally.tasks.recount_pending` recounts the marked stations and their ancestors.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import time
-import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from baqylau.db import MISSING, bulk_insert, fetch_all, read_matrix
 from baqylau.elections.models import (
     AdminUnit,
     Choice,
@@ -26,60 +33,44 @@ from baqylau.elections.models import (
     OfficialVote,
 )
 from baqylau.protocols.models import ProtocolCopy
-from baqylau.protocols.reconciliation import (
-    CopyFigures,
+from baqylau.tally import engine, messages
+from baqylau.tally.models import (
+    Conflict,
+    Estimate,
+    Finding,
+    PendingRecount,
+    StationResult,
+    UnitCount,
+)
+from baqylau.tally.reconciliation import (
     Observed,
-    Participation,
     ReconcileSummary,
-    bulk_insert,
     contest_choice_ids,
     contest_form,
     contest_line_codes,
-    fetch_all,
     load_copy_figures,
     load_observed,
-    read_matrix,
     reconcile,
-    reconcile_contest,
-    reconcile_station,
-    resolve_conflict,
-    validate_copies,
-    validate_figures,
 )
-from baqylau.tally import engine
-from baqylau.tally.models import Estimate, Finding, UnitCount
 
-__all__ = [
-    "ContestTree",
-    "RecountSummary",
-    "compare",
-    "count",
-    "estimate",
-    "recount",
-    "reconcile_contest",
-    "reconcile_station",
-    "resolve_conflict",
-    "validate_copies",
-    "write_simulated_copies",
-]
-
+Kind = Finding.Kind
 
 # ---------------------------------------------------------------------------------------------
 # The unit tree and the figures of a contest as arrays
 
 
-class ContestTree:
-    """The unit tree of a contest's election as arrays, with the figure columns of the contest."""
+class UnitTree:
+    """The unit tree of an election as arrays: ids (sorted), paths, and the engine's `Tree`."""
 
-    def __init__(self, contest: Contest):
-        self.contest = contest
+    def __init__(self, election_id: int):
         rows = list(
-            AdminUnit.objects.filter(election_id=contest.election_id)
+            AdminUnit.objects.filter(election_id=election_id)
             .order_by("id")
-            .values_list("id", "parent_id", "depth", "kind", "registered_voters")
+            .values_list("id", "parent_id", "depth", "kind", "registered_voters", "path")
         )
         n = len(rows)
         self.ids = np.fromiter((r[0] for r in rows), np.int64, n)
+        self.paths = [r[5] for r in rows]
         parent_ids = np.fromiter((r[1] or 0 for r in rows), np.int64, n)
         parent = np.searchsorted(self.ids, parent_ids)
         has_parent = np.fromiter((r[1] is not None for r in rows), bool, n)
@@ -89,17 +80,56 @@ class ContestTree:
             is_station=np.fromiter((r[3] == AdminUnit.Kind.STATION for r in rows), bool, n),
             registered=np.fromiter((r[4] or 0 for r in rows), np.int64, n),
         )
+
+    def index_of(self, unit_ids: Iterable[int] | np.ndarray) -> np.ndarray:
+        """Indices of units by id (ids of other elections are not looked for)."""
+        ids = unit_ids if isinstance(unit_ids, np.ndarray) else list(unit_ids)
+        return np.searchsorted(self.ids, np.asarray(ids, dtype=np.int64))
+
+    def contains(self, unit_ids: np.ndarray) -> np.ndarray:
+        """(n,) which of the ids are units of this tree."""
+        at = np.minimum(self.index_of(unit_ids), max(self.size - 1, 0))
+        return (self.size > 0) & (self.ids[at] == np.asarray(unit_ids, np.int64))
+
+    @property
+    def size(self) -> int:
+        return int(self.ids.size)
+
+    def with_ancestors(self, index: np.ndarray) -> np.ndarray:
+        """The given units and every unit above them (sorted indices)."""
+        found = set()
+        for i in np.asarray(index, np.int64).tolist():
+            while i >= 0 and i not in found:
+                found.add(i)
+                i = int(self.tree.parent[i])
+        return np.array(sorted(found), np.int64)
+
+    def ancestors(self) -> np.ndarray:
+        """(U, depth + 1): each unit itself, then its parent, grandparent ... (-1 padded)."""
+        depth = int(self.tree.depth.max(initial=0))
+        out = np.full((self.size, depth + 1), -1, dtype=np.int64)
+        out[:, 0] = np.arange(self.size)
+        for k in range(1, depth + 1):
+            prev = out[:, k - 1]
+            has = prev >= 0
+            out[has, k] = self.tree.parent[prev[has]]
+        return out
+
+
+class ContestTree(UnitTree):
+    """The unit tree of a contest's election, with the figure columns of the contest."""
+
+    def __init__(self, contest: Contest):
+        super().__init__(contest.election_id)
+        self.contest = contest
         self.line_codes = contest_line_codes(contest)
         self.choice_ids = contest_choice_ids(contest)
         self.form = contest_form(contest)
         self._official: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    def index_of(self, unit_ids: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.ids, np.asarray(unit_ids, dtype=np.int64))
-
     @property
-    def size(self) -> int:
-        return int(self.ids.size)
+    def width(self) -> int:
+        return len(self.line_codes) + len(self.choice_ids)
 
     def turnout_columns(self) -> tuple[list[int], int | None]:
         """Column indices of the took-part lines and of the registered line."""
@@ -113,19 +143,23 @@ class ContestTree:
         reg_idx = self.line_codes.index(registered) if registered in self.line_codes else None
         return took_idx, reg_idx
 
-    def station_matrix(self, observed: Observed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(covered (U,), lines (U, L), votes (U, K)) with the observed results at their stations."""
-        covered = np.zeros(self.size, bool)
-        lines = np.full((self.size, len(self.line_codes)), engine.MISSING, np.int64)
-        votes = np.full((self.size, len(self.choice_ids)), engine.MISSING, np.int64)
+    def station_matrix(self, observed: Observed) -> tuple[np.ndarray, np.ndarray]:
+        """(settled (U,), figures (U, L + K)) with the observed results at their stations."""
+        settled = np.zeros(self.size, bool)
+        figures = np.full((self.size, self.width), MISSING, np.int64)
         at = self.index_of(observed.station_id)
-        covered[at] = observed.settled
-        lines[at] = _align(observed.lines, observed.line_codes, self.line_codes)
-        votes[at] = _align(observed.votes, observed.choice_ids, self.choice_ids)
-        return covered, lines, votes
+        settled[at] = observed.settled
+        figures[at] = np.concatenate(
+            [
+                _align(observed.lines, observed.line_codes, self.line_codes),
+                _align(observed.votes, observed.choice_ids, self.choice_ids),
+            ],
+            axis=1,
+        )
+        return settled, figures
 
     def official(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(has official result (U,), lines (U, L), votes (U, K)), -1 where not published."""
+        """(has official result (U,), figures (U, L + K), result id (U,)), -1 where none."""
         if self._official is None:
             self._official = self._load_official()
         return self._official
@@ -143,98 +177,106 @@ class ContestTree:
         unit_index = self.index_of(results[:, 1])
         has = np.zeros(self.size, bool)
         has[unit_index] = True
-        lines = np.full((self.size, len(self.line_codes)), engine.MISSING, np.int64)
-        votes = np.full((self.size, len(self.choice_ids)), engine.MISSING, np.int64)
-        for model, column, value, columns, out in (
-            (OfficialLine, "line", "value", self.line_codes, lines),
-            (OfficialVote, "choice_id", "votes", self.choice_ids, votes),
-        ):
-            out[unit_index] = read_matrix(model, "result_id", column, value, columns, result_ids)
-        return has, lines, votes
+        result_of = np.full(self.size, -1, np.int64)
+        result_of[unit_index] = result_ids
+        figures = np.full((self.size, self.width), MISSING, np.int64)
+        n_lines = len(self.line_codes)
+        figures[unit_index, :n_lines] = read_matrix(
+            OfficialLine, "result_id", "line", "value", self.line_codes, result_ids
+        )
+        figures[unit_index, n_lines:] = read_matrix(
+            OfficialVote, "result_id", "choice_id", "votes", self.choice_ids, result_ids
+        )
+        return has, figures, result_of
+
+    def column_names(self) -> list[tuple[str, int | None, dict[str, str]]]:
+        """(line code, choice id, name in kk/ru/en) of every column."""
+        choices = {
+            c.pk: {
+                "kk": c.name_kk or c.name_ru or c.code,
+                "ru": c.name_ru or c.code,
+                "en": c.name_en or c.code,
+            }
+            for c in Choice.objects.filter(contest=self.contest)
+        }
+        out: list[tuple[str, int | None, dict[str, str]]] = []
+        for code in self.line_codes:
+            if self.form is not None:
+                line = self.form.line(code)
+                name = {"kk": line.name.kk, "ru": line.name.ru, "en": line.name.en}
+                out.append((code, None, messages.line_name(line.number, name)))
+            else:
+                out.append((code, None, messages.line_name(code, None)))
+        for cid in self.choice_ids:
+            out.append(("", cid, messages.votes_for(choices.get(cid, {"en": str(cid)}))))
+        return out
+
+
+def _turnout(lines: list[int], took: list[int], registered: int | None) -> float | None:
+    """Took part / registered, by the form's turnout lines; None where a line is unknown."""
+    if registered is None or not took or lines[registered] <= 0:
+        return None
+    voters = [lines[j] for j in took]
+    if any(v < 0 for v in voters):
+        return None
+    return sum(voters) / lines[registered]
 
 
 def _align(matrix: np.ndarray, have: list, want: list) -> np.ndarray:
     if list(have) == list(want):
         return matrix
-    out = np.full((matrix.shape[0], len(want)), engine.MISSING, np.int64)
+    out = np.full((matrix.shape[0], len(want)), MISSING, np.int64)
     for j, key in enumerate(want):
         if key in have:
             out[:, j] = matrix[:, have.index(key)]
     return out
 
 
-def _choice_names(contest: Contest) -> dict[int, dict[str, str]]:
-    return {
-        c.pk: {"en": c.name_en or c.code, "ru": c.name_ru or c.name_en or c.code}
-        for c in Choice.objects.filter(contest=contest)
-    }
-
-
-def _line_names(ct: ContestTree) -> dict[str, dict[str, str]]:
-    names: dict[str, dict[str, str]] = {}
-    for code in ct.line_codes:
-        en = ru = f"line {code}"
-        if ct.form is not None:
-            line = ct.form.line(code)
-            en = f"line {line.number} ({line.name.get('en')})"
-            ru = f"строка {line.number} ({line.name.get('ru')})"
-        names[code] = {"en": en, "ru": ru}
-    return names
-
-
 # ---------------------------------------------------------------------------------------------
-# Independent count
+# What the copies say, unit by unit
 
 
-def count(contest: Contest, observed: Observed | None = None, ct: ContestTree | None = None):
-    """Add up the settled observed results up the tree; store one UnitCount per non-station unit.
+COPY_STATES = ("received", "passed", "failed", "accepted", "rejected", "waiting")
+RESULT_STATES = tuple(str(s) for s in StationResult.Status)
 
-    Returns the engine's `Count` (arrays over all units of the tree).
-    """
-    ct = ct or ContestTree(contest)
-    observed = observed if observed is not None else load_observed(contest)
-    covered, lines, votes = ct.station_matrix(observed)
-    took, registered = ct.turnout_columns()
-    result = engine.count_up(ct.tree, covered, lines, votes, took, registered)
-    units = np.flatnonzero(~ct.tree.is_station)
-    now = timezone.now()
-    with transaction.atomic():
-        UnitCount.objects.filter(contest=contest).delete()
-        UnitCount.objects.bulk_create(
-            [
-                UnitCount(
-                    contest=contest,
-                    unit_id=int(ct.ids[i]),
-                    stations_total=int(result.stations_total[i]),
-                    stations_covered=int(result.stations_covered[i]),
-                    registered_total=int(result.registered_total[i]),
-                    registered_covered=int(result.registered_covered[i]),
-                    lines=dict(zip(ct.line_codes, result.lines[i].tolist(), strict=True)),
-                    votes={
-                        str(c): v
-                        for c, v in zip(ct.choice_ids, result.votes[i].tolist(), strict=True)
-                    },
-                    shares={
-                        str(c): round(v, 6)
-                        for c, v in zip(ct.choice_ids, result.shares[i].tolist(), strict=True)
-                        if np.isfinite(v)
-                    },
-                    turnout=float(result.turnout[i]) if np.isfinite(result.turnout[i]) else None,
-                    computed_at=now,
-                )
-                for i in units.tolist()
-            ],
-            batch_size=1000,
+
+def _copy_states(contest: Contest, ct: ContestTree, settled: np.ndarray) -> np.ndarray:
+    """(U, len(COPY_STATES)) protocol copies under each unit, by state. "Waiting" (for a
+    moderator): not decided yet, and either failed the checks or at a station not settled."""
+    rows = fetch_all(
+        ProtocolCopy.objects.filter(contest=contest).values_list(
+            "station_id", "checks", "moderation"
         )
-    return result
+    )
+    out = np.zeros((ct.size, len(COPY_STATES)), np.int64)
+    if rows:
+        at = ct.index_of([r[0] for r in rows])
+        passed = np.array([r[1] == ProtocolCopy.Checks.PASSED for r in rows])
+        moderation = np.array([r[2] for r in rows], dtype=object)
+        pending = moderation == ProtocolCopy.Moderation.PENDING
+        columns = [
+            np.ones(len(rows), bool),
+            passed,
+            ~passed,
+            moderation == ProtocolCopy.Moderation.ACCEPTED,
+            moderation == ProtocolCopy.Moderation.REJECTED,
+            pending & (~passed | ~settled[at]),
+        ]
+        for j, mask in enumerate(columns):
+            np.add.at(out[:, j], at[mask], 1)
+    return ct.tree.roll_up(out)
+
+
+def _result_states(ct: ContestTree, observed: Observed) -> np.ndarray:
+    out = np.zeros((ct.size, len(RESULT_STATES)), np.int64)
+    at = ct.index_of(observed.station_id)
+    for j, state in enumerate(RESULT_STATES):
+        np.add.at(out[:, j], at[observed.status == state], 1)
+    return ct.tree.roll_up(out)
 
 
 # ---------------------------------------------------------------------------------------------
-# Comparison with the official result
-
-
-def _fmt(n: int) -> str:
-    return f"{int(n):,}".replace(",", " ")
+# The comparison with the official result (and with the voters' ballot photos)
 
 
 @dataclass
@@ -243,95 +285,132 @@ class CompareSummary:
     stations_differ: int = 0
     subset_exceeds_total: int = 0
     parts_do_not_sum: int = 0
+    official_inconsistent: int = 0
+    crowd_exceeds_official: int = 0
 
 
-def compare(
-    contest: Contest,
-    observed: Observed | None = None,
-    counted: engine.Count | None = None,
-    ct: ContestTree | None = None,
-) -> CompareSummary:
-    """Compare the observed count with the official result at every level; store Findings."""
-    ct = ct or ContestTree(contest)
-    observed = observed if observed is not None else load_observed(contest)
-    if counted is None:
-        covered, lines, votes = ct.station_matrix(observed)
-        took, registered = ct.turnout_columns()
-        counted = engine.count_up(ct.tree, covered, lines, votes, took, registered)
-    has_official, off_lines, off_votes = ct.official()
-    official = np.concatenate([off_lines, off_votes], axis=1)
-    n_lines = len(ct.line_codes)
-    choice_names = _choice_names(contest)
-    line_names = _line_names(ct)
-    paths = dict(
-        AdminUnit.objects.filter(election_id=contest.election_id)
-        .exclude(kind=AdminUnit.Kind.STATION)
-        .values_list("id", "path")
+#: The kinds that depend on what observers and voters send (recomputed for the stations that
+#: changed and the units above them); the others depend only on the official figures
+#: (recomputed with every full recount, as after an import).
+STATION_KINDS = (
+    Kind.STATION_DIFFERS.value,
+    Kind.SUBSET_EXCEEDS_TOTAL.value,
+    Kind.CROWD_EXCEEDS_OFFICIAL.value,
+)
+OFFICIAL_KINDS = (Kind.PARTS_DO_NOT_SUM.value, Kind.OFFICIAL_INCONSISTENT.value)
+
+
+def _decisions_of(copy_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Copy id → ids of the moderators' decisions on it (the evidence a finding rests on)."""
+    from baqylau.moderation.models import Decision
+
+    out: dict[int, list[int]] = {}
+    for start in range(0, len(copy_ids), 900):
+        chunk = list(copy_ids[start : start + 900])
+        for pk, copy_id in Decision.objects.filter(copy_id__in=chunk).values_list("id", "copy_id"):
+            out.setdefault(copy_id, []).append(pk)
+    return out
+
+
+def _station_findings(
+    ct: ContestTree, observed: Observed, only: np.ndarray | None, summary: CompareSummary
+) -> list[tuple]:
+    """Official figure ≠ the settled figure of the signed copies, at settled stations only, and
+    only where both figures are known (an unknown figure is never compared, never 0)."""
+    has_official, official, result_of = ct.official()
+    _, figures = ct.station_matrix(observed)
+    rows = np.flatnonzero(observed.settled)
+    at = ct.index_of(observed.station_id[rows])
+    if only is not None:
+        keep = np.isin(at, only)
+        rows, at = rows[keep], at[keep]
+    differs = engine.differences(figures[at], official[at])
+    names = ct.column_names()
+    conflicts_of = _resolved_conflicts(ct.contest, observed.station_id[rows[differs.any(axis=1)]])
+    copies_in = (
+        {int(observed.station_id[r]): observed.copy_ids[r] for r in rows.tolist()}
+        if observed.copy_ids
+        else {}
     )
-
-    def column(j: int) -> tuple[str, int | None, dict[str, str]]:
-        if j < n_lines:
-            code = ct.line_codes[j]
-            return code, None, line_names[code]
-        cid = ct.choice_ids[j - n_lines]
-        names = choice_names.get(cid, {"en": str(cid), "ru": str(cid)})
-        return "", cid, {"en": f"votes for {names['en']}", "ru": f"голоса за {names['ru']}"}
-
-    findings: list[tuple] = []
-    summary = CompareSummary()
-
-    # 1. station: the official figure against the copies the commission signed
-    at = ct.index_of(observed.station_id)
-    obs = np.concatenate(
+    decisions = _decisions_of(
         [
-            _align(observed.lines, observed.line_codes, ct.line_codes),
-            _align(observed.votes, observed.choice_ids, ct.choice_ids),
-        ],
-        axis=1,
+            c
+            for r in rows[differs.any(axis=1)].tolist()
+            for c in (observed.copy_ids[r] if observed.copy_ids else [])
+        ]
     )
-    differs = engine.differences(obs, official[at])
-    summary.stations_differ = int(differs.any(axis=1).sum())
+    out = []
+    summary.stations_differ += int(differs.any(axis=1).sum())
     for s, j in zip(*np.nonzero(differs), strict=True):
-        o, f = int(obs[s, j]), int(official[at[s], j])
-        line, choice_id, name = column(int(j))
-        diff = f - o
-        findings.append(
+        u = int(at[s])
+        station_id = int(ct.ids[u])
+        o, f = int(figures[u, j]), int(official[u, j])
+        line, choice_id, name = names[int(j)]
+        copy_ids = copies_in.get(station_id, [])
+        out.append(
             (
-                int(observed.station_id[s]),
-                Finding.Kind.STATION_DIFFERS.value,
+                station_id,
+                Kind.STATION_DIFFERS.value,
                 line,
                 choice_id,
                 o,
                 f,
                 {
-                    "difference": diff,
-                    "status": str(observed.status[s]),
-                    "message": {
-                        "en": f"The official result gives {name['en']} as {_fmt(f)}; the protocol "
-                        f"copies signed at the station say {_fmt(o)} "
-                        f"({'+' if diff > 0 else '−'}{_fmt(abs(diff))} in the official figure).",
-                        "ru": f"В официальном результате {name['ru']}: {_fmt(f)}; в копиях "
-                        f"протокола, подписанного на участке: {_fmt(o)} "
-                        f"(разница {'+' if diff > 0 else '−'}{_fmt(abs(diff))}).",
+                    "difference": f - o,
+                    "status": str(observed.status[rows[s]]),
+                    "message": messages.station_differs(name, f, o),
+                    "evidence": {
+                        "copies": copy_ids,
+                        "decisions": sorted(d for c in copy_ids for d in decisions.get(c, [])),
+                        "conflicts": conflicts_of.get(station_id, []),
+                        "official_result": int(result_of[u]),
                     },
                 },
             )
         )
-    summary.station_differs = len(findings)
+    summary.station_differs += len(out)
+    return out
 
-    # 2. aggregate: observed stations alone exceed the unit's official total
+
+def _resolved_conflicts(contest: Contest, station_ids: np.ndarray) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    ids = [int(s) for s in station_ids]
+    for start in range(0, len(ids), 900):
+        for pk, station_id in Conflict.objects.filter(
+            result__contest=contest,
+            result__station_id__in=ids[start : start + 900],
+            resolved_value__isnull=False,
+        ).values_list("id", "result__station_id"):
+            out.setdefault(station_id, []).append(pk)
+    return out
+
+
+def _subset_findings(
+    ct: ContestTree,
+    counted: engine.Count,
+    settled: np.ndarray,
+    only: np.ndarray | None,
+    summary: CompareSummary,
+) -> list[tuple]:
+    has_official, official, result_of = ct.official()
     count_fig = np.concatenate([counted.lines, counted.votes], axis=1)
-    not_station = ~ct.tree.is_station[:, None]
-    exceeds = engine.subset_exceeds(count_fig, official) & not_station & has_official[:, None]
+    exceeds = (
+        engine.subset_exceeds(count_fig, official)
+        & ~ct.tree.is_station[:, None]
+        & has_official[:, None]
+    )
+    if only is not None:
+        exceeds &= np.isin(np.arange(ct.size), only)[:, None]
+    names = ct.column_names()
+    out = []
     for u, j in zip(*np.nonzero(exceeds), strict=True):
         o, f = int(count_fig[u, j]), int(official[u, j])
-        line, choice_id, name = column(int(j))
+        line, choice_id, name = names[int(j)]
         cov, tot = int(counted.stations_covered[u]), int(counted.stations_total[u])
-        unit_id = int(ct.ids[u])
-        findings.append(
+        out.append(
             (
-                unit_id,
-                Finding.Kind.SUBSET_EXCEEDS_TOTAL.value,
+                int(ct.ids[u]),
+                Kind.SUBSET_EXCEEDS_TOTAL.value,
                 line,
                 choice_id,
                 o,
@@ -340,80 +419,170 @@ def compare(
                     "stations_covered": cov,
                     "stations_total": tot,
                     "excess": o - f,
-                    "message": {
-                        "en": f"Protocol copies from {_fmt(cov)} of {_fmt(tot)} stations of "
-                        f"{paths.get(unit_id, unit_id)} alone give {name['en']} {_fmt(o)}, but the "
-                        f"official total for all {_fmt(tot)} stations is {_fmt(f)}: the official "
-                        "total is impossible.",
-                        "ru": f"Копии протоколов только {_fmt(cov)} из {_fmt(tot)} участков "
-                        f"({paths.get(unit_id, unit_id)}) дают {name['ru']} {_fmt(o)}, а "
-                        f"официальный итог по всем {_fmt(tot)} участкам — {_fmt(f)}: такой итог "
-                        "невозможен.",
-                    },
+                    "message": messages.subset_exceeds(name, ct.paths[u], cov, tot, o, f),
+                    "evidence": {"official_result": int(result_of[u]), "stations_covered": cov},
                 },
             )
         )
-        summary.subset_exceeds_total += 1
+    summary.subset_exceeds_total += len(out)
+    return out
 
-    # 3. official totals that are not the sum of their parts
+
+def _parts_findings(ct: ContestTree, summary: CompareSummary) -> list[tuple]:
+    """Official totals that are not the sum of their parts. A unit with no stations under it
+    (an election imported by region) compares its total with its children's only."""
+    has_official, official, result_of = ct.official()
     parts = engine.parts_check(ct.tree, official)
+    names = ct.column_names()
+    out = []
     for u, j in zip(*np.nonzero(parts.mismatch), strict=True):
         total, psum = int(official[u, j]), int(parts.parts_sum[u, j])
-        line, choice_id, name = column(int(j))
-        which = str(parts.parts[u])
+        line, choice_id, name = names[int(j)]
+        children = str(parts.parts[u]) == "children"
         complete = bool(parts.complete[u, j])
-        unit_id = int(ct.ids[u])
-        parts_en = "its units" if which == "children" else "its stations"
-        parts_ru = "входящих в него единиц" if which == "children" else "его участков"
-        findings.append(
+        out.append(
             (
-                unit_id,
-                Finding.Kind.PARTS_DO_NOT_SUM.value,
+                int(ct.ids[u]),
+                Kind.PARTS_DO_NOT_SUM.value,
                 line,
                 choice_id,
                 psum,
                 total,
                 {
-                    "parts": which,
+                    "parts": str(parts.parts[u]),
                     "complete": complete,
                     "difference": total - psum,
-                    "message": {
-                        "en": f"The official total of {paths.get(unit_id, unit_id)} gives "
-                        f"{name['en']} {_fmt(total)}, but the official figures of "
-                        f"{'all' if complete else 'some of'} {parts_en} add up to {_fmt(psum)}.",
-                        "ru": f"Официальный итог ({paths.get(unit_id, unit_id)}): {name['ru']} "
-                        f"{_fmt(total)}, а сумма официальных данных "
-                        f"{'всех' if complete else 'части'} {parts_ru} — {_fmt(psum)}.",
-                    },
+                    "message": messages.parts_do_not_sum(
+                        name, ct.paths[u], total, psum, children, complete
+                    ),
+                    "evidence": {"official_result": int(result_of[u])},
                 },
             )
         )
-        summary.parts_do_not_sum += 1
-
-    _store_findings(contest, findings)
-    return summary
+    summary.parts_do_not_sum += len(out)
+    return out
 
 
-_COMPARED = (
-    Finding.Kind.STATION_DIFFERS.value,
-    Finding.Kind.SUBSET_EXCEEDS_TOTAL.value,
-    Finding.Kind.PARTS_DO_NOT_SUM.value,
-)
+def _inconsistent_findings(ct: ContestTree, summary: CompareSummary) -> list[tuple]:
+    """Stations whose official figures break an error-level control relation of the form (a
+    line the official data lacks is not a finding)."""
+    if ct.form is None:
+        return []
+    from baqylau.protocols.engine import validate_arrays
+
+    has_official, official, result_of = ct.official()
+    rows = np.flatnonzero(has_official & ct.tree.is_station)
+    if not rows.size:
+        return []
+    n_lines = len(ct.line_codes)
+    lines = {
+        code: np.ma.masked_less(official[rows, j], 0)
+        for j, code in enumerate(ct.line_codes)
+        if code in ct.form.line_codes
+    }
+    found = validate_arrays(ct.form, lines, np.ma.masked_less(official[rows, n_lines:], 0))
+    broken = {rid: m.violated for rid, m in found.relations.items() if str(m.severity) == "error"}
+    out = []
+    for i, u in enumerate(rows.tolist()):
+        which = sorted(rid for rid, mask in broken.items() if mask[i])
+        if not which:
+            continue
+        relations = [_relation_text(ct.form, rid) for rid in which]
+        out.append(
+            (
+                int(ct.ids[u]),
+                Kind.OFFICIAL_INCONSISTENT.value,
+                "",
+                None,
+                None,
+                None,
+                {
+                    "relations": which,
+                    "message": messages.official_inconsistent(relations),
+                    "evidence": {"official_result": int(result_of[u])},
+                },
+            )
+        )
+    summary.official_inconsistent += len(out)
+    return out
+
+
+def _relation_text(form, rid: str) -> dict[str, str]:
+    relation = next((r for r in form.relations if r.id == rid), None)
+    text = f"{relation.expr}" if relation is not None else rid
+    return {"kk": text, "ru": text, "en": text}
+
+
+def _crowd_findings(
+    ct: ContestTree, only: np.ndarray | None, summary: CompareSummary
+) -> list[tuple]:
+    """Stations where voters' counted ballot photos for a choice outnumber its official votes
+    (Golos's proof of falsification: every photo is a real ballot)."""
+    from baqylau.crowd.models import CrowdBallot
+
+    has_official, official, result_of = ct.official()
+    rows = fetch_all(
+        CrowdBallot.objects.filter(
+            contest=ct.contest,
+            counted=True,
+            photo__isnull=False,
+            category="valid",
+            choice__isnull=False,
+            station__isnull=False,
+        ).values_list("station_id", "choice_id")
+    )
+    if not rows:
+        return []
+    n_lines = len(ct.line_codes)
+    crowd = np.zeros((ct.size, len(ct.choice_ids)), np.int64)
+    col = {c: j for j, c in enumerate(ct.choice_ids)}
+    at = ct.index_of([r[0] for r in rows])
+    cols = np.array([col.get(r[1], -1) for r in rows])
+    ok = cols >= 0
+    np.add.at(crowd, (at[ok], cols[ok]), 1)
+    off = official[:, n_lines:]
+    exceeds = ct.tree.is_station[:, None] & (off >= 0) & (crowd > off)
+    if only is not None:
+        exceeds &= np.isin(np.arange(ct.size), only)[:, None]
+    names = ct.column_names()
+    out = []
+    for u, j in zip(*np.nonzero(exceeds), strict=True):
+        line, choice_id, name = names[n_lines + int(j)]
+        c, f = int(crowd[u, j]), int(off[u, j])
+        out.append(
+            (
+                int(ct.ids[u]),
+                Kind.CROWD_EXCEEDS_OFFICIAL.value,
+                "",
+                choice_id,
+                c,
+                f,
+                {
+                    "excess": c - f,
+                    "message": messages.crowd_exceeds(name, c, f),
+                    "evidence": {"official_result": int(result_of[u]), "ballot_photos": c},
+                },
+            )
+        )
+    summary.crowd_exceeds_official += len(out)
+    return out
 
 
 @transaction.atomic
-def _store_findings(contest: Contest, findings: list[tuple]) -> None:
-    """Replace the comparison findings, keeping every row that is still true unchanged.
-
-    Findings are cited elsewhere (legal cases link to them), so a finding with the same unit,
-    figure and values keeps its row — and its links — across recounts; only findings that are no
-    longer true are deleted, and only new ones inserted.
-    """
+def _store_findings(
+    contest: Contest, findings: list[tuple], kinds: Sequence[str], units: Sequence[int] | None
+) -> None:
+    """Replace the findings of these kinds (at these units, or everywhere), keeping every row that
+    is still true unchanged: findings are cited elsewhere (legal cases link to them), so a finding
+    with the same unit, figure and values keeps its row, and its links, across recounts."""
+    existing_qs = Finding.objects.filter(contest=contest, kind__in=list(kinds))
+    if units is not None:
+        existing_qs = existing_qs.filter(unit_id__in=list(units))
     existing = {
         (unit, kind, line, choice, observed, official): pk
-        for pk, unit, kind, line, choice, observed, official in Finding.objects.filter(
-            contest=contest, kind__in=_COMPARED
-        ).values_list("id", "unit_id", "kind", "line", "choice_id", "observed", "official")
+        for pk, unit, kind, line, choice, observed, official in existing_qs.values_list(
+            "id", "unit_id", "kind", "line", "choice_id", "observed", "official"
+        )
     }
     new = {tuple(row[:6]): row for row in findings}
     stale = [pk for key, pk in existing.items() if key not in new]
@@ -435,6 +604,114 @@ def _store_findings(contest: Contest, findings: list[tuple]) -> None:
         ],
         ((contest.pk, *row, now) for key, row in new.items() if key not in existing),
     )
+    for key, pk in existing.items():  # still true: its message and evidence may have changed
+        if key in new:
+            Finding.objects.filter(pk=pk).update(details=new[key][6], computed_at=now)
+
+
+def _findings_by_unit(contest: Contest, ct: ContestTree) -> tuple[list[str], np.ndarray]:
+    """(kinds, (U, kinds)) how many units at or under each unit have a finding of each kind."""
+    kinds = [str(k) for k in Kind]
+    flags = np.zeros((ct.size, len(kinds)), np.int64)
+    rows = fetch_all(
+        Finding.objects.filter(contest=contest).values_list("unit_id", "kind").distinct()
+    )
+    if rows:
+        at = ct.index_of([r[0] for r in rows])
+        col = np.array([kinds.index(r[1]) for r in rows])
+        flags[at, col] = 1
+    return kinds, ct.tree.roll_up(flags)
+
+
+# ---------------------------------------------------------------------------------------------
+# The count of every unit (UnitCount)
+
+
+def _unit_counts(
+    contest: Contest,
+    ct: ContestTree,
+    observed: Observed,
+    counted: engine.Count,
+    settled: np.ndarray,
+    units: np.ndarray,
+) -> list[UnitCount]:
+    has_official, official, _ = ct.official()
+    n_lines = len(ct.line_codes)
+    station = ct.tree.is_station
+    station_official = np.where((station & has_official)[:, None], np.maximum(official, 0), 0)
+    official_sum = ct.tree.roll_up(station_official)
+    official_stations = ct.tree.roll_up((station & has_official).astype(np.int64))
+    at_covered = ct.tree.roll_up(
+        np.where((settled & has_official)[:, None], np.maximum(official, 0), 0)
+    )
+    copy_states = _copy_states(contest, ct, settled)
+    result_states = _result_states(ct, observed)
+    kinds, finding_counts = _findings_by_unit(contest, ct)
+    now = timezone.now()
+
+    def split(row: np.ndarray, present: np.ndarray | None = None) -> dict[str, dict[str, int]]:
+        values = row.tolist()
+        keep = [True] * len(values) if present is None else present.tolist()
+        return {
+            "lines": {
+                c: v
+                for c, v, k in zip(ct.line_codes, values[:n_lines], keep[:n_lines], strict=True)
+                if k
+            },
+            "votes": {
+                str(c): v
+                for c, v, k in zip(ct.choice_ids, values[n_lines:], keep[n_lines:], strict=True)
+                if k
+            },
+        }
+
+    rows = []
+    for u in units.tolist():
+        rows.append(
+            UnitCount(
+                contest=contest,
+                unit_id=int(ct.ids[u]),
+                stations_total=int(counted.stations_total[u]),
+                stations_covered=int(counted.stations_covered[u]),
+                registered_total=int(counted.registered_total[u]),
+                registered_covered=int(counted.registered_covered[u]),
+                lines=dict(zip(ct.line_codes, counted.lines[u].tolist(), strict=True)),
+                votes={
+                    str(c): v for c, v in zip(ct.choice_ids, counted.votes[u].tolist(), strict=True)
+                },
+                shares={
+                    str(c): round(v, 6)
+                    for c, v in zip(ct.choice_ids, counted.shares[u].tolist(), strict=True)
+                    if np.isfinite(v)
+                },
+                turnout=float(counted.turnout[u]) if np.isfinite(counted.turnout[u]) else None,
+                official={**split(official_sum[u]), "stations": int(official_stations[u])},
+                announced=(
+                    split(official[u], official[u] >= 0)
+                    if has_official[u] and not station[u]
+                    else {}
+                ),
+                official_at_covered=split(at_covered[u]),
+                results=dict(zip(RESULT_STATES, result_states[u].tolist(), strict=True)),
+                copies=dict(zip(COPY_STATES, copy_states[u].tolist(), strict=True)),
+                findings={
+                    k: v for k, v in zip(kinds, finding_counts[u].tolist(), strict=True) if v
+                },
+                computed_at=now,
+            )
+        )
+    return rows
+
+
+@transaction.atomic
+def _store_unit_counts(contest: Contest, rows: list[UnitCount], full: bool) -> None:
+    if full:
+        UnitCount.objects.filter(contest=contest).delete()
+    else:
+        ids = [r.unit_id for r in rows]
+        for start in range(0, len(ids), 900):
+            UnitCount.objects.filter(contest=contest, unit_id__in=ids[start : start + 900]).delete()
+    UnitCount.objects.bulk_create(rows, batch_size=1000)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -455,23 +732,17 @@ class EstimateSummary:
 
 
 def estimate(
-    contest: Contest,
-    observed: Observed | None = None,
-    ct: ContestTree | None = None,
-    official_votes: np.ndarray | None = None,
+    contest: Contest, ct: ContestTree, settled: np.ndarray, figures: np.ndarray, units: np.ndarray
 ) -> EstimateSummary:
-    """Ratio estimates of every choice's share in every non-station unit, with 95% margins.
+    """Ratio estimates of every choice's share in the given non-station units, with 95% margins.
 
     Stored as `Estimate` rows with ``random_sample=False`` (observed stations are not a random
     sample) and, in ``details``, the method, the label, the interval, the official share and —
     for the leading choice — whether the interval says a second round was due.
     """
-    ct = ct or ContestTree(contest)
-    observed = observed if observed is not None else load_observed(contest)
-    covered, _, votes = ct.station_matrix(observed)
-    est = engine.ratio_estimates(ct.tree, covered, votes)
-    if official_votes is None:
-        official_votes = ct.official()[2]
+    n_lines = len(ct.line_codes)
+    est = engine.ratio_estimates(ct.tree, settled, figures[:, n_lines:])
+    official_votes = ct.official()[1][:, n_lines:]
     off = np.where(official_votes >= 0, official_votes, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         off_share = np.where(
@@ -484,9 +755,9 @@ def estimate(
         if contest.majority_threshold is not None
         else None
     )
-    units = np.flatnonzero(~ct.tree.is_station & np.isfinite(est.share).all(axis=1))
+    units = units[~ct.tree.is_station[units]]
     rows: list[Estimate] = []
-    for u in units.tolist():
+    for u in units[np.isfinite(est.share[units]).all(axis=1)].tolist():
         shares = est.share[u]
         leader = int(np.argmax(shares))
         for j, cid in enumerate(ct.choice_ids):
@@ -518,7 +789,9 @@ def estimate(
                 )
             )
     with transaction.atomic():
-        Estimate.objects.filter(contest=contest).delete()
+        ids = [int(ct.ids[u]) for u in units.tolist()]
+        for start in range(0, len(ids), 900):
+            Estimate.objects.filter(contest=contest, unit_id__in=ids[start : start + 900]).delete()
         Estimate.objects.bulk_create(rows, batch_size=1000)
 
     summary = EstimateSummary(threshold=threshold)
@@ -547,31 +820,39 @@ def estimate(
 @dataclass
 class RecountSummary:
     contest_id: int
-    validation: dict[str, int] = field(default_factory=dict)
+    stations_recounted: int | None = None  # None: every station
     reconcile: ReconcileSummary = field(default_factory=ReconcileSummary)
     units: int = 0
+    units_written: int = 0
+    unit_ids: list[int] = field(default_factory=list)  # the units whose figures were rewritten
     stations_total: int = 0
     stations_covered: int = 0
     compare: CompareSummary = field(default_factory=CompareSummary)
     estimate: EstimateSummary = field(default_factory=EstimateSummary)
     seconds: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def no_copies(self) -> bool:
+        return self.reconcile.copies == 0
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def recount(
-    contest: Contest,
-    *,
-    participation: Participation | str = Participation.VALID,
-    validate: bool = False,
-) -> RecountSummary:
-    """Reconcile copies → count up the tree → compare with the official result → estimate.
+def recount(contest: Contest, *, stations: Iterable[int] | None = None) -> RecountSummary:
+    """Reconcile copies → count up the tree → compare with the official result → estimate, for
+    every station of the contest, or only for ``stations`` and the units above them.
 
-    With ``validate=True`` every copy is first re-checked by the vectorised protocol engine.
-    Moderators' resolutions of conflicts are kept (see `protocols.reconciliation`).
+    The count itself always adds up every settled station (arrays of the whole tree, cheap); what
+    an incremental recount saves is reconciling and writing: only the stations given, their
+    ancestors' counts, findings and estimates are rewritten. Moderators' resolutions of
+    conflicts are kept (see `tally.reconciliation`).
     """
-    summary = RecountSummary(contest_id=contest.pk)
+    full = stations is None
+    station_list = None if full else sorted({int(s) for s in stations})
+    summary = RecountSummary(
+        contest_id=contest.pk, stations_recounted=None if full else len(station_list)
+    )
     clock = time.perf_counter()
 
     def lap(name: str) -> None:
@@ -580,207 +861,145 @@ def recount(
         summary.seconds[name] = round(now - clock, 3)
         clock = now
 
-    figures = load_copy_figures(contest)
-    lap("load copies")
-    if validate:
-        summary.validation = validate_copies(contest, figures=figures)
-        lap("validate")
-    summary.reconcile, observed = reconcile(contest, participation=participation, figures=figures)
+    figures = load_copy_figures(contest, station_list)
+    summary.reconcile, _ = reconcile(contest, station_list, figures)
+    if not full:
+        summary.reconcile.copies = ProtocolCopy.objects.filter(contest=contest).count()
     lap("reconcile")
     ct = ContestTree(contest)
-    counted = count(contest, observed=observed, ct=ct)
+    observed = load_observed(contest)
+    settled, station_figures = ct.station_matrix(observed)
+    took, registered = ct.turnout_columns()
+    n_lines = len(ct.line_codes)
+    counted = engine.count_up(
+        ct.tree,
+        settled,
+        station_figures[:, :n_lines],
+        station_figures[:, n_lines:],
+        took,
+        registered,
+    )
+    units = np.arange(ct.size) if full else ct.with_ancestors(ct.index_of(station_list))
     roots = np.flatnonzero(ct.tree.parent < 0)
-    summary.units = ct.size
+    summary.units, summary.units_written = ct.size, int(units.size)
+    summary.unit_ids = [int(ct.ids[u]) for u in units.tolist()]
     summary.stations_total = int(counted.stations_total[roots].sum())
     summary.stations_covered = int(counted.stations_covered[roots].sum())
     lap("count")
-    summary.compare = compare(contest, observed=observed, counted=counted, ct=ct)
+    only = None if full else units
+    station_findings = (
+        _station_findings(ct, observed, only, summary.compare)
+        + _subset_findings(ct, counted, settled, only, summary.compare)
+        + _crowd_findings(ct, only, summary.compare)
+    )
+    _store_findings(contest, station_findings, STATION_KINDS, None if full else summary.unit_ids)
+    if full:
+        official_findings = _parts_findings(ct, summary.compare) + _inconsistent_findings(
+            ct, summary.compare
+        )
+        _store_findings(contest, official_findings, OFFICIAL_KINDS, None)
     lap("compare")
-    summary.estimate = estimate(contest, observed=observed, ct=ct)
+    _store_unit_counts(contest, _unit_counts(contest, ct, observed, counted, settled, units), full)
+    lap("write counts")
+    summary.estimate = estimate(contest, ct, settled, station_figures, units)
     lap("estimate")
     summary.seconds["total"] = round(sum(summary.seconds.values()), 3)
     return summary
 
 
 # ---------------------------------------------------------------------------------------------
-# Copies from a simulation (test and benchmark data)
+# Keeping the count current: stations marked in the transaction of a change, recounted by a job
 
 
-def write_simulated_copies(
-    contest: Contest,
-    sim,
-    copies,
-    *,
-    validate: bool = True,
-    received_at: dt.datetime | None = None,
-) -> int:
-    """Store `simulate.copies.make_copies` output as Submission + ProtocolCopy + lines + votes.
+def mark_stations(contest_id: int, station_ids: Iterable[int]) -> None:
+    """Mark stations of a contest for the next recount and queue the job (call inside the
+    transaction of the change, so the mark commits, or rolls back, with it)."""
+    from baqylau.tally.tasks import recount_pending
 
-    Each copy gets an immutable envelope (payload = the figures as a sender would post them, with
-    its canonical SHA-256). The validation status comes from the vectorised protocol engine when
-    the contest's form is known (``validate``), otherwise copies are marked accepted. Returns the
-    number of copies written.
-    """
-    from baqylau.intake.models import Submission
-    from baqylau.intake.services import canonical_sha256
-    from baqylau.protocols.models import CopyLine, CopyVote
+    pairs = sorted({int(s) for s in station_ids})
+    if not pairs:
+        return
+    _upsert_pending(contest_id, pairs)
+    recount_pending.enqueue(contest_id)  # queued in the same transaction: never lost
 
-    election = contest.election
-    paths = dict(
-        AdminUnit.objects.filter(election=election, kind=AdminUnit.Kind.STATION).values_list(
-            "path", "id"
-        )
-    )
-    station_paths = sim.station_paths()[copies.station]
-    station_ids = np.array([paths[str(p)] for p in station_paths], dtype=np.int64)
-    choice_id_of = dict(Choice.objects.filter(contest=contest).values_list("code", "id"))
-    choice_codes = [str(c) for c in sim.choice_code]
-    choice_ids = [choice_id_of[c] for c in choice_codes]
-    line_codes = list(copies.line_codes)
-    received_at = received_at or timezone.make_aware(
-        dt.datetime.combine(election.date, dt.time(21, 0))
-    )
-    n = copies.size
-    if not n:
-        return 0
 
-    form = contest_form(contest)
-    pages = (form.pages or 1) if form is not None else 1
-    form = form if validate else None
-    status = np.full(n, ProtocolCopy.Validation.ACCEPTED, dtype=object)
-    findings: dict[int, list] = {}
-    if form is not None:
-        form_lines = list(form.line_codes)
-        lines_full = np.full((n, len(form_lines)), engine.MISSING, np.int64)
-        for j, code in enumerate(line_codes):
-            if code in form_lines:
-                lines_full[:, form_lines.index(code)] = copies.lines[:, j]
-        fig = CopyFigures(
-            form_lines,
-            choice_ids,
-            np.arange(n),
-            station_ids,
-            status,
-            status,
-            lines_full,
-            copies.votes.astype(np.int64),
-            np.full(n, pages, np.int64),
-        )
-        from baqylau.protocols.policies import validation_policy
-
-        status, findings = validate_figures(form, fig, validation_policy(election, form))
-
-    lines_list = copies.lines.tolist()
-    votes_list = copies.votes.tolist()
-    numbers = copies.number.tolist()
-    sub_ids = [uuid.uuid4() for _ in range(n)]
-    with transaction.atomic():
-        payloads = []
-        for i in range(n):
-            data = {
-                "election": election.code,
-                "contest": contest.code,
-                "station_path": str(station_paths[i]),
-                "lines": dict(zip(line_codes, lines_list[i], strict=True)),
-                "votes": dict(zip(choice_codes, votes_list[i], strict=True)),
-                "source": "observer",
-            }
-            payloads.append({"data": data, "attachments": []})
-        bulk_insert(
-            Submission,
-            [
-                "id",
-                "election",
-                "channel",
-                "kind",
-                "sender",
-                "received_at",
-                "payload",
-                "payload_sha256",
-                "language",
-            ],
-            (
-                (
-                    sub_ids[i],
-                    election.pk,
-                    Submission.Channel.IMPORT,
-                    Submission.Kind.PROTOCOL,
-                    f"sim-observer-{numbers[i] + 1}",
-                    received_at,
-                    payloads[i],
-                    canonical_sha256(payloads[i]),
-                    "ru",
-                )
-                for i in range(n)
-            ),
-        )
-        bulk_insert(
-            ProtocolCopy,
-            [
-                "submission",
-                "contest",
-                "station",
-                "source",
-                "source_ref",
-                "received_at",
-                "pages_received",
-                "validation",
-                "findings",
-                "moderation",
-            ],
-            (
-                (
-                    sub_ids[i],
-                    contest.pk,
-                    int(station_ids[i]),
-                    ProtocolCopy.Source.OBSERVER,
-                    f"sim-observer-{numbers[i] + 1}",
-                    received_at,
-                    pages,
-                    str(status[i]),
-                    findings.get(i, []),
-                    ProtocolCopy.Moderation.PENDING,
-                )
-                for i in range(n)
-            ),
-        )
-        # read the new copies' ids back in submission order
-        by_sub = dict(
-            ProtocolCopy.objects.filter(submission_id__in=sub_ids[:1]).values_list(
-                "submission_id", "id"
+def _upsert_pending(contest_id: int, station_ids: list[int]) -> None:
+    table = connection.ops.quote_name(PendingRecount._meta.db_table)
+    now = PendingRecount._meta.get_field("queued_at").get_db_prep_save(timezone.now(), connection)
+    for start in range(0, len(station_ids), 300):
+        chunk = station_ids[start : start + 300]
+        values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+        params: list[Any] = []
+        for station_id in chunk:
+            params += [contest_id, station_id, now]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (contest_id, station_id, queued_at) VALUES {values} "
+                "ON CONFLICT (contest_id, station_id) DO UPDATE SET queued_at = excluded.queued_at",
+                params,
             )
-        )
-        first = by_sub[sub_ids[0]]
-        copy_rows = list(
-            ProtocolCopy.objects.filter(contest=contest, id__gte=first)
-            .order_by("id")
-            .values_list("id", "submission_id")
-        )
-        index = {sid: i for i, sid in enumerate(sub_ids)}
-        copy_id = np.zeros(n, np.int64)
-        for cid, sid in copy_rows:
-            i = index.get(sid)
-            if i is not None:
-                copy_id[i] = cid
-        ids = copy_id.tolist()
-        bulk_insert(
-            CopyLine,
-            ["copy", "line", "value"],
-            (
-                (ids[i], code, v)
-                for i in range(n)
-                for code, v in zip(line_codes, lines_list[i], strict=True)
-                if v >= 0
-            ),
-        )
-        bulk_insert(
-            CopyVote,
-            ["copy", "choice", "votes"],
-            (
-                (ids[i], cid, v)
-                for i in range(n)
-                for cid, v in zip(choice_ids, votes_list[i], strict=True)
-                if v >= 0
-            ),
-        )
-    return n
+
+
+def stations_changed(plans: Sequence[Any]) -> None:
+    """Intake follow-up (`intake.writer.Plan.follow_ups`): the stations of the copies just
+    recorded wait for a recount."""
+    by_contest: dict[int, set[int]] = {}
+    for plan in plans:
+        for record in plan.records:
+            by_contest.setdefault(record.contest_id, set()).add(record.station_id)
+    for contest_id, stations in by_contest.items():
+        mark_stations(contest_id, stations)
+
+
+def recount_pending(contest: Contest) -> RecountSummary | None:
+    """Recount the stations marked for ``contest`` (and the units above them); None when none is.
+    A mark made while this runs is kept for the next run (only the handled marks are removed)."""
+    marks = list(
+        PendingRecount.objects.filter(contest=contest).values_list("id", "station_id", "queued_at")
+    )
+    if not marks:
+        return None
+    summary = recount(contest, stations=[m[1] for m in marks])
+    for mark_id, _station, queued_at in marks:
+        PendingRecount.objects.filter(pk=mark_id, queued_at=queued_at).delete()
+    return summary
+
+
+@transaction.atomic
+def resolve_conflict(conflict: Conflict, value: int, reason: str, user) -> Conflict:
+    """A moderator sets the figure of a disputed line or choice; the station is recounted with
+    it. The copies and their values stay as they were. The decision is an audit event in the
+    ledger (the `Conflict` row itself is derived, rebuilt by every recount with the choice kept)."""
+    from baqylau.evidence import ledger
+    from baqylau.observers.services import record_audit
+
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("the chosen value must be a non-negative integer")
+    if not (reason or "").strip():
+        raise ValueError("a resolution needs a reason")
+    conflict = Conflict.objects.select_for_update().select_related("result").get(pk=conflict.pk)
+    before = {"resolved_value": conflict.resolved_value}
+    conflict.resolved_value = value
+    conflict.resolved_by = user
+    conflict.resolution_reason = reason.strip()
+    conflict.resolved_at = timezone.now()
+    conflict.save(
+        update_fields=["resolved_value", "resolved_by", "resolution_reason", "resolved_at"]
+    )
+    event = record_audit(
+        action="tally.conflict.resolve",
+        obj=conflict,
+        actor=user,
+        before=before,
+        after={
+            "resolved_value": value,
+            "reason": conflict.resolution_reason,
+            "station_id": conflict.result.station_id,
+            "line": conflict.line,
+            "choice_id": conflict.choice_id,
+            "values": conflict.values,
+        },
+    )
+    ledger.record_decision(event)
+    mark_stations(conflict.result.contest_id, [conflict.result.station_id])
+    return conflict

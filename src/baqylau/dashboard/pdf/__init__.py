@@ -97,7 +97,12 @@ def _bar_chart(panel: selectors.ContestPanel) -> bytes:
 
 
 def _panel_data(panel: selectors.ContestPanel, chart: str | None) -> dict:
-    header = [_("Choice"), _("From voters"), _("From observers"), _("Official")]
+    header = [
+        _("Choice"),
+        _("From voters"),
+        _("From observers (%(n)s stations)") % {"n": _n(panel.observed_stations)},
+        _("Official (%(n)s stations)") % {"n": _n(panel.official_stations)},
+    ]
     rows = []
     for r in panel.rows:
         crowd = _with_share(r.crowd, r.crowd_share) if r.crowd is not None else ""
@@ -117,16 +122,19 @@ def _panel_data(panel: selectors.ContestPanel, chart: str | None) -> dict:
     )
     f = panel.findings
     findings = [
+        _("Stations where the official result differs from the settled copies: %(n)s")
+        % {"n": _n(f.get("station_differs", 0))},
         _("Stations whose official figures do not add up: %(n)s")
-        % {"n": _n(f.get("impossible", 0))},
-        _("Stations where the official result differs from the signed copy: %(n)s")
-        % {"n": _n(f.get("differs", 0))},
+        % {"n": _n(f.get("official_inconsistent", 0))},
         _("Stations where voters' ballot photos outnumber the official votes: %(n)s")
-        % {"n": _n(f.get("crowd_exceeds", 0))},
+        % {"n": _n(f.get("crowd_exceeds_official", 0))},
+        _("Stations whose copies disagree, waiting for a moderator: %(n)s")
+        % {"n": _n(panel.results.get("conflict", 0))},
     ] + [row.text for row in panel.finding_rows[:6]]
     note = _(
-        "From observers: signed protocol copies from %(n)s stations; from voters: ballot photos "
-        "sent by voters (not a random sample)."
+        "From observers: signed protocol copies from %(n)s stations whose result is settled "
+        "(copies that agree, or a moderator's decision); from voters: ballot photos sent by "
+        "voters (not a random sample)."
     ) % {"n": _n(panel.observed_stations)}
     return {
         "title": panel.contest.localized_name,

@@ -244,6 +244,10 @@ def run_import(
             units_updated=counts.units_updated,
             results_written=counts.results_created + counts.results_changed,
         )
+        # the count, the comparison and the public pages follow by themselves (a job)
+        from baqylau.tally.tasks import recount_election
+
+        recount_election(writer.election.pk)
     if progress is not None:
         progress("write", done, rows)
     report.counts = writer.counts

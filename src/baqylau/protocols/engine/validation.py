@@ -34,9 +34,11 @@ from .messages import (
 
 
 class Status(StrEnum):
-    ACCEPTED = "accepted"
-    REVIEW = "review"  # only flags: a person must look at it
-    REJECTED = "rejected"  # at least one error
+    """The outcome of the checks, in the glossary's words. Whether a failed copy has errors
+    (figures that cannot be right) or only flags (a person must look) is in its findings."""
+
+    PASSED = "passed"
+    FAILED = "failed"
 
 
 class FindingKind(StrEnum):
@@ -273,11 +275,7 @@ class ValidationResult:
 
     @property
     def status(self) -> Status:
-        if any(f.severity is Severity.ERROR for f in self.findings):
-            return Status.REJECTED
-        if self.findings:
-            return Status.REVIEW
-        return Status.ACCEPTED
+        return Status.FAILED if self.findings else Status.PASSED
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -592,10 +590,9 @@ class BulkFindings:
         return int(self.error_mask.sum())
 
     def status(self) -> np.ndarray:
-        """Status per station: an array of 'accepted', 'review', 'rejected'."""
-        result = np.full(self.n_stations, Status.ACCEPTED.value, dtype=object)
-        result[self.flag_mask] = Status.REVIEW.value
-        result[self.error_mask] = Status.REJECTED.value
+        """Status per station: an array of 'passed', 'failed'."""
+        result = np.full(self.n_stations, Status.PASSED.value, dtype=object)
+        result[self.flag_mask | self.error_mask] = Status.FAILED.value
         return result
 
 

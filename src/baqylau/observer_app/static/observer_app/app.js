@@ -192,7 +192,9 @@
     li.append(el("p", { class: "state" }, T[item.state] || item.state));
     const reply = item.reply || {};
     if (item.state === "rejected") {
-      const reasons = (reply.errors || []).map((e) => e[LANG] || e.message || "").filter(Boolean);
+      const reasons = (reply.errors || [])
+        .map((e) => (e.messages && e.messages[LANG]) || e[LANG] || e.message || "")
+        .filter(Boolean);
       const box = el("ul", { class: "reasons" });
       for (const r of reasons.length ? reasons : [pick(reply.message)]) box.append(el("li", {}, r));
       li.append(box);

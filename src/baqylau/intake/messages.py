@@ -1,10 +1,19 @@
-"""Validation messages and SMS replies in kk/ru/en, by code. Placeholders are str.format fields."""
+"""Everything the intake tells a sender, in kk/ru/en, by code: why a submission could not become
+a record, and the acknowledgement of one that did. One catalogue for every channel (API, observer
+app, bots, SMS) and every kind (reports, protocol copies, ballot photos); placeholders are
+`str.format` fields, and a placeholder named `field` is shown by its name in `FIELD_NAMES`.
+
+Words follow the glossary: a record is "received" (алынды / получено) when it is stored, and
+"passed the checks" or "failed the checks" by the automatic checks; "accepted" belongs to
+moderators only.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-LANGS = ("kk", "ru", "en")
+from baqylau.i18n import LANGUAGES, localized
 
 MESSAGES: dict[str, dict[str, str]] = {
     "malformed": {
@@ -26,6 +35,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kk": "«{field}» өрісінде теріс сан: {value}",
         "ru": "В поле «{field}» отрицательное число: {value}",
         "en": 'The field "{field}" is negative: {value}',
+    },
+    "too_large": {
+        "kk": "«{field}» өрісіндегі сан тым үлкен: {value}",
+        "ru": "Слишком большое число в поле «{field}»: {value}",
+        "en": 'The number in the field "{field}" is too large: {value}',
     },
     "bad_time": {
         "kk": "Уақыт түсініксіз: «{value}» (СС:ММ немесе ССММ түрінде жазыңыз)",
@@ -56,11 +70,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kk": "Уақыт {time} сайлау күнінен ({date}) тыс",
         "ru": "Время {time} вне дня голосования ({date})",
         "en": "The time {time} is outside the election day ({date})",
-    },
-    "in_future": {
-        "kk": "Уақыт {time} әлі келген жоқ",
-        "ru": "Время {time} ещё не наступило",
-        "en": "The time {time} is in the future",
     },
     "above_registered": {
         "kk": "{field}: {value} учаскедегі сайлаушылар санынан ({registered}) көп",
@@ -138,7 +147,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The message was stored, but processing it failed; a coordinator will review it by hand",
     },
     "duplicate": {
-        "kk": "Бұл хабарлама бұрын қабылданған",
+        "kk": "Бұл хабарлама бұрын алынған",
         "ru": "Это сообщение уже получено",
         "en": "This message was already received",
     },
@@ -152,43 +161,123 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Протокол получен, проверка пока недоступна",
         "en": "Protocol received; checking is not available yet",
     },
+    # --- protocol copies (see protocols.intake) ---
+    "bad_json": {
+        "kk": "Деректерді оқу мүмкін болмады: бұл JSON емес ({error})",
+        "ru": "Не удалось прочитать данные: это не JSON ({error})",
+        "en": "The data could not be read: it is not JSON ({error})",
+    },
+    "not_an_object": {
+        "kk": "Деректер JSON объектісі болуы керек (кілт-мән жұптары)",
+        "ru": "Данные должны быть JSON-объектом (пары «ключ — значение»)",
+        "en": "The data must be a JSON object (key-value pairs)",
+    },
+    "election_required": {
+        "kk": "Сайлау көрсетілмеген (election өрісі)",
+        "ru": "Не указаны выборы (поле election)",
+        "en": "The election is missing (field election)",
+    },
+    "unknown_election": {
+        "kk": "«{value}» сайлауы табылмады",
+        "ru": "Выборы «{value}» не найдены",
+        "en": 'Election "{value}" not found',
+    },
+    "contest_required": {
+        "kk": "Бұл сайлауда бірнеше бюллетень бар: contest өрісінде қайсысы екенін көрсетіңіз ({known})",
+        "ru": "В этих выборах несколько бюллетеней: укажите нужный в поле contest ({known})",
+        "en": "This election has several contests: name one in the field contest ({known})",
+    },
+    "unknown_contest": {
+        "kk": "«{value}» бюллетені бұл сайлауда жоқ ({known})",
+        "ru": "Бюллетеня «{value}» в этих выборах нет ({known})",
+        "en": 'There is no contest "{value}" in this election ({known})',
+    },
+    "station_required": {
+        "kk": "Сайлау учаскесі көрсетілмеген (station немесе station_id өрісі)",
+        "ru": "Не указан избирательный участок (поле station или station_id)",
+        "en": "The polling station is missing (field station or station_id)",
+    },
+    "form_unavailable": {
+        "kk": "«{value}» хаттама нысаны табылмады; хабарлама сақталды, әкімшіге хабарланды",
+        "ru": "Форма протокола «{value}» не найдена; сообщение сохранено, администратор уведомлён",
+        "en": 'Protocol form "{value}" is not available; the submission is kept for an administrator',
+    },
+    "lines_required": {
+        "kk": "Хаттама жолдарының сандары жоқ (lines өрісі)",
+        "ru": "Нет цифр строк протокола (поле lines)",
+        "en": "The protocol's figures are missing (field lines)",
+    },
+    "not_a_mapping": {
+        "kk": "{field} өрісі «код: сан» жұптары болуы керек",
+        "ru": "Поле {field} должно состоять из пар «код: число»",
+        "en": "The field {field} must be pairs of code: number",
+    },
+    "unknown_line": {
+        "kk": "Хаттамада {value} жолы жоқ (бар жолдар: {known})",
+        "ru": "В протоколе нет строки {value} (есть: {known})",
+        "en": "The protocol has no line {value} (it has: {known})",
+    },
+    "unknown_choice": {
+        "kk": "Бюллетеньде «{value}» жоқ (бар: {known})",
+        "ru": "В бюллетене нет «{value}» (есть: {known})",
+        "en": 'There is no "{value}" on the ballot (it has: {known})',
+    },
+    "file_refused": {  # {reason} is the evidence store's own kk/ru/en message
+        "kk": "{index}-файл қабылданбады: {reason}",
+        "ru": "Файл {index} не принят: {reason}",
+        "en": "File {index} was refused: {reason}",
+    },
+    "photo_bad_page": {
+        "kk": "{index}-суреттің бет нөмірі дұрыс емес: {value}",
+        "ru": "Неверный номер страницы у фото {index}: {value}",
+        "en": "Photo {index} has an invalid page number: {value}",
+    },
     # acknowledgements
     "ok_checkin": {
-        "kk": "Қабылданды: №{station}, {status}",
-        "ru": "Принято: участок {station}, {status}",
+        "kk": "Алынды: №{station}, {status}",
+        "ru": "Получено: участок {station}, {status}",
         "en": "Received: station {station}, {status}",
     },
     "ok_turnout": {
-        "kk": "Қабылданды: №{station}, {time} — {count}",
-        "ru": "Принято: участок {station}, {time} — {count}",
+        "kk": "Алынды: №{station}, {time} — {count}",
+        "ru": "Получено: участок {station}, {time} — {count}",
         "en": "Received: station {station}, {time} — {count}",
     },
     "ok_incident": {
-        "kk": "Қабылданды: №{station}, {violation} ({time}). Нөмірі {ref}",
-        "ru": "Принято: участок {station}, {violation} ({time}). Номер {ref}",
+        "kk": "Алынды: №{station}, {violation} ({time}). Нөмірі {ref}",
+        "ru": "Получено: участок {station}, {violation} ({time}). Номер {ref}",
         "en": "Received: station {station}, {violation} ({time}). Reference {ref}",
     },
     "ok_checklist": {
-        "kk": "Қабылданды: №{station}, {answers} жауап",
-        "ru": "Принято: участок {station}, ответов: {answers}",
+        "kk": "Алынды: №{station}, {answers} жауап",
+        "ru": "Получено: участок {station}, ответов: {answers}",
         "en": "Received: station {station}, {answers} answers",
     },
     "ok_note": {
-        "kk": "Қабылданды: №{station}",
-        "ru": "Принято: участок {station}",
+        "kk": "Алынды: №{station}",
+        "ru": "Получено: участок {station}",
         "en": "Received: station {station}",
     },
     "ok_protocol": {
-        "kk": "Хаттама қабылданды: №{station}",
-        "ru": "Протокол принят: участок {station}",
-        "en": "Protocol received: station {station}",
+        "kk": "Хаттама алынды: №{station}, тексерулерден өтті. Түбіртек {ref}",
+        "ru": "Протокол получен: участок {station}, прошёл проверки. Квитанция {ref}",
+        "en": "Protocol received: station {station}, it passed the checks. Receipt {ref}",
+    },
+    "ok_protocol_failed": {
+        "kk": "Хаттама алынды: №{station}, бірақ тексерулерден өтпеді; модераторды күтуде. Түбіртек {ref}",
+        "ru": "Протокол получен: участок {station}, но не прошёл проверки; ждёт модератора. Квитанция {ref}",
+        "en": "Protocol received: station {station}, but it failed the checks; it waits for a moderator. Receipt {ref}",
     },
 }
 
 FIELD_NAMES: dict[str, dict[str, str]] = {
     "station": {"kk": "учаске", "ru": "участок", "en": "station"},
-    "count": {"kk": "санақ", "ru": "подсчёт", "en": "count"},
-    "commission_count": {"kk": "комиссия саны", "ru": "цифра комиссии", "en": "commission figure"},
+    "count": {"kk": "байқаушының санағы", "ru": "подсчёт наблюдателя", "en": "observer's count"},
+    "commission_count": {
+        "kk": "комиссия көрсеткіші",
+        "ru": "данные комиссии",
+        "en": "commission's figure",
+    },
     "at": {"kk": "уақыт", "ru": "время", "en": "time"},
     "status": {"kk": "күйі", "ru": "статус", "en": "status"},
     "violation": {"kk": "бұзушылық түрі", "ru": "тип нарушения", "en": "violation type"},
@@ -198,23 +287,18 @@ FIELD_NAMES: dict[str, dict[str, str]] = {
 }
 
 
-def pick_language(*candidates: str | None) -> str:
-    """The first candidate that names one of our languages (accepts `ru-RU`, `kk,ru;q=0.8`)."""
-    for candidate in candidates:
-        for part in (candidate or "").replace(" ", "").split(","):
-            code = part.split(";")[0][:2].lower()
-            if code in LANGS:
-                return code
-    return "ru"
-
-
 def render(code: str, lang: str, /, **params: Any) -> str:
-    template = MESSAGES[code]
-    text = template.get(lang) or template["ru"]
-    if "field" in params and params["field"] in FIELD_NAMES:
-        params = {**params, "field": FIELD_NAMES[params["field"]].get(lang, params["field"])}
-    return text.format(**params)
+    """The message `code` in `lang`; a parameter that is itself a {kk, ru, en} mapping (e.g. the
+    evidence store's reason) is taken in the same language."""
+    values = {
+        key: localized(value, lang) if isinstance(value, Mapping) else value
+        for key, value in params.items()
+    }
+    field = values.get("field")
+    if isinstance(field, str) and field in FIELD_NAMES:
+        values["field"] = FIELD_NAMES[field].get(lang, field)
+    return localized(MESSAGES[code], lang).format(**values)
 
 
 def render_all(code: str, /, **params: Any) -> dict[str, str]:
-    return {lang: render(code, lang, **params) for lang in LANGS}
+    return {lang: render(code, lang, **params) for lang in LANGUAGES}

@@ -1,0 +1,98 @@
+"""What a sender is told about a submission: the record made (its receipt) or the problems found,
+in kk/ru/en. One `Problem` type and one rejection format for every channel and every kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
+
+from baqylau.i18n import LANGUAGES
+from baqylau.intake.messages import render, render_all
+from baqylau.intake.models import Submission
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a submission cannot become a record: a code of `intake.messages`, the field it is
+    about, and the message's values (a value may be a {kk, ru, en} mapping)."""
+
+    code: str
+    field: str = ""
+    params: Mapping[str, Any] = dc_field(default_factory=dict)
+
+    def message(self, lang: str) -> str:
+        return render(self.code, lang, **self.params)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "field": self.field,
+            "messages": render_all(self.code, **self.params),
+        }
+
+
+def rejection_messages(problems: list[Problem]) -> dict[str, Any]:
+    """The stored form of a rejection: every message joined per language, and the problems."""
+    return {
+        **{lang: "\n".join(p.message(lang) for p in problems) for lang in LANGUAGES},
+        "problems": [p.as_dict() for p in problems],
+    }
+
+
+def problems_body(submission: Submission, problems: list[Problem], lang: str) -> dict[str, Any]:
+    """The API's answer for a submission that did not become a record (kept, rejected)."""
+    return {
+        "submission": str(submission.pk),
+        "status": "rejected",
+        "language": lang,
+        "code": problems[0].code if problems else "",
+        "message": "\n".join(p.message(lang) for p in problems),
+        "messages": {lang_: "\n".join(p.message(lang_) for p in problems) for lang_ in LANGUAGES},
+        "problems": [{**p.as_dict(), "message": p.message(lang)} for p in problems],
+    }
+
+
+class Invalid(Exception):
+    """Raised by a parser: the submission cannot become a record, for these reasons."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(", ".join(p.code for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class Outcome:
+    """What the sender is told: the record (receipt) or the problems, in their language.
+
+    ``duplicate_of`` is set when the same sender had already sent the same content: the new
+    envelope is kept, rejected as a duplicate of that submission, and the channel answers with the
+    first submission's receipt (the record made then), so a resend never makes a second record.
+    """
+
+    submission: Submission
+    kind: str
+    record: Any = None
+    problems: list[Problem] = dc_field(default_factory=list)
+    ack: tuple[str, dict[str, Any]] | None = None
+    duplicate_of: Submission | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.record is not None
+
+    @property
+    def first_record(self) -> Any:
+        return self.record[0] if isinstance(self.record, list) else self.record
+
+    def messages(self, lang: str) -> list[str]:
+        if self.problems:  # a duplicate's one problem says "already received"
+            return [p.message(lang) for p in self.problems]
+        if self.ack:
+            return [render(self.ack[0], lang, **self.ack[1])]
+        return []
+
+    def messages_all(self) -> dict[str, str]:
+        return {lang: "\n".join(self.messages(lang)) for lang in LANGUAGES}

@@ -1,0 +1,86 @@
+"""`baqylau worker`: run background jobs, and the schedule, until stopped.
+
+The job loop is django-tasks-db's own worker (it claims a job with a row lock, so several
+workers never run one job twice); beside it a thread ticks the schedule every few seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.db import close_old_connections
+from django.utils.crypto import get_random_string
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 5.0
+
+
+def _schedule_loop(stop: threading.Event, every: float) -> None:
+    from baqylau.jobs import schedule
+
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            schedule.tick()
+            schedule.recover_stale()
+        except Exception:  # noqa: BLE001 - the database may be away for a moment
+            logger.exception("schedule tick failed")
+        finally:
+            close_old_connections()
+        stop.wait(every)
+
+
+def run(*, interval: float = 0.2, schedule: bool = True, max_tasks: int | None = None) -> None:
+    """Run jobs until stopped (SIGINT/SIGTERM), polling the queue every ``interval`` seconds
+    when it is empty; with ``schedule``, also tick the schedule in a thread."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    stop = threading.Event()
+    if schedule:
+        threading.Thread(
+            target=_schedule_loop, args=(stop, TICK_SECONDS), name="schedule", daemon=True
+        ).start()
+    worker = Worker(
+        queue_names=["*"],
+        interval=interval,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=max_tasks,
+        worker_id=get_random_string(32),
+        excluded_queue_names=[],
+    )
+    worker.configure_signals()
+    try:
+        worker.run()
+    finally:
+        stop.set()
+
+
+def run_until_idle(*, timeout: float = 30.0) -> int:
+    """Run every job that is ready, then return how many ran (tests, commands, the demo)."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    ran = 0
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = DBTaskResult.objects.finished().count()
+        Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+        ).run()
+        done = DBTaskResult.objects.finished().count() - before
+        ran += done
+        if not DBTaskResult.objects.ready().exists():
+            return ran
+    return ran
