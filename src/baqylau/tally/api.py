@@ -181,6 +181,7 @@ class CountOut(Schema):
 
 
 class ComparisonOut(Schema):
+    id: int
     contest: str
     unit_id: int
     unit_path: str

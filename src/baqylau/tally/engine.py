@@ -240,6 +240,8 @@ def conflict_cells(
     rec: Reconciliation, lines: np.ndarray, votes: np.ndarray
 ) -> Iterator[ConflictCell]:
     """The disputed cells with each copy's value (the input arrays of :func:`reconcile`)."""
+    if not rec.conflict.any():
+        return
     c = lines.shape[0]
     figures = np.concatenate(
         [np.asarray(lines, np.int64).reshape(c, -1), np.asarray(votes, np.int64).reshape(c, -1)],

@@ -273,6 +273,7 @@ def election_comparisons(
     total = findings.count()
     return total, [
         {
+            "id": row.pk,
             "contest": row.contest.code,
             "unit_id": row.unit_id,
             "unit_path": row.unit.path,
