@@ -27,14 +27,6 @@ def bot_username(bot: str) -> str:
     return BotControl.objects.filter(bot=bot).values_list("username", flat=True).first() or ""
 
 
-def bot_user_language(bot: str, user_id: int) -> str | None:
-    return (
-        BotUser.objects.filter(bot=bot, user_hash=keys.id_hash("user", user_id))
-        .values_list("language", flat=True)
-        .first()
-    )
-
-
 def observer_link(user_id: int) -> ObserverLink | None:
     return (
         ObserverLink.objects.filter(user_hash=keys.id_hash("user", user_id), active=True)

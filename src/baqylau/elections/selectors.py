@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Sum
 
-from .models import AdminUnit, Election, OfficialLine, OfficialResult, OfficialVote
+from .models import AdminUnit, Election
 
 
 def election_totals(election: Election) -> dict[str, int]:
@@ -76,26 +76,3 @@ def totals_by_kind(election: Election, kind: str = "region", lang: str = "ru") -
             }
         )
     return sorted(out, key=lambda r: r["path"])
-
-
-def official_figures(contest_id: int, unit_id: int) -> dict[str, Any]:
-    """The official result of one unit: {"lines": {code: value}, "votes": {choice code: votes}}."""
-    result = OfficialResult.objects.filter(contest_id=contest_id, unit_id=unit_id).first()
-    if result is None:
-        return {"lines": {}, "votes": {}}
-    return {
-        "lines": dict(OfficialLine.objects.filter(result=result).values_list("line", "value")),
-        "votes": dict(
-            OfficialVote.objects.filter(result=result).values_list("choice__code", "votes")
-        ),
-    }
-
-
-def choice_totals(contest_id: int, unit_kind: str = AdminUnit.Kind.STATION) -> dict[str, int]:
-    """Sum of official votes per choice code over all results at units of `unit_kind`."""
-    return dict(
-        OfficialVote.objects.filter(result__contest_id=contest_id, result__unit__kind=unit_kind)
-        .values_list("choice__code")
-        .annotate(total=Sum("votes"))
-        .values_list("choice__code", "total")
-    )

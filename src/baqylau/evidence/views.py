@@ -9,7 +9,8 @@ from django.views.decorators.http import require_safe
 
 from baqylau.evidence import services
 from baqylau.evidence.ledger import head
-from baqylau.evidence.models import LedgerDigest, MediaFile
+from baqylau.evidence.models import MediaFile
+from baqylau.evidence.selectors import published_digests
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def media(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 def ledger_digest(request: HttpRequest) -> JsonResponse:
     """The published root digests of the ledger (latest first), for anyone to keep a copy of."""
-    digests = list(LedgerDigest.objects.order_by("-created_at", "-id")[:100])
+    digests = list(published_digests())
     seq, _hash = head()
     data = {
         "algorithm": "sha256",

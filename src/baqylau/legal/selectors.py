@@ -48,10 +48,6 @@ def is_lawyer(user) -> bool:
     return bool(user.is_superuser or scope.lawyer_org_ids or Role.ADMIN in scope.roles)
 
 
-def lawyer_organisations(user) -> set[int]:
-    return set(scope_for(user).lawyer_org_ids)
-
-
 def visible_incidents(user, election=None) -> QuerySet[Incident]:
     """Incidents in the user's scope (a lawyer: those of their organisation's observers)."""
     qs = visible_reports(user, "incident", election).select_related(
@@ -68,10 +64,6 @@ def visible_cases(user) -> QuerySet[Case]:
     if user.is_superuser or scope.everything:
         return qs
     return qs.filter(Q(organisation_id__in=scope.lawyer_org_ids) | Q(lawyer=user))
-
-
-def visible_findings(user, election) -> QuerySet[Finding]:
-    return Finding.objects.filter(contest__election=election).select_related("unit", "choice")
 
 
 def findings_for_stations(stations) -> QuerySet[Finding]:

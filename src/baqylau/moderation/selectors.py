@@ -162,7 +162,7 @@ class ModerationItem:
     findings: list[dict]
     media: list[MediaFile]
     other_copies: list[ProtocolCopy]
-    conflicts: list
+    conflicts: list  # (conflict, the value most copies hold or None)
     decisions: list[Decision]
     result: StationResult | None = None
 
@@ -192,7 +192,10 @@ def moderation_item(copy: ProtocolCopy, lang: str) -> ModerationItem:
         findings=protocol_selectors.localized_findings(copy.findings, lang),
         media=list(copy.submission.media.all()),
         other_copies=others,
-        conflicts=list(tally_selectors.station_conflicts(copy.station, contest=copy.contest)),
+        conflicts=[
+            (conflict, tally_selectors.proposed_value(conflict))
+            for conflict in tally_selectors.station_conflicts(copy.station, contest=copy.contest)
+        ],
         result=tally_selectors.station_results(copy.station).filter(contest=copy.contest).first(),
         decisions=list(copy.decisions.all()),
     )

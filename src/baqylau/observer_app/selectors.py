@@ -34,6 +34,7 @@ def profile(observer: Observer) -> dict[str, Any]:
                 "election_name": _names(a.election),
                 "date": a.election.date.isoformat(),
                 "station": a.station.path,
+                "station_id": a.station_id,
                 "code": a.station.code,
                 "name": _names(a.station),
                 "address": a.station.address,

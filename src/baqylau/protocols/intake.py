@@ -281,10 +281,14 @@ def submit_protocol_copy(
     """Receive one protocol copy: store its envelope and photos with the checked copy (or the
     reasons it is not one) in one transaction, and answer. The tally counts it in the background.
 
-    ``photos`` are ``(bytes, content type)`` or ``(bytes, content type, page)``; ``source`` and
-    ``placed_at`` come from the sender's credential (see the module docstring).
+    ``photos`` are ``(bytes, content type)`` or ``(bytes, content type, page)`` (the page defaults
+    to the photo's position, 1-based); ``source`` and ``placed_at`` come from the sender's
+    credential (see the module docstring).
     """
-    photos = list(photos)
+    photos = [
+        (item[0], item[1], item[2] if len(item) > 2 else number)
+        for number, item in enumerate(photos, start=1)
+    ]
     data, unreadable = _read(payload)
     with contextlib.suppress(Invalid):  # said again, with the rest, below; the envelope is
         election = find_election(election, data)  # then filed without an election
@@ -305,17 +309,27 @@ def submit_protocol_copy(
             parsed = parse_protocol(election, data, placed_at=placed_at)
         except Invalid as exc:
             problems = [*exc.problems, *file_problems]
+        except Exception:  # a bug must not lose the copy: it is stored, rejected
+            logger.exception("protocol %s could not be parsed", submission.pk)
+            problems = [Problem("internal_error")]
         else:
-            plan = plan_copy(
-                submission,
-                parsed,
-                source=source,
-                actor=user,
-                media=media,
-                extra_problems=file_problems,
-            )
-            return _answer(writer.write(plan))
-    plan = writer.Plan(submission, Outcome(submission, "protocol", problems=problems), actor=user)
+            try:
+                plan = plan_copy(
+                    submission,
+                    parsed,
+                    source=source,
+                    actor=user,
+                    media=media,
+                    extra_problems=file_problems,
+                )
+            except Exception:  # the checks crashed: same rule
+                logger.exception("protocol %s could not be checked", submission.pk)
+                problems = [Problem("internal_error")]
+            else:
+                return _answer(writer.write(plan))
+    plan = writer.Plan(
+        submission, Outcome(submission, "protocol", problems=problems), media=media, actor=user
+    )
     return _answer(writer.write(plan))
 
 

@@ -149,18 +149,24 @@ def parse_count(value: Any, name: str, station: AdminUnit, problems: list[Proble
 
 
 def placement(observer: Observer, data: Any) -> tuple[Election, AdminUnit] | None:
-    """Fast path: the observer's own assignment matching the election code and the station.
-    None when it does not settle it (no election code, no or several matching stations): the
-    detailed checks then find the place or the right problem."""
+    """Fast path: the observer's own placement matching the election code and the station (its
+    id, or its path or number). None when it does not settle it (no election code, no or several
+    matching stations): the detailed checks then find the place or the right problem."""
     if not isinstance(data, dict) or not isinstance(data.get("election"), str):
         return None
+    station_id = data.get("station_id")
     code = station_code(data.get("station"))
-    if not code:
+    if not code and not isinstance(station_id, int):
         return None
     matches = {
         station.pk: (election, station)
         for election, station in observer_placements(observer)
-        if election.code == data["election"] and code in (station.path, station.code)
+        if election.code == data["election"]
+        and (
+            station.pk == station_id
+            if isinstance(station_id, int) and not isinstance(station_id, bool)
+            else code in (station.path, station.code)
+        )
     }
     return next(iter(matches.values())) if len(matches) == 1 else None
 

@@ -35,6 +35,7 @@ from baqylau.intake.outcome import Invalid, Problem
 from baqylau.intake.services import new_submission, store_rejected
 from baqylau.observers import crypto
 from baqylau.observers.models import Observer
+from baqylau.observers.services import observer_by_phone
 from baqylau.protocols.intake import submit_protocol_copy
 from baqylau.protocols.models import ProtocolCopy
 from baqylau.reports import services
@@ -203,7 +204,7 @@ def receive(phone: str, text: str) -> str:
     """Handle one inbound SMS; return the reply text ('' = send nothing)."""
     now = timezone.now()
     digest = crypto.phone_hash(phone)
-    observer = Observer.objects.filter(phone_hash=digest, active=True).first() if digest else None
+    observer = observer_by_phone(phone)
     sender = observer.public_id if observer else "sms:" + (digest[:32] or "invalid")
     lang = observer.language if observer else "ru"
     parsed = parse(text)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from baqylau.elections.models import AdminUnit, Choice, Contest, Election
 from baqylau.protocols.models import ProtocolCopy
@@ -44,18 +44,6 @@ def unit_findings(contest: Contest, unit: AdminUnit, *, below: bool = False) -> 
     return qs.order_by("kind", "unit__path", "line", "choice__number")
 
 
-def findings_by_kind(contest: Contest) -> dict[str, int]:
-    rows = Finding.objects.filter(contest=contest).values("kind").annotate(n=Count("id"))
-    return {row["kind"]: row["n"] for row in rows}
-
-
-def stations_differing(contest: Contest) -> QuerySet[AdminUnit]:
-    """Stations where an official figure differs from the observers' signed copies."""
-    return AdminUnit.objects.filter(
-        findings__contest=contest, findings__kind=Finding.Kind.STATION_DIFFERS
-    ).distinct()
-
-
 def unit_estimates(contest: Contest, unit: AdminUnit) -> QuerySet[Estimate]:
     return (
         Estimate.objects.filter(contest=contest, unit=unit)
@@ -64,22 +52,9 @@ def unit_estimates(contest: Contest, unit: AdminUnit) -> QuerySet[Estimate]:
     )
 
 
-def open_conflicts(contest: Contest) -> QuerySet[Conflict]:
-    return (
-        Conflict.objects.filter(result__contest=contest, resolved_value__isnull=True)
-        .select_related("result__station", "choice")
-        .order_by("result__station__path", "line")
-    )
-
-
 def proposed_value(conflict: Conflict) -> int | None:
     """The value most copies hold (None on a tie): a proposal, a moderator decides."""
     return engine.majority([item.get("value") for item in conflict.values or []])
-
-
-def station_result_counts(contest: Contest) -> dict[str, int]:
-    rows = StationResult.objects.filter(contest=contest).values("status").annotate(n=Count("id"))
-    return {row["status"]: row["n"] for row in rows}
 
 
 @dataclass
@@ -287,24 +262,3 @@ def election_comparisons(
         }
         for row in findings[offset : offset + limit]
     ]
-
-
-__all__ = [
-    "UnitReport",
-    "contests_of",
-    "election_by_code",
-    "election_comparisons",
-    "election_count",
-    "findings_by_kind",
-    "open_conflicts",
-    "proposed_value",
-    "root_unit",
-    "station_result_counts",
-    "station_results",
-    "station_status",
-    "stations_differing",
-    "unit_count",
-    "unit_estimates",
-    "unit_findings",
-    "unit_report",
-]

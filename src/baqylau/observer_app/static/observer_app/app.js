@@ -110,7 +110,7 @@
     const kind = form.dataset.kind;
     const place = profile.placements[form.elements.station.value];
     if (!place) return { error: T.noPlacement };
-    const data = { election: place.election, station: place.station };
+    const data = { election: place.election, station: place.station, station_id: place.station_id };
     const val = (n) => form.elements[n].value.trim();
     if (kind === "checkin") {
       data.status = form.elements.status.value;

@@ -1,0 +1,144 @@
+"""Background jobs: retries of a failing job, the schedule (each run once, snapshots at each
+election's own hours, in its own time zone), recovery of a job whose worker died, and the real
+`baqylau worker` process keeping a simulated election current with no other command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+import zoneinfo
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from baqylau.elections.models import Election
+from baqylau.jobs import schedule
+from baqylau.jobs.models import ScheduleRun
+from baqylau.jobs.registry import RETRY_DELAYS, job
+from baqylau.jobs.worker import run_until_idle
+
+ROOT = Path(__file__).resolve().parents[1]
+CALLS: list[int] = []
+
+
+@job(retries=2)
+def flaky(n: int) -> int:
+    CALLS.append(n)
+    raise RuntimeError("the database is away")
+
+
+@pytest.mark.django_db
+def test_a_failing_job_is_kept_failed_and_retried_later():
+    CALLS.clear()
+    flaky.enqueue(7)
+    before = timezone.now()
+    run_until_idle()
+    assert CALLS == [7]
+    failed = DBTaskResult.objects.get(status="FAILED")
+    assert "the database is away" in failed.traceback  # visible to admins, with its traceback
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["kwargs"] == {"_attempt": 2}
+    assert retry.run_after >= before + dt.timedelta(seconds=RETRY_DELAYS[0])
+    run_until_idle()  # not due yet: nothing runs
+    assert CALLS == [7]
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_died_is_run_again():
+    flaky.enqueue(1)
+    result = DBTaskResult.objects.get()
+    DBTaskResult.objects.filter(pk=result.pk).update(
+        status="RUNNING", started_at=timezone.now() - schedule.STALE_AFTER - dt.timedelta(minutes=1)
+    )
+    assert schedule.recover_stale() == 1
+    assert DBTaskResult.objects.get(pk=result.pk).status == "READY"
+
+
+@pytest.mark.django_db
+def test_each_scheduled_run_happens_once_whoever_ticks():
+    assert schedule.claim("x:1") is True
+    assert schedule.claim("x:1") is False
+    assert ScheduleRun.objects.filter(key="x:1").count() == 1
+
+
+@pytest.mark.django_db
+def test_snapshots_are_due_at_the_elections_own_hours_in_its_time_zone():
+    from baqylau.dashboard.tasks import snapshots_due
+
+    almaty = Election.objects.create(
+        code="kz", date=dt.date(2026, 12, 4), kind="presidential", country="KZ",
+        time_zone="Asia/Almaty", snapshot_hours=["13:00", "20:00"],
+    )  # fmt: skip
+    moscow = Election.objects.create(
+        code="ru", date=dt.date(2026, 12, 4), kind="presidential", country="RU",
+        time_zone="Europe/Moscow", snapshot_hours=["13:00"],
+    )  # fmt: skip
+    at = dt.datetime(2026, 12, 4, 13, 5, tzinfo=zoneinfo.ZoneInfo("Asia/Almaty"))
+    due = snapshots_due(at)
+    assert due == [
+        f"{almaty.pk}:{dt.datetime(2026, 12, 4, 13, 0, tzinfo=zoneinfo.ZoneInfo('Asia/Almaty')).isoformat()}"
+    ]
+    # 13:05 in Almaty is 11:05 in Moscow: Moscow's 13:00 comes two hours later
+    later = at + dt.timedelta(hours=2)
+    assert any(key.startswith(f"{moscow.pk}:") for key in snapshots_due(later))
+    # a day later nothing is due (the election is over)
+    assert snapshots_due(at + dt.timedelta(days=2)) == []
+
+
+@pytest.mark.django_db
+def test_a_scheduled_snapshot_is_published_by_the_jobs():
+    from baqylau.dashboard.models import Snapshot
+
+    now = timezone.localtime()
+    election = Election.objects.create(
+        code="kz2", date=now.date(), kind="presidential", country="KZ",
+        snapshot_hours=[f"{now:%H:%M}"],
+    )  # fmt: skip
+    started = schedule.tick()
+    assert [k for k in started if k.startswith("dashboard.snapshot:")] == [
+        f"dashboard.snapshot:{election.pk}:{now.replace(second=0, microsecond=0).isoformat()}"
+    ]
+    assert not [k for k in schedule.tick() if k.startswith("dashboard.snapshot:")]  # once
+    run_until_idle()
+    assert Snapshot.objects.filter(election=election).count() == 1
+
+
+def test_the_worker_process_keeps_a_simulated_election_current(tmp_path):
+    """`baqylau simulate --copies 2` only queues the recount; `baqylau worker` (a real process,
+    as `serve` starts it) counts the copies and writes the public summaries."""
+    env = {**os.environ, "BAQYLAU_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT / "src")}
+    env.pop("DATABASE_URL", None)
+    baqylau = [sys.executable, "-m", "baqylau"]
+    subprocess.run([*baqylau, "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*baqylau, "simulate", "--stations", "200", "--copies", "2", "--election", "w"],
+        env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    db = sqlite3.connect(tmp_path / "baqylau.sqlite3")
+    assert db.execute("SELECT count(*) FROM dashboard_unitstats").fetchone()[0] == 0
+    worker = subprocess.Popen([*baqylau, "worker"], env=env, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            ready = db.execute(
+                "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status != 'SUCCESSFUL'"
+            ).fetchone()[0]
+            stats = db.execute("SELECT count(*) FROM dashboard_unitstats").fetchone()[0]
+            if not ready and stats:
+                break
+            time.sleep(0.5)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert db.execute("SELECT count(*) FROM dashboard_unitstats").fetchone()[0] > 200
+    agreed = db.execute(
+        "SELECT count(*) FROM tally_stationresult WHERE status = 'agreed'"
+    ).fetchone()[0]
+    assert agreed > 0
+    assert db.execute("SELECT count(*) FROM tally_pendingrecount").fetchone()[0] == 0
