@@ -121,6 +121,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Эта учётная запись не принадлежит наблюдателю",
         "en": "This account is not an observer's",
     },
+    "not_in_scope": {
+        "kk": "Сіз {value} байқаушының атынан хабарлама енгізе алмайсыз",
+        "ru": "Вы не можете вносить сообщения от имени наблюдателя {value}",
+        "en": "You may not enter reports on behalf of observer {value}",
+    },
+    "unknown_observer": {
+        "kk": "{value} байқаушысы табылмады",
+        "ru": "Наблюдатель {value} не найден",
+        "en": "Observer {value} not found",
+    },
     "unknown_sender": {
         "kk": "Бұл нөмір тіркелмеген. Үйлестірушіңізге хабарласыңыз",
         "ru": "Этот номер не зарегистрирован. Обратитесь к координатору",
@@ -166,6 +176,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kk": "Деректерді оқу мүмкін болмады: бұл JSON емес ({error})",
         "ru": "Не удалось прочитать данные: это не JSON ({error})",
         "en": "The data could not be read: it is not JSON ({error})",
+    },
+    "not_utf8": {
+        "kk": "Деректер UTF-8 мәтіні емес; алынған байттар сақталды",
+        "ru": "Данные не в кодировке UTF-8; полученные байты сохранены",
+        "en": "The data is not UTF-8 text; the bytes received are kept",
+    },
+    "bad_characters": {
+        "kk": "Деректерде рұқсат етілмеген таңбалар бар (NUL немесе жұпсыз суррогат); алынған байттар сақталды",
+        "ru": "В данных недопустимые символы (NUL или непарный суррогат); полученные байты сохранены",
+        "en": "The data contains characters that cannot be stored (NUL or a lone surrogate); the bytes received are kept",
+    },
+    "number_out_of_range": {
+        "kk": "Деректерде сақталмайтын сан бар (NaN, шексіздік немесе тым үлкен сан); алынған байттар сақталды",
+        "ru": "В данных число, которое нельзя сохранить (NaN, бесконечность или слишком большое); полученные байты сохранены",
+        "en": "The data contains a number that cannot be stored (NaN, infinity or too large); the bytes received are kept",
+    },
+    "too_deep": {
+        "kk": "Деректердің құрылымы тым терең; алынған байттар сақталды",
+        "ru": "Слишком глубокая вложенность данных; полученные байты сохранены",
+        "en": "The data is nested too deeply; the bytes received are kept",
     },
     "not_an_object": {
         "kk": "Деректер JSON объектісі болуы керек (кілт-мән жұптары)",

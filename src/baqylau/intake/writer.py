@@ -76,6 +76,9 @@ class Plan:
         if not self.dedupe_key:
             self.dedupe_key = self.submission.payload_sha256
         self.submission.dedupe_key = self.dedupe_key
+        unreadable = getattr(self.submission, "unstorable", None)
+        if unreadable and self.outcome is not None:  # kept as raw bytes: never a record
+            self.reject([Problem(unreadable, "data")])
 
     @property
     def records(self) -> list[models.Model]:

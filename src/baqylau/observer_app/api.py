@@ -20,6 +20,7 @@ import uuid
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from ninja import NinjaAPI
@@ -28,6 +29,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from baqylau.accounts.auth import ApiTokenAuth
 from baqylau.accounts.models import ApiToken, hash_token
 from baqylau.accounts.services import api_token_create, api_token_revoke
+from baqylau.errors import unavailable
 from baqylau.intake.messages import render_all
 from baqylau.observer_app import selectors, services
 from baqylau.observers.selectors import observer_for_user
@@ -85,6 +87,12 @@ def _error(status: int, code: str, messages: dict[str, str] | None = None, **ext
 @api.exception_handler(AuthenticationError)
 def _unauthorized(request, exc):
     return _error(401, "unauthorized")
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_away(request, exc):
+    return unavailable(request)
 
 
 @api.exception_handler(ValidationError)
