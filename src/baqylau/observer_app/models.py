@@ -33,6 +33,8 @@ class ClientReceipt(models.Model):
     record_id = models.BigIntegerField(_("record id"), null=True, blank=True)
     response = models.JSONField(_("answer sent"), default=dict, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    #: The server process handling the key right now ("host:pid:token"), see `services._claim`.
+    holder = models.CharField(_("being handled by"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
