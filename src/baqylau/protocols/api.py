@@ -16,6 +16,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 
+from baqylau.api_schemas import intake_responses
 from baqylau.i18n import LANGUAGES, request_language
 from baqylau.intake.access import Recorder, recorder_for
 from baqylau.intake.models import Submission
@@ -53,36 +54,13 @@ class CopyRecordedOut(Schema):
     findings: list[FindingOut]
 
 
-class ProblemOut(Schema):
-    code: str
-    field: str
-    message: str
-    messages: dict[str, str]
-
-
-class RejectedOut(Schema):
-    submission: UUID
-    status: str = "rejected"
-    language: str
-    code: str
-    message: str
-    messages: dict[str, str]
-    problems: list[ProblemOut] = []
-
-
 def _findings(items, lang: str) -> list[dict[str, Any]]:
     return [{**item, "message": item["messages"][lang]} for item in items]
 
 
 @router.post(
     "/protocols",
-    response={
-        201: CopyRecordedOut,
-        200: CopyRecordedOut,
-        400: RejectedOut,
-        403: RejectedOut,
-        422: RejectedOut,
-    },
+    response=intake_responses(CopyRecordedOut),
     summary="Submit a protocol copy (figures as JSON, photos of its pages)",
     description=(
         "Multipart form: `data` is the JSON object of the protocol (`election`, `contest`, "

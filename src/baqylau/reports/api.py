@@ -12,13 +12,15 @@ reasons in the sender's language · 400 the body cannot be read · 401 no valid 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, JsonResponse
-from ninja import Router
+from ninja import Router, Schema
 from ninja.security import django_auth
 
 from baqylau.accounts.auth import ApiTokenAuth
+from baqylau.api_schemas import errors, intake_responses
 from baqylau.i18n import accept_language, normalize_language
 from baqylau.intake.access import Recorder, recorder_for
 from baqylau.intake.messages import render
@@ -165,6 +167,32 @@ def _submit(request: HttpRequest, kind: str) -> JsonResponse:
     )
 
 
+class ReportRecordedOut(Schema):
+    submission: UUID
+    status: str  # "recorded", or "duplicate" (already received)
+    kind: str | None = None
+    id: int | None = None
+    duplicate_of: UUID | None = None
+    message: str
+
+
+class ReportsOut(Schema):
+    count: int
+    results: list[dict[str, Any]]
+
+
+class FormsOut(Schema):
+    forms: list[dict[str, Any]]
+    violation_types: list[dict[str, Any]]
+
+
+class ObserversOut(Schema):
+    results: list[dict[str, Any]]
+
+
+REPORT_RESPONSES = intake_responses(ReportRecordedOut)
+
+
 def _body(kind: str, multipart: bool = False) -> dict[str, Any]:
     content = {"application/json": {"schema": _SCHEMAS[kind]}}
     if multipart:
@@ -172,34 +200,58 @@ def _body(kind: str, multipart: bool = False) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": content}}
 
 
-@router.post("/reports/checkin", openapi_extra=_body("checkin"), summary="Check-in")
+@router.post(
+    "/reports/checkin",
+    response=REPORT_RESPONSES,
+    openapi_extra=_body("checkin"),
+    summary="Check-in",
+)
 def post_checkin(request):
     return _submit(request, "checkin")
 
 
-@router.post("/reports/turnout", openapi_extra=_body("turnout"), summary="Turnout count")
+@router.post(
+    "/reports/turnout",
+    response=REPORT_RESPONSES,
+    openapi_extra=_body("turnout"),
+    summary="Turnout count",
+)
 def post_turnout(request):
     return _submit(request, "turnout")
 
 
 @router.post(
-    "/reports/incident", openapi_extra=_body("incident", multipart=True), summary="Violation"
+    "/reports/incident",
+    response=REPORT_RESPONSES,
+    openapi_extra=_body("incident", multipart=True),
+    summary="Violation",
 )
 def post_incident(request):
     return _submit(request, "incident")
 
 
-@router.post("/reports/checklist", openapi_extra=_body("checklist"), summary="Checklist answers")
+@router.post(
+    "/reports/checklist",
+    response=REPORT_RESPONSES,
+    openapi_extra=_body("checklist"),
+    summary="Checklist answers",
+)
 def post_checklist(request):
     return _submit(request, "checklist")
 
 
-@router.post("/reports/note", openapi_extra=_body("note"), summary="Free text")
+@router.post(
+    "/reports/note", response=REPORT_RESPONSES, openapi_extra=_body("note"), summary="Free text"
+)
 def post_note(request):
     return _submit(request, "note")
 
 
-@router.get("/reports/forms", summary="Report forms (data) and the violation catalogue")
+@router.get(
+    "/reports/forms",
+    response={200: FormsOut, **errors()},
+    summary="Report forms (data) and the violation catalogue",
+)
 def get_forms(request):
     return {
         "forms": [forms.load_form(code) for code in forms.form_codes()],
@@ -214,7 +266,11 @@ def get_forms(request):
     }
 
 
-@router.get("/reports", summary="Reports of one kind the caller may read (scoped by role)")
+@router.get(
+    "/reports",
+    response={200: ReportsOut, **errors(400, 404)},
+    summary="Reports of one kind the caller may read (scoped by role)",
+)
 def list_reports(request, kind: str = "incident", limit: int = 100, offset: int = 0):
     if kind not in selectors.MODELS:
         return _json(404, {"errors": [{"code": "unknown_kind", "message": kind}]})
@@ -227,7 +283,11 @@ def list_reports(request, kind: str = "incident", limit: int = 100, offset: int 
     return _json(200, {"count": qs.count(), "results": rows})
 
 
-@router.get("/observers", summary="Observers the caller may see (identity only where allowed)")
+@router.get(
+    "/observers",
+    response={200: ObserversOut, **errors()},
+    summary="Observers the caller may see (identity only where allowed)",
+)
 def list_observers(request):
     return _json(
         200,
