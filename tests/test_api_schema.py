@@ -71,9 +71,8 @@ def keep_connection():
     ids=["api", "observer-app"],
 )
 def test_the_api_holds_its_schema_on_any_input(world, keep_connection, schema_path, least):
-    from baqylau.wsgi import application
-
     from baqylau.accounts.services import api_token_create
+    from baqylau.wsgi import application
 
     schema = schemathesis.openapi.from_wsgi(schema_path, application)
     failures, checked = [], []

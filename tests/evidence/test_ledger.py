@@ -45,7 +45,7 @@ def decision(make_submission):
         station=station,
         source="observer",
         received_at=timezone.now(),
-        validation="accepted",
+        checks="passed",
     )
     moderator = User.objects.create_user("mod")
     made = Decision.objects.create(

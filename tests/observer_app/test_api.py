@@ -123,7 +123,10 @@ def test_rejection_is_kept_and_can_be_fixed_with_the_same_key(client, world):
     body = r.json()
     assert body["status"] == "rejected"
     assert body["errors"][0]["code"] == "above_registered"
-    assert "2170" in body["errors"][0]["ru"] and "2170" in body["message"]["kk"]
+    # one problem format: code, field, and the message in kk/ru/en
+    assert body["errors"][0]["field"] == "count"
+    assert set(body["errors"][0]["messages"]) == {"kk", "ru", "en"}
+    assert "2170" in body["errors"][0]["messages"]["ru"] and "2170" in body["message"]["kk"]
     assert ClientReceipt.objects.get(key=key).state == "rejected"
     # Resent unchanged: rejected again (and stored again: every attempt has its envelope).
     assert send(client, world, "turnout", {"station": "237", "at": "10:30", "count": 9999}, key)
@@ -142,7 +145,8 @@ def test_not_assigned_station_message_in_each_language(client, world):
     }.items():
         r = send(client, world, "turnout", {"station": "237", "at": "10:00", "count": 1}, lang=lang)
         assert r.status_code == 422
-        assert r.json()["errors"][0][lang] == text
+        assert r.json()["errors"][0]["messages"][lang] == text
+        assert r.json()["message"][lang] == text
 
 
 def test_incident_with_photo_needs_review(client, world):
@@ -213,7 +217,9 @@ def test_bad_key_kind_and_body(client, world):
         HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
         **auth(world),
     )
-    assert r.status_code == 422
+    # data that cannot be read is kept as received, rejected (400, the intake's semantics)
+    assert r.status_code == 400
+    assert r.json()["status"] == "rejected" and r.json()["errors"][0]["code"] == "malformed"
     assert Submission.objects.get(pk=r.json()["submission"]).payload["data"] == "{not json"
 
 
