@@ -89,7 +89,7 @@ def test_a_copy_that_passes_is_201_with_a_receipt(client, observer, election):
     copy = ProtocolCopy.objects.get(pk=body["receipt"])
     assert str(copy.submission_id) == body["submission"]
     assert body["message"] == (
-        f"Protocol received: station 237, it passed the checks. Receipt {copy.pk}"
+        f"Protocol received (copy No. {copy.pk}): station 237, it passed the checks"
     )
     assert set(body["messages"]) == {"kk", "ru", "en"}
     assert copy.submission.channel == "api" and copy.submission.user.username == "observer-1"

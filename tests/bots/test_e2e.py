@@ -72,7 +72,9 @@ def test_observer_links_and_files_protocol_with_correction(bot_env):
         mark = fake.mark()
         fake.message(ALAMAN_TOKEN, OBSERVER_TG, "L8=100")
         texts = await fake.wait_reply(OBSERVER_TG, mark, count=2)
-        assert "Протокол получен: участок 101, прошёл проверки" in texts[0]
+        assert (
+            "участок 101, прошёл проверки" in texts[0] and "Протокол получен (копия №" in texts[0]
+        )
         assert "Принято" not in texts[0]  # "accepted" belongs to moderators
         statement = texts[1]
         assert keys.verify(statement).valid

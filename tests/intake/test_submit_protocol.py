@@ -64,7 +64,7 @@ def test_clean_protocol_is_recorded_and_passes_the_checks(election, data_dir):
     assert votes == CLEAN_237["votes"]
     # the receipt, in the glossary's words ("received", "passed the checks")
     assert outcome.messages("en") == [
-        f"Protocol received: station 237, it passed the checks. Receipt {copy.pk}"
+        f"Protocol received (copy No. {copy.pk}): station 237, it passed the checks"
     ]
     assert "алынды" in outcome.messages("kk")[0]
     assert "получен" in outcome.messages("ru")[0]
@@ -120,8 +120,8 @@ def test_seed_protocol_237_fails_the_checks_with_findings_in_three_languages(ele
     assert any("Nur Otan" in f["messages"]["en"] for f in copy.findings)
     # the sender is told it was received, failed the checks and waits for a moderator
     assert outcome.messages("en") == [
-        f"Protocol received: station 237, but it failed the checks; "
-        f"it waits for a moderator. Receipt {copy.pk}"
+        f"Protocol received (copy No. {copy.pk}): station 237, but it failed the checks; "
+        f"it waits for a moderator"
     ]
 
 

@@ -311,7 +311,10 @@ def test_bulk_accept_only_accepts_copies_that_passed(client, election, four_copi
         disputed[0].station_id,
     }
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert messages == ["2 protocol copies accepted by a moderator."]
+    assert messages == [
+        "2 protocol copies accepted by a moderator.",
+        "1 copies were left: they failed the checks, or another moderator is reviewing them.",
+    ]
 
     run_until_idle()
     statuses = dict(StationResult.objects.values_list("station__code", "status"))
@@ -325,18 +328,21 @@ def test_a_moderator_resolves_a_conflict_on_the_page(client, election, four_copi
     conflicts = list(Conflict.objects.filter(result__station=disputed[0].station))
     assert {c.choice.code for c in conflicts} == {"npk", "adal"}
     npk = next(c for c in conflicts if c.choice.code == "npk")
-    url = reverse("moderation:resolve", args=[disputed[0].pk, npk.pk])
-    assert url in page
+    url = reverse("moderation:resolve", args=[disputed[0].pk])
+    assert url in page and f'name="choice" value="{npk.choice_id}"' in page
+    figure = {"line": "", "choice": npk.choice_id}
 
-    response = client.post(url, {"value": 100})  # no reason
+    response = client.post(url, {**figure, "value": 100})  # no reason
     assert response.status_code == 302
     npk.refresh_from_db()
     assert npk.resolved_value is None
-    response = client.post(url, {"value": -1, "reason": "page 1"})
+    response = client.post(url, {**figure, "value": -1, "reason": "page 1"})
     npk.refresh_from_db()
     assert npk.resolved_value is None
 
-    response = client.post(url, {"value": 100, "reason": "legible on the photo of page 1"})
+    response = client.post(
+        url, {**figure, "value": 100, "reason": "legible on the photo of page 1"}
+    )
     assert response.status_code == 302
     npk.refresh_from_db()
     assert (npk.resolved_value, npk.resolved_by) == (100, moderator)
@@ -347,17 +353,19 @@ def test_a_moderator_resolves_a_conflict_on_the_page(client, election, four_copi
     assert LedgerEntry.objects.filter(
         kind=LedgerEntry.Kind.DECISION, ref=f"observers.auditevent:{event.pk}"
     ).exists()
-    # a conflict of another station cannot be resolved from this copy's page
+    # a figure this copy's station does not dispute cannot be chosen from its page
     other = client.post(
-        reverse("moderation:resolve", args=[single.pk, npk.pk]), {"value": 1, "reason": "x"}
+        reverse("moderation:resolve", args=[single.pk]), {**figure, "value": 1, "reason": "x"}
     )
-    assert other.status_code == 404
+    assert other.status_code == 302
+    assert Conflict.objects.filter(resolved_value=1).count() == 0
 
+    # the recount rebuilds the conflict rows; the figure is named by its choice, not the row
     run_until_idle()
     adal = Conflict.objects.get(result__station=disputed[0].station, choice__code="adal")
     client.post(
-        reverse("moderation:resolve", args=[disputed[0].pk, adal.pk]),
-        {"value": 50, "reason": "legible on the photo of page 1"},
+        url,
+        {"line": "", "choice": adal.choice_id, "value": 50, "reason": "legible on page 1"},
     )
     run_until_idle()
     assert StationResult.objects.get(station=disputed[0].station).status == "resolved"

@@ -98,13 +98,13 @@ def test_resend_with_same_key_is_not_counted_twice(client, world):
     data = {"station": "237", "at": "10:30", "count": 412}
     first = send(client, world, "turnout", data, key)
     assert first.status_code == 201, first.content
-    assert first.json()["status"] == "accepted" and first.json()["client_id"] == key
+    assert first.json()["status"] == "recorded" and first.json()["client_id"] == key
     again = send(client, world, "turnout", data, key)
     assert again.status_code == 200
     assert again.json()["replayed"] is True and again.json()["id"] == first.json()["id"]
     assert TurnoutCount.objects.count() == 1
     receipt = ClientReceipt.objects.get(key=key)
-    assert receipt.state == "accepted" and receipt.attempts == 1
+    assert receipt.state == "recorded" and receipt.attempts == 1
     # The envelope keeps the phone's key.
     assert Submission.objects.get(pk=first.json()["submission"]).payload["data"]["client_id"] == key
 
@@ -161,7 +161,7 @@ def test_incident_with_photo_needs_review(client, world):
         **auth(world),
     )
     assert r.status_code == 201, r.content
-    assert r.json()["status"] == "review"
+    assert r.json()["status"] == "waiting"
     incident = Incident.objects.get()
     assert incident.submission.media.count() == 1
     assert Submission.objects.get(pk=r.json()["submission"]).channel == "web"
@@ -233,7 +233,7 @@ def test_recent(client, world):
     send(client, world, "turnout", {"station": "237", "at": "10:30", "count": 99999})
     r = client.get(API + "recent", **auth(world))
     states = sorted(row["status"] for row in r.json()["results"])
-    assert states == ["accepted", "rejected"]
+    assert states == ["recorded", "rejected"]
 
 
 def test_checkin_and_checklist_through_the_outbox(client, world):
@@ -248,7 +248,7 @@ def test_checkin_and_checklist_through_the_outbox(client, world):
         "checkin",
         {"station": "237", "status": "admitted", "at": "07:05", "election": "kz-test"},
     )
-    assert r.status_code == 201 and r.json()["status"] == "accepted"
+    assert r.status_code == 201 and r.json()["status"] == "recorded"
     assert CheckIn.objects.get().status == "admitted"
     answers = {q["code"]: True for q in load_form("opening")["questions"]}
     r = send(client, world, "checklist", {"station": "237", "form": "opening", "answers": answers})

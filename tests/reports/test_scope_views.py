@@ -10,6 +10,7 @@ from baqylau.observers.selectors import coverage_table, gap_alerts, partner_cove
 from baqylau.protocols.models import CopyLine, ProtocolCopy
 from baqylau.reports import selectors, services
 from baqylau.reports.models import Incident
+from baqylau.tally.services import recount
 
 
 def report(world, who, kind, **data):
@@ -110,6 +111,7 @@ def add_copy(world, station, l5, l4=None, moderation="accepted"):
     CopyLine.objects.create(copy=copy, line="L5", value=l5)
     if l4 is not None:
         CopyLine.objects.create(copy=copy, line="L4", value=l4)
+    recount(world.contest, stations=[copy.station_id])  # the station's settled result
     return copy
 
 
@@ -121,7 +123,7 @@ def test_turnout_vs_protocol_discrepancy(world):
     flags = {d["station"]: d for d in selectors.turnout_discrepancies(world.election)}
     assert flags["237"]["flag"] is True and flags["237"]["difference"] == 480
     assert flags["238"]["flag"] is False
-    # A pending (not yet accepted by a moderator) copy is not compared.
+    # A pending single copy (not accepted by a moderator) settles nothing: not compared.
     report(world, "B1", "turnout", station="300", at="19:50", count=400)
     add_copy(world, "300", l5=1000, moderation="pending")
     flags = {d["station"]: d for d in selectors.turnout_discrepancies(world.election)}

@@ -78,8 +78,10 @@ def test_protocol_sms_goes_to_protocol_intake(client, world):
     # reply says so, with the receipt and the reason
     assert copy.checks == "failed"
     assert [f["code"] for f in copy.findings] == ["pages_missing"]
-    assert reply.startswith("Протокол получен: участок 237, но не прошёл проверки")
-    assert f"Квитанция {copy.pk}" in reply
+    assert reply.startswith(
+        f"Протокол получен (копия № {copy.pk}): участок 237, но не прошёл проверки"
+    )
+    assert f"копия № {copy.pk}" in reply
     assert copy.findings[0]["messages"]["ru"] in reply
 
 

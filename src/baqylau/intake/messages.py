@@ -289,14 +289,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Received: station {station}",
     },
     "ok_protocol": {
-        "kk": "Хаттама алынды: №{station}, тексерулерден өтті. Түбіртек {ref}",
-        "ru": "Протокол получен: участок {station}, прошёл проверки. Квитанция {ref}",
-        "en": "Protocol received: station {station}, it passed the checks. Receipt {ref}",
+        "kk": "Хаттама алынды (көшірме №{ref}): №{station} учаске, тексерулерден өтті",
+        "ru": "Протокол получен (копия № {ref}): участок {station}, прошёл проверки",
+        "en": "Protocol received (copy No. {ref}): station {station}, it passed the checks",
     },
     "ok_protocol_failed": {
-        "kk": "Хаттама алынды: №{station}, бірақ тексерулерден өтпеді; модераторды күтуде. Түбіртек {ref}",
-        "ru": "Протокол получен: участок {station}, но не прошёл проверки; ждёт модератора. Квитанция {ref}",
-        "en": "Protocol received: station {station}, but it failed the checks; it waits for a moderator. Receipt {ref}",
+        "kk": "Хаттама алынды (көшірме №{ref}): №{station} учаске, бірақ тексерулерден өтпеді; модераторды күтуде",
+        "ru": "Протокол получен (копия № {ref}): участок {station}, но не прошёл проверки; ждёт модератора",
+        "en": "Protocol received (copy No. {ref}): station {station}, but it failed the checks; it waits for a moderator",
     },
 }
 

@@ -17,10 +17,10 @@ from baqylau.observers.models import Observer
 
 class ClientReceipt(models.Model):
     class State(models.TextChoices):
-        PROCESSING = "processing", _("being processed")
-        ACCEPTED = "accepted", _("accepted")
-        REVIEW = "review", _("accepted, needs review")
-        REJECTED = "rejected", _("rejected")
+        PROCESSING = "processing", _("being handled")
+        RECORDED = "recorded", _("received")
+        WAITING = "waiting", _("received, waiting for a moderator")
+        REJECTED = "rejected", _("received, not recorded")
         FAILED = "failed", _("failed (server error)")
 
     observer = models.ForeignKey(Observer, on_delete=models.PROTECT, related_name="+")

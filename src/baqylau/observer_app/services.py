@@ -98,7 +98,7 @@ def _claim(observer: Observer, key: uuid.UUID, kind: str) -> ClientReceipt | Rep
     except IntegrityError:
         pass
     receipt = ClientReceipt.objects.get(observer=observer, key=key)
-    if receipt.state in (State.ACCEPTED, State.REVIEW):
+    if receipt.state in (State.RECORDED, State.WAITING):
         return Reply(200, {**receipt.response, "replayed": True})
     fresh = receipt.updated_at > timezone.now() - STALE_CLAIM
     if receipt.state == State.PROCESSING and fresh and not _holder_gone(receipt.holder, key):
@@ -140,10 +140,11 @@ def _record_of(kind: str, submission: Submission):
 
 
 def _state_of(record: Any) -> str:
-    """`review` when the record waits for a moderator (e.g. an incident), else `accepted`."""
+    """`waiting` when the record waits for a moderator (e.g. a violation report), else
+    `recorded` (the glossary's "received": "accepted" is a moderator's word)."""
     if getattr(record, "moderation", None) == "pending":
-        return State.REVIEW
-    return State.ACCEPTED
+        return State.WAITING
+    return State.RECORDED
 
 
 def submit_once(

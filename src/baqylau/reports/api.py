@@ -150,6 +150,7 @@ def _submit(request: HttpRequest, kind: str) -> JsonResponse:
                 "submission": outcome.submission.pk,
                 "status": "duplicate",
                 "duplicate_of": outcome.duplicate_of.pk,
+                "id": getattr(outcome.first_record, "pk", None),
                 "message": render("duplicate", lang),
             },
         )

@@ -456,6 +456,11 @@ def process(
     report is stored as rejected, with `duplicate_of` set."""
     plan = writer.write(plan_report(submission, kind=kind, data=data, observer=observer, **kwargs))
     outcome = plan.outcome
+    if outcome.duplicate_of is not None:  # the same report again: answer with the first record
+        from baqylau.reports.selectors import MODELS
+
+        found = MODELS[kind].objects.filter(submission=outcome.duplicate_of).order_by("pk")
+        outcome.record = list(found) if kind == "checklist" else found.first()
     if outcome.record is not None:
         outcome.ack = _ack(kind, outcome.record, submission.language)
     return outcome

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('observer_app', '0001_initial'),
+        ("observer_app", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='clientreceipt',
-            name='holder',
-            field=models.CharField(blank=True, max_length=200, verbose_name='being handled by'),
+            model_name="clientreceipt",
+            name="holder",
+            field=models.CharField(blank=True, max_length=200, verbose_name="being handled by"),
         ),
     ]
