@@ -1,4 +1,5 @@
-"""`baqylau demo` end to end (small): loads a simulated election and serves it over HTTP."""
+"""`baqylau demo` end to end (small): loads a simulated election, with observers' copies sent
+through the intake, serves it over HTTP, and leaves a ledger that verifies."""
 
 import os
 import socket
@@ -44,3 +45,15 @@ def test_demo_loads_and_serves(tmp_path):
         output = server.communicate(timeout=30)[0]
     assert "Serving Baqylau" in output, output[-2000:]
     assert "16 threads" in output, output[-2000:]
+    assert "Independent count:" in output and "copies from" in output, output[-2000:]
+    # every demo submission is in the ledger: `baqylau ledger verify` holds on the demo database
+    verify = subprocess.run(
+        [sys.executable, "-m", "baqylau", "ledger", "verify"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert verify.returncode == 0, verify.stdout[-2000:] + verify.stderr[-2000:]
+    assert "the ledger is intact" in verify.stdout

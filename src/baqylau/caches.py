@@ -98,4 +98,3 @@ class TTL:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from tests.dashboard.data import make_observed_election
 
-from baqylau.dashboard.services import publish_snapshot, rebuild_summaries
+from baqylau.dashboard.services import publish_snapshot
+from baqylau.jobs.worker import run_until_idle
 from baqylau.simulate.engine import SimulationConfig, simulate
 from baqylau.simulate.loader import load_simulation
 
@@ -17,10 +18,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_drill_down_with_selectors_and_back_switch_language_download_csv(
-    live_server, page, screenshot
+    live_server, page, screenshot, settings, tmp_path
 ):
-    data = make_observed_election()
-    rebuild_summaries(data["election"])
+    settings.DATA_DIR = tmp_path
+    data = make_observed_election()  # counted and summarised by the background jobs
     publish_snapshot(data["election"], "13:00")
     country = data["country"]
 
@@ -40,7 +41,10 @@ def test_drill_down_with_selectors_and_back_switch_language_download_csv(
     with page.expect_navigation():
         page.get_by_label("Choose a polling station").select_option(label="Station 101")
     assert page.get_by_role("heading", level=1).inner_text() == "Station 101"
-    assert "Accepted protocol copies" in page.content()
+    copies = page.locator("section[aria-labelledby=copies-h]").inner_text()
+    assert "Protocol copies of this station" in copies and "copies agree" in copies
+    assert page.locator("article.copy[id^=copy-]").count() == 2  # both copies taking part
+    assert "The official result gives votes for Tokayev as 510" in page.content()
     screenshot("station")
 
     # back up through the breadcrumbs
@@ -75,8 +79,8 @@ def test_drill_down_with_selectors_and_back_switch_language_download_csv(
 
 def test_map_click_lands_on_the_region_page(live_server, page, screenshot):
     sim = simulate(SimulationConfig(seed=7, n_stations=400, n_regions=20))
-    election = load_simulation(sim, election_code="sim-map")
-    rebuild_summaries(election)
+    load_simulation(sim, election_code="sim-map")
+    run_until_idle()  # the recount and the summaries the loading queued
 
     page.goto(f"{live_server.url}/en/e/sim-map/map/?measure=leader_official")
     assert page.locator("figure.map svg a").count() == 20

@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from baqylau.bots import keys
 from baqylau.bots.models import BotControl, LinkCode
 from baqylau.bots.services import LinkLocked, link_code_issue, link_code_redeem
 from baqylau.crowd import services
 from baqylau.crowd.models import CrowdBallot, CrowdVoter
-from baqylau.crowd.selectors import crowd_vs_official, statistics_by_source
+from baqylau.dashboard.selectors import unit_page
+from baqylau.elections.models import OfficialVote
+from baqylau.jobs.worker import run_until_idle
 from baqylau.tally.models import Finding
+from baqylau.tally.services import recount
 from tests.bots.helpers import jpeg, seed_election
 
 pytestmark = pytest.mark.django_db
@@ -121,7 +124,9 @@ def test_new_account_signal_uses_reference(election):
     assert "new_account" in new.verdict.reasons and not new.verdict.spam
 
 
-def test_crowd_exceeds_official_findings_and_statistics(election):
+def test_crowd_exceeds_official_is_a_tally_finding_and_the_voters_column(election):
+    """Voters' ballot photos are compared with the official result by the tally (one comparison),
+    as soon as a counted ballot marks its station; the "from voters" column reads the same."""
     station = election["stations"][0]  # official: tokayev 510, kossanov 101
     contest = election["contest"]
     for i in range(3):
@@ -130,26 +135,37 @@ def test_crowd_exceeds_official_findings_and_statistics(election):
     vote(4101, station, None, "tokayev", 0)
     vote(4102, station, jpeg(98), "against_all", 0)
     # Official kossanov at this station lowered to 2 so that 3 photos prove it false.
-    from baqylau.elections.models import OfficialVote
-
     OfficialVote.objects.filter(
         result__unit=station, choice__code="kossanov", result__contest=contest
     ).update(votes=2)
-    assert services.crowd_findings_update(contest) == 1
+    assert not Finding.objects.exists()  # the recount is a background job ...
+    run_until_idle()  # ... queued by the counted ballots: it compares, then summarises
     finding = Finding.objects.get(kind="crowd_exceeds_official")
-    assert (finding.observed, finding.official, finding.choice.code) == (3, 2, "kossanov")
-    assert len(finding.details["ballots"]) == 3
-    rows = crowd_vs_official(contest)
-    assert rows[0]["station"] == station.code and rows[0]["excess"] == 1
-    assert services.crowd_findings_update(contest) == 1  # rewritten, not duplicated
+    assert (finding.unit, finding.observed, finding.official) == (station, 3, 2)
+    assert finding.choice.code == "kossanov"
+    # the ballots it rests on, each with its envelope and its photo's digest
+    photographed = CrowdBallot.objects.filter(choice__code="kossanov", counted=True)
+    evidence = finding.details["evidence"]["ballots"]
+    assert [b["ballot"] for b in evidence] == sorted(photographed.values_list("pk", flat=True))
+    assert {b["photo_sha256"] for b in evidence} == set(
+        photographed.values_list("photo__sha256", flat=True)
+    )
+    assert {b["submission"] for b in evidence} == {
+        str(s) for s in photographed.values_list("submission_id", flat=True)
+    }
+    recount(contest)
+    assert list(Finding.objects.filter(kind="crowd_exceeds_official")) == [finding]  # kept
 
-    stats = {row["key"]: row for row in statistics_by_source(contest, election["country"])}
-    assert stats["kossanov"]["voters"] == 3 and stats["tokayev"]["voters"] == 1
-    assert stats["no_photo"]["voters"] == 1 and stats["against_all"]["voters"] == 1
-    assert stats["kossanov"]["voters_share"] == pytest.approx(50.0)
-    assert stats["tokayev"]["official"] == 510 + 520 + 510 + 520
-    region = {row["key"]: row for row in statistics_by_source(contest, election["regions"][0])}
-    assert region["tokayev"]["official"] == 1500  # the region's published total
+    with translation.override("en"):
+        page = unit_page(election["election"], election["country"].id)
+    rows = {row.choice.code if row.choice else row.label: row for row in page.panels[0].rows}
+    assert rows["kossanov"].crowd == 3 and rows["tokayev"].crowd == 1
+    assert rows["kossanov"].crowd_share == pytest.approx(0.5)  # 3 of the 6 voters
+    assert rows["No photo"].crowd == 1 and rows["Against all"].crowd == 1
+    assert rows["tokayev"].official == 510 + 520 + 510 + 520
+    assert page.panels[0].findings["crowd_exceeds_official"] == 1
+    region = unit_page(election["election"], election["regions"][0].id).panels[0]
+    assert next(r for r in region.rows if r.choice and r.choice.code == "tokayev").announced == 1500
 
 
 def test_link_codes_single_use_expiring_hashed(election):

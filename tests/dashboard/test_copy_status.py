@@ -1,17 +1,19 @@
-import pytest
+"""One vocabulary, one set of numbers: the public counters of protocol copies are the moderators'
+statistics (received → passed / failed the checks → accepted / rejected by a moderator), at the
+country and in every region."""
 
-from baqylau.dashboard.sources import _public_status
+from baqylau.dashboard.models import UnitStats
+from baqylau.moderation.selectors import intake_statistics
 
 
-@pytest.mark.parametrize(
-    ("moderation", "validation", "expected"),
-    [
-        ("accepted", "rejected", "accepted"),  # a moderator overrides the checks
-        ("rejected", "accepted", "rejected"),
-        ("pending", "accepted", "accepted"),  # adds up: in the observed count
-        ("pending", "rejected", "rejected"),  # the checks rejected it
-        ("pending", "review", "pending"),  # waits for a moderator
-    ],
-)
-def test_public_status_of_a_copy(moderation, validation, expected):
-    assert _public_status(moderation, validation) == expected
+def test_public_copy_counters_are_the_moderation_statistics(observed):
+    election = observed["election"]
+    total, *regions = intake_statistics(election)
+    country = UnitStats.objects.get(unit=observed["country"]).data["copies"]
+    assert total.copies == country
+    assert (total.received, total.passed, total.failed) == (5, 4, 1)
+    assert (total.accepted, total.rejected, total.waiting) == (0, 1, 2)
+    assert {r.code: r.count for r in total.reasons} == {"only_one_page": 1}
+    by_region = {row.region.pk: row.copies for row in regions}
+    for region in observed["regions"]:
+        assert by_region[region.pk] == UnitStats.objects.get(unit=region).data["copies"]

@@ -1,4 +1,5 @@
-"""The precomputed figures, the station page, snapshots, downloads, the API and privacy."""
+"""The public figures read the tally: counters, the station page and its evidence, snapshots,
+downloads, the API and privacy. The election of `data.py` is counted by the background jobs."""
 
 import csv
 import io
@@ -8,42 +9,68 @@ import re
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
-from tests.dashboard.data import (
-    OBSERVER_NAMES,
-    OBSERVER_PHONES,
-    VOTER_PHONE,
-    make_observed_election,
-)
+from tests.dashboard.data import OBSERVER_NAMES, OBSERVER_PHONES, VOTER_PHONE
+from typer.testing import CliRunner
 
-from baqylau.dashboard import exports, maps
+from baqylau.dashboard import exports, maps, selectors
 from baqylau.dashboard.models import Snapshot, UnitStats
-from baqylau.dashboard.services import publish_snapshot, rebuild_summaries
+from baqylau.dashboard.services import publish_snapshot, snapshot_time
+from baqylau.jobs.worker import run_until_idle
+from baqylau.moderation.services import decision_create
+from baqylau.tally.models import Finding, StationResult, UnitCount
 
 PHONE = re.compile(r"\+?7[\s\-()]*7\d{2}[\s\-()]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}")
-
-
-@pytest.fixture
-def observed(db):
-    data = make_observed_election()
-    rebuild_summaries(data["election"])
-    return data
 
 
 def _stats(unit):
     return UnitStats.objects.get(unit=unit).data
 
 
+def _page(client, unit, lang="en") -> str:
+    url = f"/{lang}" + reverse("dashboard:unit", args=["test-kz", unit.id])[3:]
+    return client.get(url).content.decode()
+
+
+def _csv(client, unit, dataset) -> list[dict]:
+    url = reverse("dashboard:download", args=["test-kz", unit.id, dataset, "csv"])
+    body = b"".join(client.get(url).streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(body)))
+
+
 def test_counters_roll_up_from_the_stations(observed):
     country = _stats(observed["country"])
     assert country["crowd"] == {"received": 105, "confirmed": 102}
-    assert country["copies"]["received"] == 2
-    assert country["copies"]["accepted"] == 1 and country["copies"]["rejected"] == 1
-    assert country["copies"]["reasons"] == {"only_one_page": 1}
+    # one vocabulary: received → passed / failed the checks → accepted / rejected by a moderator
+    assert country["copies"] == {
+        "received": 5,
+        "passed": 4,
+        "failed": 1,  # the one-page copy of station 102
+        "accepted": 0,
+        "rejected": 1,
+        "waiting": 2,  # the two copies of station 201, which disagree
+    }
+    # the violation report still waiting for a moderator is neither counted nor shown
+    assert observed["incident"].moderation == "accepted"
+    assert observed["waiting_incident"].moderation == "pending"
     assert country["violations"] == {"total": 1, "by_type": {"stuffing": 1}}
     assert country["bots"] == {"observer": 2, "voter": 105}
-    assert country["covered"] == 2 and country["with_copy"] == 1
+    assert country["covered"] == 3 and country["with_copy"] == 3
     region_b = _stats(observed["regions"][1])
     assert region_b["crowd"]["received"] == 0 and region_b["violations"]["total"] == 0
+    assert region_b["copies"]["received"] == 2 and region_b["copies"]["waiting"] == 2
+
+
+def test_figures_are_the_tallys_unit_counts(observed):
+    """Every unit's block is the tally's UnitCount, copied: the dashboard counts nothing itself."""
+    contest = observed["contest"]
+    for count in UnitCount.objects.filter(contest=contest):
+        block = _stats(count.unit)["contests"][str(contest.id)]
+        assert block["observed"] == count.votes
+        assert block["observed_stations"] == count.stations_covered
+        assert block["copies"] == count.copies
+        assert block["results"] == count.results
+        assert block["findings"] == count.findings
+    assert UnitStats.objects.count() == UnitCount.objects.filter(contest=contest).count() == 9
 
 
 def test_three_sources_and_findings(observed):
@@ -51,49 +78,154 @@ def test_three_sources_and_findings(observed):
     lead, other = (str(c.id) for c in observed["choices"])
     block = _stats(observed["country"])["contests"][contest]
     assert block["official"][lead] == 510 + 520 + 510 + 520
+    # only the settled station is counted (station 201's copies disagree)
+    assert block["observed_stations"] == 1
     assert block["observed"] == {lead: 480, other: 101}
     assert block["official_at_observed"] == {lead: 510, other: 101}
     assert block["crowd"][other] == 102 and block["crowd"]["spam"] == 3
-    assert block["findings"] == {"impossible": 0, "differs": 1, "crowd_exceeds": 1}
-    kinds = {f["kind"] for f in block["findings_list"]}
-    assert kinds == {"differs", "crowd_exceeds"}
+    assert block["results"]["agreed"] == 1 and block["results"]["conflict"] == 1
+    # turnout: official (4 stations), at the settled station, and on its copies
+    assert block["turnout"]["official"] == pytest.approx((616 + 626 + 617 + 627) / 4000)
+    assert block["turnout"]["official_at_observed"] == pytest.approx(616 / 1000)
+    assert block["turnout"]["observed"] == pytest.approx(586 / 1000)
+    assert block["findings"] == {
+        "station_differs": 1,
+        "parts_do_not_sum": 1,  # region A's published total
+        "crowd_exceeds_official": 1,
+    }
+    listed = {f["id"]: f["kind"] for f in block["findings_list"]}
+    tally = dict(Finding.objects.filter(contest_id=contest).values_list("id", "kind"))
+    assert listed == tally
+    assert set(listed.values()) == {"station_differs", "parts_do_not_sum", "crowd_exceeds_official"}
     curve = _stats(observed["station"])["curve"]
     assert curve["observer"][curve["hours"].index(13)] == pytest.approx(0.4)
     assert curve["commission"][curve["hours"].index(12)] == pytest.approx(0.16)
 
 
 def test_pages_show_counters_panels_and_plain_findings(client, observed):
-    url = "/en" + reverse("dashboard:unit", args=["test-kz", observed["country"].id])[3:]
-    html = client.get(url).content.decode()
+    html = _page(client, observed["country"])
     for text in ("Ballot photos received", "From voters", "From observers", "Users of the voters"):
         assert text in html
-    assert "1 station where the official result differs from the signed copy" in html
+    assert "1 station where the official result differs from the settled copies" in html
     assert "outnumber its official votes" in html
+    assert "1 station whose copies disagree: waiting for a moderator" in html
+    assert "Why moderators rejected protocol copies" in html
+    assert "Only one page of the protocol" in html
+    assert "62.2 %" in html and "58.6 %" in html  # turnout: official, from observers
     assert 'data-region="KAZ' not in html or "<svg" in html
 
 
-def test_station_page_lists_copy_with_differences_and_violation(client, observed):
-    url = "/en" + reverse("dashboard:unit", args=["test-kz", observed["station"].id])[3:]
-    html = client.get(url).content.decode()
-    assert "Accepted protocol copies" in html
+def test_an_unknown_figure_is_never_zero(client, observed):
+    """Region B has no settled station: its observed figures are unknown ("—"), not 0."""
+    region = observed["regions"][1]
+    page = selectors.unit_page(observed["election"], region.id)
+    (panel,) = page.panels
+    assert panel.observed_stations == 0
+    assert panel.observed_total is None and panel.official_at_observed_total is None
+    assert all(row.observed is None for row in panel.rows if not row.category)
+    assert panel.official_total == 510 + 102 + 520 + 102
+    html = _page(client, region)
+    assert "From observers, 0 stations" in html
+    assert re.search(r'<td class="num">—<br>', html)
+
+
+def test_station_page_lists_the_copies_and_the_violation(client, observed):
+    html = _page(client, observed["station"])
+    assert "Protocol copies of this station" in html and "copies agree" in html
     assert "+30" in html  # official 510 − copy 480
+    assert "The official result gives votes for Tokayev as 510" in html
     assert "Ballot stuffing" in html
+    # every copy a finding rests on is on the page, with its figures
+    findings = Finding.objects.filter(unit=observed["station"], kind="station_differs")
+    assert findings.count() == 2  # Tokayev and line 5
+    for finding in findings:
+        assert sorted(finding.details["evidence"]["copies"]) == sorted(
+            c.pk for c in observed["copies"]
+        )
+        assert f'id="finding-{finding.pk}"' in html
+        for copy_id in finding.details["evidence"]["copies"]:
+            assert f'id="copy-{copy_id}"' in html
     assert "/evidence/" not in html or "display" not in html  # links are signed tokens only
+
+    rejected = _page(client, observed["stations"][1])  # station 102: its only copy rejected
+    assert "No protocol copy of this station takes part in the count yet." in rejected
+    assert f'id="copy-{observed["rejected"].pk}"' not in rejected
+    assert "No confirmed violation at this station." in rejected  # the report still waits
+
+
+def test_copies_that_disagree_accuse_nobody_until_a_moderator_decides(client, observed):
+    """The false accusation of issue 12: a station whose copies disagree is shown as waiting,
+    never as a difference from the official result; a moderator's decision settles it."""
+    station, contest = observed["disputed_station"], observed["contest"]
+    assert StationResult.objects.get(station=station).status == "conflict"
+    assert not Finding.objects.filter(unit=station).exists()
+    html = _page(client, station)
+    assert "copies disagree, waiting for a moderator" in html
+    assert "0 stations where the official result differs" in html
+    assert "The official result gives" not in html
+    district = _stats(station.parent)["contests"][str(contest.id)]
+    assert "station_differs" not in district["findings"]
+    assert district["results"]["conflict"] == 1 and district["observed_stations"] == 0
+
+    # a moderator accepts the copy that says Tokayev 500 (official: 510); the jobs follow
+    chosen = observed["disputed"][1]
+    decision = decision_create(copy=chosen, moderator=observed["moderator"], verdict="accept")
+    run_until_idle()
+    assert StationResult.objects.get(station=station).status == "resolved"
+    finding = Finding.objects.get(unit=station, kind="station_differs", choice__code="tokayev")
+    assert (finding.official, finding.observed) == (510, 500)
+    assert finding.details["evidence"]["copies"] == [chosen.pk]
+    assert finding.details["evidence"]["decisions"] == [decision.pk]
+    html = _page(client, station)
+    assert "settled by a moderator" in html
+    assert "The official result gives votes for Tokayev as 510" in html
+    assert f'id="copy-{chosen.pk}"' in html and f"decision {decision.pk}" in html
+    assert f'id="copy-{observed["disputed"][0].pk}"' not in html  # it no longer takes part
+    district = _stats(station.parent)["contests"][str(contest.id)]
+    assert district["findings"]["station_differs"] == 1 and district["observed_stations"] == 1
+    assert (
+        _stats(observed["country"])["contests"][str(contest.id)]["findings"]["station_differs"] == 2
+    )
 
 
 def test_snapshot_freezes_the_figures(observed):
     snap = publish_snapshot(observed["election"], "13:00")
     figures = snap.data[str(observed["country"].id)]
     assert figures["crowd"]["received"] == 105
+    assert figures["copies"]["received"] == 5
     assert figures["turnout_observer"] == pytest.approx(0.4)  # 400 of 1,000 at counted stations
     again = publish_snapshot(observed["election"], "13:00")
     assert again.pk == snap.pk and Snapshot.objects.count() == 1
+
+
+@pytest.mark.parametrize("bad", ["25:00", "13:60", "noon", "13", ""])
+def test_snapshot_time_refuses_a_time_that_does_not_exist(db, bad):
+    from tests.factories import make_small_election
+
+    election = make_small_election()["election"]
+    with pytest.raises(ValueError, match="not a time of day"):
+        snapshot_time(election, bad)
+    assert snapshot_time(election, "13:00").hour == 13
+
+
+def test_snapshot_command_refuses_a_bad_time(observed):
+    from baqylau.cli import app
+
+    result = CliRunner().invoke(app, ["snapshot", "--election", "test-kz", "--at", "25:00"])
+    assert result.exit_code == 2
+    assert "Cannot publish a snapshot: '25:00' is not a time of day" in result.output
+    assert "Traceback" not in result.output
+    assert not Snapshot.objects.exists()
+    result = CliRunner().invoke(app, ["snapshot", "--election", "test-kz", "--at", "13:00"])
+    assert result.exit_code == 0, result.output
+    assert Snapshot.objects.count() == 1
 
 
 def test_live_json(client, observed):
     url = reverse("dashboard:live", args=["test-kz", observed["country"].id])
     data = client.get(url).json()
     assert data["counters"]["crowd_received"] == 105
+    assert data["counters"]["copies_received"] == 5 and data["counters"]["copies_rejected"] == 1
     assert data["curve"]["hours"][0] == 8
 
 
@@ -117,10 +249,49 @@ def test_downloads_in_three_formats(client, observed, dataset):
             assert [c.value for c in next(sheet.iter_rows())] == exports.columns(dataset)
 
 
+def test_findings_download_is_the_tallys_findings(client, observed):
+    rows = _csv(client, observed["country"], "findings")
+    tally = Finding.objects.filter(contest=observed["contest"])
+    assert {int(r["finding_id"]) for r in rows} == set(tally.values_list("id", flat=True))
+    for finding in tally:
+        (row,) = [r for r in rows if int(r["finding_id"]) == finding.pk]
+        assert (row["kind"], int(row["unit_id"]), row["line"]) == (
+            finding.kind,
+            finding.unit_id,
+            finding.line,
+        )
+        assert row["official"] == str(finding.official)
+        assert row["observed"] == str(finding.observed)
+        copies = finding.details.get("evidence", {}).get("copies", [])
+        assert row["copies"].split() == [str(c) for c in copies]
+    # a region's download has only the findings at or under it
+    region_b = _csv(client, observed["regions"][1], "findings")
+    assert region_b == []
+
+
+def test_stations_and_observed_downloads_say_what_is_settled(client, observed):
+    stations = {r["code"]: r for r in _csv(client, observed["country"], "stations")}
+    assert (stations["101"]["protocol_copies_received"], stations["101"]["result_status"]) == (
+        "2",
+        "agreed",
+    )
+    assert (stations["102"]["protocol_copies_received"], stations["102"]["result_status"]) == (
+        "1",
+        "",
+    )
+    assert stations["201"]["result_status"] == "conflict" and stations["202"]["observed"] == "0"
+    observed_rows = _csv(client, observed["country"], "observed")
+    disputed = [r for r in observed_rows if r["station_id"] == str(observed["disputed_station"].id)]
+    assert disputed and {r["status"] for r in disputed} == {"conflict"}
+    codes = {r["code"] for r in disputed}
+    assert "L1" in codes and "kossanov" in codes  # the copies agree on these
+    assert not codes & {"L3", "L5", "L8", "tokayev"}  # disputed: absent, never 0
+    settled = [r for r in observed_rows if r["station_id"] == str(observed["station"].id)]
+    assert {(r["code"], r["value"]) for r in settled} >= {("tokayev", "480"), ("L5", "586")}
+
+
 def test_region_download_only_has_its_stations(client, observed):
-    region = observed["regions"][1]
-    url = reverse("dashboard:download", args=["test-kz", region.id, "stations", "csv"])
-    body = b"".join(client.get(url).streaming_content).decode("utf-8-sig")
+    body = "\n".join(str(r) for r in _csv(client, observed["regions"][1], "stations"))
     assert "Station 201" in body and "Station 101" not in body
 
 
@@ -130,9 +301,14 @@ def test_public_api_needs_no_token(client, observed):
     data = client.get(f"/api/v1/public/elections/test-kz/units/{country.id}").json()
     assert data["figures"]["crowd"]["received"] == 105
     rows = client.get(
-        f"/api/v1/public/elections/test-kz/units/{country.id}/datasets/findings?limit=5"
+        f"/api/v1/public/elections/test-kz/units/{country.id}/datasets/findings?limit=50"
     ).json()["rows"]
-    assert {r["kind"] for r in rows} == {"differs", "crowd_exceeds"}
+    assert {r["kind"] for r in rows} == {
+        "station_differs",
+        "parts_do_not_sum",
+        "crowd_exceeds_official",
+    }
+    assert {r["finding_id"] for r in rows} == set(Finding.objects.values_list("id", flat=True))
 
 
 def test_map_matches_simulated_region_codes():

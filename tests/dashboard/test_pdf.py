@@ -5,10 +5,8 @@ import subprocess
 
 import pytest
 from django.urls import reverse
-from tests.dashboard.data import make_observed_election
 
 from baqylau.dashboard import pdf
-from baqylau.dashboard.services import rebuild_summaries
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("pdftoppm") and shutil.which("pdftotext")), reason="poppler-utils missing"
@@ -17,15 +15,21 @@ pytestmark = pytest.mark.skipif(
 EXPECTED = {
     "kk": ["Тәуелсіз бақылау есебі", "Қазақстан", "Сайлаушылардан", "Өңірлер картасы"],
     "ru": ["Отчёт независимого наблюдения", "Казахстан", "От избирателей", "Карта регионов"],
-    "en": ["Independent observation report", "Kazakhstan", "From voters", "Map of the regions"],
+    "en": [
+        "Independent observation report",
+        "Kazakhstan",
+        "From voters",
+        "Map of the regions",
+        # the tally's findings, as on the pages
+        "Stations where the official result differs from the settled copies: 1",
+        "Stations whose copies disagree, waiting for a moderator: 1",
+    ],
 }
 
 
-@pytest.fixture
-def observed(db):
-    data = make_observed_election()
-    rebuild_summaries(data["election"])
-    return data
+def _text(path) -> str:
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True).stdout
+    return " ".join(text.decode().split())
 
 
 def _not_blank(png: bytes) -> None:
@@ -48,8 +52,7 @@ def test_report_renders_in_each_language(observed, lang, tmp_path):
         check=True, capture_output=True,
     ).stdout  # fmt: skip
     _not_blank(png)
-    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True).stdout
-    text = " ".join(text.decode().split())
+    text = _text(path)
     for expected in EXPECTED[lang]:
         assert expected in text, (lang, expected)
 
@@ -60,7 +63,18 @@ def test_station_card_and_report_urls(client, observed, tmp_path):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     path = tmp_path / "card.pdf"
     path.write_bytes(response.content)
-    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True).stdout
-    assert "Station 101" in text.decode() and "Сайлаушылардан" in text.decode()
+    text = _text(path)
+    assert "Station 101" in text and "Сайлаушылардан" in text
     report = client.get("/ru" + reverse("dashboard:report", args=["test-kz"])[3:])
     assert report.content.startswith(b"%PDF")
+
+
+def test_card_of_a_station_whose_copies_disagree_accuses_nobody(client, observed, tmp_path):
+    station = observed["disputed_station"]
+    response = client.get("/en" + reverse("dashboard:card", args=["test-kz", station.id])[3:])
+    path = tmp_path / "card.pdf"
+    path.write_bytes(response.content)
+    text = _text(path)
+    assert "Stations whose copies disagree, waiting for a moderator: 1" in text
+    assert "Stations where the official result differs from the settled copies: 0" in text
+    assert "The official result gives" not in text

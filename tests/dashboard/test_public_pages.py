@@ -2,13 +2,16 @@ import pytest
 from django.urls import reverse
 from tests.factories import make_small_election
 
-from baqylau.dashboard.services import rebuild_summaries
+from baqylau.jobs.worker import run_until_idle
+from baqylau.tally.tasks import recount_election
 
 
 @pytest.fixture
 def small_election(db):
+    """Official results only (no copy yet), counted as after an import: by the jobs."""
     data = make_small_election()
-    rebuild_summaries(data["election"])
+    recount_election(data["election"].pk, forensics=False)
+    run_until_idle()
     return data
 
 
@@ -33,9 +36,20 @@ def test_region_page_flags_official_total_that_differs_from_its_stations(client,
     region = small_election["regions"][0]
     with_lang = "/en" + reverse("dashboard:unit", args=["test-kz", region.id])[3:]
     html = client.get(with_lang).content.decode()
-    assert "differs from the sum of its station protocols" in html
-    assert "1,500" in html  # the published regional figure
-    assert "1,030" in html  # the sum of its two stations for Tokayev
+    assert "1 unit whose official total differs from the sum of its parts" in html
+    # the finding in words: the published regional figure against the sum of its two stations
+    assert "gives votes for Tokayev 1 500" in html
+    assert "its stations add up to 1 030" in html
+    assert "Official, announced for this unit" in html
+
+
+def test_page_with_no_copy_shows_observed_figures_as_unknown(client, small_election):
+    region = small_election["regions"][1]
+    html = client.get(
+        "/en" + reverse("dashboard:unit", args=["test-kz", region.id])[3:]
+    ).content.decode()
+    assert "From observers, 0 stations" in html
+    assert "0 copies received" in html
 
 
 def test_station_page_shows_address_and_registered_voters(client, small_election):

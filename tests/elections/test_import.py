@@ -11,7 +11,9 @@ import pytest
 from baqylau.elections.importing import load_mapping, run_import, shipped_mappings
 from baqylau.elections.importing import writer as writer_module
 from baqylau.elections.models import AdminUnit, Choice, ImportRun, OfficialLine, OfficialVote
-from baqylau.elections.selectors import choice_totals, election_totals, official_figures
+from baqylau.elections.selectors import election_totals
+from baqylau.tally.models import UnitCount
+from baqylau.tally.services import recount
 
 from .helpers import HEADER, ROWS, csv_text, db_state, mapping, snapshot, write_csv
 
@@ -30,12 +32,19 @@ def test_import_builds_tree_results_and_registered(tmp_path):
     assert AdminUnit.objects.get(path="KZ/02/Aktobe city/4").is_abroad
     alpha = Choice.objects.get(code="alpha-alphaeva")
     assert (alpha.number, alpha.name_ru) == (1, "Alpha Alphaeva")
-    figures = official_figures(alpha.contest_id, station.pk)
-    assert figures == {
-        "lines": {"L1": 800, "L5": 500, "L7": 5},
-        "votes": {"alpha-alphaeva": 300, "beta-betov": 195},
+    lines = OfficialLine.objects.filter(result__unit=station).values_list("line", "value")
+    votes = OfficialVote.objects.filter(result__unit=station).values_list("choice__code", "votes")
+    assert dict(lines) == {"L1": 800, "L5": 500, "L7": 5}
+    assert dict(votes) == {"alpha-alphaeva": 300, "beta-betov": 195}
+    # the tally adds the official station results up (the recount the import queues)
+    recount(alpha.contest)
+    root = UnitCount.objects.get(contest=alpha.contest, unit__parent__isnull=True)
+    codes = {str(pk): code for pk, code in Choice.objects.values_list("pk", "code")}
+    assert {codes[k]: v for k, v in root.official["votes"].items()} == {
+        "alpha-alphaeva": 1220,
+        "beta-betov": 585,
     }
-    assert choice_totals(alpha.contest_id) == {"alpha-alphaeva": 1220, "beta-betov": 585}
+    assert root.official["stations"] == 4 and root.stations_covered == 0
     run = ImportRun.objects.get()
     assert (run.rows, run.units_created, run.results_written) == (4, 1 + 2 + 3 + 4, 4)
     assert len(run.sha256) == 64

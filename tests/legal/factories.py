@@ -1,18 +1,17 @@
 """Simulated incidents for the legal tests: three incidents at two stations (237, 238) of the
-observers' test world, each with a photo stored as evidence (and recorded in the ledger)."""
+observers' test world, each with a photo stored as evidence (and recorded in the ledger), sent
+through the report intake and confirmed by a moderator, as in production."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
-from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from baqylau.evidence.ledger import record_submission
-from baqylau.evidence.services import store_media
+from baqylau.moderation.models import IncidentDecision
+from baqylau.moderation.services import incident_decide
 from baqylau.reports.models import Incident, ViolationType
-from baqylau.reports.services import store_submission
+from baqylau.reports.services import submit_report
 
 
 def photo(seed: int) -> bytes:
@@ -43,33 +42,32 @@ def violation(code: str) -> ViolationType:
 
 
 def make_incident(world, observer_key, station_code, violation_code, hour, minute, text, seed):
-    observer = world.observers[observer_key]
-    station = world.stations[station_code]
-    payload = {
-        "report": "incident",
-        "data": {"station": station_code, "violation": violation_code},
-    }
-    submission = store_submission(
+    """A violation report with its photo, sent by the observer through the report intake (the web
+    app), and confirmed by a moderator (only a confirmed violation reaches the lawyers)."""
+    violation(violation_code)
+    outcome = submit_report(
         kind="incident",
+        data={
+            "election": world.election.code,
+            "station": station_code,
+            "violation": violation_code,
+            "at": f"{hour:02d}:{minute:02d}",
+            "text": text,
+        },
+        observer=world.observers[observer_key],
         channel="web",
-        payload=payload,
-        sender=observer.public_id,
-        election=world.election,
+        files=[(photo(seed), "image/jpeg")],
     )
-    record_submission(submission)
-    store_media(submission, photo(seed), declared_type="image/jpeg", page=1)
-    at = timezone.make_aware(dt.datetime.combine(world.election.date, dt.time(hour, minute)))
-    return Incident.objects.create(
-        submission=submission,
-        election=world.election,
-        observer=observer,
-        station=station,
-        received_at=at,
-        violation=violation(violation_code),
-        occurred_at=at,
-        text=text,
-        moderation=Incident.Moderation.ACCEPTED,
+    assert outcome.record is not None, outcome.messages_all()
+    incident = outcome.record
+    incident_decide(
+        incident=incident,
+        moderator=world.users["moderator"],
+        verdict=IncidentDecision.Verdict.CONFIRM,
+        reason=IncidentDecision.Reason.EVIDENCE,
     )
+    incident.refresh_from_db()
+    return incident
 
 
 def make_incidents(world) -> list[Incident]:
@@ -109,3 +107,43 @@ def make_incidents(world) -> list[Incident]:
             3,
         ),
     ]
+
+
+#: Station 237's signed protocol (as both observers' copies give it) and what the commission
+#: published: 428 more voters who took part, all of them for candidate A.
+SIGNED_237 = (
+    {"L1": 2170, "L2": 1300, "L3": 1250, "L4": 0, "L5": 812, "L7": 12, "L8": 50},
+    {"cand-a": 500, "cand-b": 300},
+)
+OFFICIAL_237 = ({"L1": 2170, "L5": 1240, "L7": 12}, {"cand-a": 928, "cand-b": 300})
+
+
+def make_station_finding(world) -> list:
+    """Station 237's official result differs from the protocol copies of two observers (which
+    agree): the tally's findings, as the background jobs write them."""
+    from baqylau.elections.models import OfficialLine, OfficialResult, OfficialVote
+    from baqylau.jobs.worker import run_until_idle
+    from baqylau.protocols.intake import submit_protocol_copy
+    from baqylau.tally.models import Finding
+    from baqylau.tally.tasks import recount_election
+
+    station = world.stations["237"]
+    result = OfficialResult.objects.create(contest=world.contest, unit=station, source="CEC")
+    lines, votes = OFFICIAL_237
+    for line, value in lines.items():
+        OfficialLine.objects.create(result=result, line=line, value=value)
+    for choice in world.contest.choices.all():
+        OfficialVote.objects.create(result=result, choice=choice, votes=votes[choice.code])
+    recount_election(world.election.pk, forensics=False)  # as an import of official results
+    lines, votes = SIGNED_237
+    for n, key in enumerate(("A1", "C1")):
+        outcome = submit_protocol_copy(
+            channel="web",
+            sender=world.observers[key].public_id,
+            source="observer",
+            payload={"station_id": station.pk, "lines": lines, "votes": votes},
+            photos=[(photo(20 + 2 * n + page), "image/jpeg", page) for page in (1, 2)],
+        )
+        assert outcome.record is not None and outcome.record.checks == "passed", outcome
+    run_until_idle()
+    return list(Finding.objects.filter(unit=station, kind="station_differs").order_by("line"))

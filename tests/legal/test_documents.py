@@ -153,16 +153,19 @@ def test_lawyer_scope(world, incidents, lawyer):
 
 
 def test_findings_are_listed(world, incidents, lawyer):
-    from baqylau.tally.models import Finding
+    from baqylau.tally.services import recount
+    from tests.legal.factories import make_station_finding
 
-    finding = Finding.objects.create(
-        contest=world.contest,
-        unit=world.stations["237"],
-        kind="station_differs",
-        line="L5",
-        observed=812,
-        official=1240,
-    )
+    make_station_finding(world)
+    # what the lawyer's form offers: the tally's findings at the incidents' stations
+    found = selectors.findings_for_stations([i.station for i in incidents])
+    assert {(f.unit.code, f.line or f.choice.code) for f in found} == {
+        ("237", "L5"),
+        ("237", "cand-a"),
+    }
+    finding = next(f for f in found if f.line == "L5")
+    assert (finding.observed, finding.official) == (812, 1240)
+    assert len(finding.details["evidence"]["copies"]) == 2
     case = services.create_case(
         user=lawyer,
         kind="complaint_commission",
@@ -173,6 +176,9 @@ def test_findings_are_listed(world, incidents, lawyer):
     )
     text = pdf_text(services.generate_case_document(user=lawyer, case=case))
     assert "812" in text and "1240" in text and "428" in text
+    # a recount that changes nothing keeps the finding the case cites
+    recount(world.contest)
+    assert list(case.findings.all()) == [finding]
 
 
 def test_template_edit_adds_a_version_and_is_used(world, incidents, lawyer):

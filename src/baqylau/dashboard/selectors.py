@@ -767,7 +767,9 @@ def _num(value, decimals: int = 0) -> str:
 
     if value is None:
         return "—"
-    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    return number_format(
+        round(value, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True
+    )
 
 
 def _pct(value, decimals: int = 1) -> str:

@@ -521,16 +521,15 @@ def _crowd_findings(
     from baqylau.crowd.models import CrowdBallot
 
     has_official, official, result_of = ct.official()
-    rows = fetch_all(
-        CrowdBallot.objects.filter(
-            contest=ct.contest,
-            counted=True,
-            photo__isnull=False,
-            category="valid",
-            choice__isnull=False,
-            station__isnull=False,
-        ).values_list("station_id", "choice_id")
+    counted_ballots = CrowdBallot.objects.filter(
+        contest=ct.contest,
+        counted=True,
+        photo__isnull=False,
+        category="valid",
+        choice__isnull=False,
+        station__isnull=False,
     )
+    rows = fetch_all(counted_ballots.values_list("station_id", "choice_id"))
     if not rows:
         return []
     n_lines = len(ct.line_codes)
@@ -545,6 +544,13 @@ def _crowd_findings(
     if only is not None:
         exceeds &= np.isin(np.arange(ct.size), only)[:, None]
     names = ct.column_names()
+    ballots = _ballot_evidence(
+        counted_ballots,
+        {
+            (int(ct.ids[u]), ct.choice_ids[int(j)])
+            for u, j in zip(*np.nonzero(exceeds), strict=True)
+        },
+    )
     out = []
     for u, j in zip(*np.nonzero(exceeds), strict=True):
         line, choice_id, name = names[n_lines + int(j)]
@@ -560,11 +566,33 @@ def _crowd_findings(
                 {
                     "excess": c - f,
                     "message": messages.crowd_exceeds(name, c, f),
-                    "evidence": {"official_result": int(result_of[u]), "ballot_photos": c},
+                    "evidence": {
+                        "official_result": int(result_of[u]),
+                        "ballot_photos": c,
+                        "ballots": ballots.get((int(ct.ids[u]), choice_id), []),
+                    },
                 },
             )
         )
     summary.crowd_exceeds_official += len(out)
+    return out
+
+
+def _ballot_evidence(counted_ballots, pairs: set[tuple[int, int]]) -> dict[tuple, list[dict]]:
+    """(station id, choice id) → the ballot photos a crowd finding rests on (ballot, envelope,
+    the photo's SHA-256), for the pairs given only (the findings: few)."""
+    out: dict[tuple, list[dict]] = {}
+    stations = sorted({s for s, _ in pairs})
+    for start in range(0, len(stations), 900):
+        for station_id, choice_id, pk, submission_id, sha256 in (
+            counted_ballots.filter(station_id__in=stations[start : start + 900])
+            .order_by("pk")
+            .values_list("station_id", "choice_id", "pk", "submission_id", "photo__sha256")
+        ):
+            if (station_id, choice_id) in pairs:
+                out.setdefault((station_id, choice_id), []).append(
+                    {"ballot": pk, "submission": str(submission_id), "photo_sha256": sha256}
+                )
     return out
 
 
@@ -644,6 +672,7 @@ def _unit_counts(
     at_covered = ct.tree.roll_up(
         np.where((settled & has_official)[:, None], np.maximum(official, 0), 0)
     )
+    took, registered = ct.turnout_columns()
     copy_states = _copy_states(contest, ct, settled)
     result_states = _result_states(ct, observed)
     kinds, finding_counts = _findings_by_unit(contest, ct)
@@ -685,13 +714,20 @@ def _unit_counts(
                     if np.isfinite(v)
                 },
                 turnout=float(counted.turnout[u]) if np.isfinite(counted.turnout[u]) else None,
-                official={**split(official_sum[u]), "stations": int(official_stations[u])},
+                official={
+                    **split(official_sum[u]),
+                    "turnout": _turnout(official_sum[u, :n_lines].tolist(), took, registered),
+                    "stations": int(official_stations[u]),
+                },
                 announced=(
                     split(official[u], official[u] >= 0)
                     if has_official[u] and not station[u]
                     else {}
                 ),
-                official_at_covered=split(at_covered[u]),
+                official_at_covered={
+                    **split(at_covered[u]),
+                    "turnout": _turnout(at_covered[u, :n_lines].tolist(), took, registered),
+                },
                 results=dict(zip(RESULT_STATES, result_states[u].tolist(), strict=True)),
                 copies=dict(zip(COPY_STATES, copy_states[u].tolist(), strict=True)),
                 findings={

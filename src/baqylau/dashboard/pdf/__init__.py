@@ -36,7 +36,7 @@ def _n(value) -> str:
 
 
 def _pct(value) -> str:
-    return "" if value is None else f"{number_format(value * 100, decimal_pos=1)} %"
+    return "" if value is None else f"{number_format(round(value * 100, 1), decimal_pos=1)} %"
 
 
 def _with_share(n, share) -> str:

@@ -9,7 +9,7 @@ def pct(value, digits: int = 1) -> str:
     """A share in [0, 1] as a localized percentage; empty for None."""
     if value is None:
         return ""
-    return f"{number_format(value * 100, decimal_pos=int(digits))} %"
+    return f"{number_format(round(value * 100, int(digits)), decimal_pos=int(digits))} %"
 
 
 @register.simple_tag
