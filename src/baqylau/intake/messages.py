@@ -233,6 +233,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Photo {index} has an invalid page number: {value}",
     },
     # acknowledgements
+    "number_out_of_range": {
+        "kk": "«{field}» өрісіндегі {value} санын қабылдау мүмкін емес: сан ақырлы болуы және модулі 9007199254740991-ден аспауы керек",
+        "ru": "Число {value} в поле «{field}» не может быть принято: число должно быть конечным и не больше 9007199254740991 по модулю",
+        "en": 'The number {value} in the field "{field}" cannot be accepted: a number must be finite and at most 9007199254740991 in absolute value',
+    },
+    "text_unstorable": {
+        "kk": "«{field}» өрісінде сақтауға болмайтын таңба бар (нөлдік таңба немесе жұпсыз суррогат)",
+        "ru": "В поле «{field}» есть символ, который нельзя сохранить (нулевой символ или непарный суррогат)",
+        "en": 'The field "{field}" contains a character that cannot be stored (a NUL character or a lone surrogate)',
+    },
     "ok_checkin": {
         "kk": "Алынды: №{station}, {status}",
         "ru": "Получено: участок {station}, {status}",

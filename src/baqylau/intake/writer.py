@@ -115,6 +115,7 @@ def write_many(plans: Sequence[Plan], batch_size: int = 500) -> None:
 def write_batch(plans: Sequence[Plan]) -> None:
     """All the plans' rows in one transaction (see the module docstring)."""
     with transaction.atomic():
+        _refuse_unsafe(plans)
         _mark_duplicates(plans)
         insert_rows([p.submission for p in plans])
         media = [m for p in plans for m in p.media]
@@ -125,16 +126,41 @@ def write_batch(plans: Sequence[Plan]) -> None:
                 by_model[type(row)].append(row)
         for rows in by_model.values():  # parents first: a plan lists its record before children
             insert_rows(rows)
-        insert_rows([_rejection(p) for p in plans if p.outcome is not None and p.outcome.problems])
+        rejections = [_rejection(p) for p in plans if p.outcome is not None and p.outcome.problems]
+        insert_rows(rejections)
         insert_rows([_audit(p) for p in plans if p.outcome is not None])
-        ledger.append_new(
-            [(LedgerEntry.Kind.SUBMISSION, p.submission) for p in plans]
-            + [(LedgerEntry.Kind.MEDIA, m) for m in media]
-        )
+        ledger.append_new(_ledger_items(plans, media, rejections))
         _run_follow_ups([p for p in plans if p.recorded])
     for plan in plans:
         if plan.outcome is not None:
             plan.outcome.record = plan.record
+
+
+def _refuse_unsafe(plans: Sequence[Plan]) -> None:
+    """A plan whose envelope held values that cannot be kept exactly (a number out of range,
+    see `intake.services.screen_payload`) is rejected for that, whatever its parser made of it."""
+    for plan in plans:
+        refused = getattr(plan.submission, "refused_values", None)
+        if refused and plan.outcome is not None:
+            others = [p for p in plan.outcome.problems if p.code != "internal_error"]
+            plan.reject([*refused, *[p for p in others if p not in refused]])
+
+
+def _ledger_items(
+    plans: Sequence[Plan], media: list[MediaFile], rejections: list[Rejection]
+) -> list[tuple]:
+    """The ledger entries of a batch: every envelope, file, tracked record (with the children
+    that are part of its content, e.g. a copy's lines and votes) and rejection, built from the
+    rows in hand (no query)."""
+    items: list[tuple] = [(LedgerEntry.Kind.SUBMISSION, p.submission) for p in plans]
+    items += [(LedgerEntry.Kind.MEDIA, m) for m in media]
+    tracked = set(ledger.TRACKED_MODELS)
+    for plan in plans:
+        for row in plan.records:
+            if row._meta.label_lower in tracked:
+                items.append((ledger.kind_of(row), row, ledger.children_from(row, plan.children)))
+    items += [(ledger.kind_of(r), r) for r in rejections]
+    return items
 
 
 def _run_follow_ups(plans: Sequence[Plan]) -> None:

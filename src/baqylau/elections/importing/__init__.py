@@ -234,6 +234,7 @@ def run_import(
                     progress("write", done, rows)
         writer.write(batch)
         done += len(batch)
+        writer.record_in_ledger()
         counts = writer.counts
         run = ImportRun.objects.create(
             election=writer.election,
