@@ -641,6 +641,8 @@ class VerifyReport:
     head_hash: str = GENESIS_HASH
     records_checked: int = 0
     files_checked: int = 0
+    results_checked: int = 0
+    checkpoints_checked: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -912,20 +914,114 @@ def _verify_unrecorded(report: VerifyReport) -> None:
             )
 
 
+def _verify_station_results(report: VerifyReport) -> None:
+    """Station results are derived: each is re-derived from its contest's copies (ledgered, with
+    their lines, votes and moderation states, checked above) and compared with the stored row.
+    Stations waiting for a recount are left out; they are rebuilt by it."""
+    from baqylau.elections.models import Contest
+    from baqylau.protocols.models import ProtocolCopy
+    from baqylau.tally.models import PendingRecount, StationResult
+    from baqylau.tally.reconciliation import check_results
+
+    contest_ids = set(ProtocolCopy.objects.values_list("contest_id", flat=True).distinct())
+    contest_ids |= set(StationResult.objects.values_list("contest_id", flat=True).distinct())
+    for contest in Contest.objects.filter(pk__in=contest_ids).select_related("election"):
+        waiting = set(
+            PendingRecount.objects.filter(contest=contest).values_list("station_id", flat=True)
+        )
+        for station, code, detail in check_results(contest, waiting):
+            ref = f"tally.stationresult:{contest.pk}/{station}"
+            text = {
+                "result_changed": f"the stored result of station {station} ({contest}) is not "
+                f"what its copies give: {detail}",
+                "result_missing": f"the result of station {station} ({contest}) was deleted: "
+                f"{detail}",
+                "result_unfounded": f"a result of station {station} ({contest}) was inserted: "
+                f"{detail}",
+            }[code]
+            report.problems.append(Problem(code, text, None, ref))
+        report.results_checked += StationResult.objects.filter(contest=contest).count()
+
+
+def _verify_resolutions(report: VerifyReport) -> None:
+    """A disputed figure's chosen value (kept on the derived `Conflict` row) must be the one a
+    moderator's ledgered decision gave (`tally.services.resolve_conflict`)."""
+    from baqylau.tally.models import Conflict
+
+    decided: dict[tuple, tuple[int, Any, Any]] = {}
+    entries = LedgerEntry.objects.filter(ref__startswith="observers.auditevent:").values_list(
+        "seq", "content"
+    )
+    for seq, content in entries.iterator(chunk_size=_CHUNK):
+        after = content.get("after") if isinstance(content, dict) else None
+        if content.get("action") != "tally.conflict.resolve" or not isinstance(after, dict):
+            continue
+        key = (after.get("station_id"), after.get("line") or "", after.get("choice_id"))
+        for contest in (after.get("contest_id"), None):
+            if seq > decided.get((contest, *key), (0,))[0]:
+                decided[(contest, *key)] = (seq, after.get("resolved_value"), after.get("values"))
+    rows = Conflict.objects.filter(resolved_value__isnull=False).values_list(
+        "pk",
+        "result__contest_id",
+        "result__station_id",
+        "line",
+        "choice_id",
+        "resolved_value",
+        "values",
+    )
+    for pk, contest_id, station_id, line, choice_id, value, values in rows:
+        key = (station_id, line or "", choice_id)
+        found = decided.get((contest_id, *key)) or decided.get((None, *key))
+        if found is None or found[1] != value or found[2] != values:
+            report.problems.append(
+                Problem(
+                    "resolution_unrecorded",
+                    f"the chosen value {value} of {line or f'choice {choice_id}'} at station "
+                    f"{station_id} is not a moderator's recorded decision",
+                    None,
+                    f"tally.conflict:{pk}",
+                )
+            )
+
+
+def _verify_checkpoints(report: VerifyReport, path: Path, keys: Iterable[str] | None) -> None:
+    from baqylau.evidence.checkpoints import verify_against
+
+    found = verify_against(path, keys)
+    report.checkpoints_checked += found.checked
+    for code, text, seq in found.problems:
+        report.problems.append(Problem(code, text, seq))
+
+
 def verify(
-    *, check_records: bool = True, check_files: bool = True, check_unrecorded: bool = True
+    *,
+    check_records: bool = True,
+    check_files: bool = True,
+    check_unrecorded: bool = True,
+    check_results: bool = True,
+    checkpoints: Path | None = None,
+    keys: Iterable[str] | None = None,
 ) -> VerifyReport:
-    """Recompute the chain and re-read the recorded records and files; name every problem.
+    """Recompute the chain and re-read the recorded records and files; re-derive the station
+    results; compare the chain with signed ``checkpoints`` (a file, see `evidence.checkpoints`,
+    signed by one of ``keys``, default the platform's key); name every problem.
 
     Problem codes: entries_missing, entry_content_altered, entry_altered, chain_broken,
     head_missing, head_behind, head_mismatch, digest_mismatch, record_deleted, record_changed,
-    file_missing, file_changed, unrecorded.
+    file_missing, file_changed, unrecorded, result_changed, result_missing, result_unfounded,
+    resolution_unrecorded, checkpoint_mismatch, checkpoint_ahead, checkpoint_forged,
+    checkpoint_untrusted, checkpoint_unreadable.
     """
     report = VerifyReport()
     _verify_chain(report)
     _verify_digests(report)
+    if checkpoints is not None:
+        _verify_checkpoints(report, checkpoints, keys)
     if check_records:
         _verify_records(report, check_files)
     if check_unrecorded:
         _verify_unrecorded(report)
+    if check_results:
+        _verify_resolutions(report)
+        _verify_station_results(report)
     return report

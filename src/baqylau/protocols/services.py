@@ -103,8 +103,11 @@ def election_policy_set(
     )
     ledger.record(policy)
     if policy.auto_accept_valid != before["auto_accept_valid"]:
-        # which stations are settled changed: the tally recounts the election
-        from baqylau.tally.tasks import recount_election
+        # which stations are settled changed: the stations with copies wait for a recount
+        from baqylau.tally.services import mark_stations
 
-        recount_election(election.pk, forensics=False)
+        copies = ProtocolCopy.objects.filter(contest__election=election)
+        for contest_id in set(copies.values_list("contest_id", flat=True)):
+            stations = copies.filter(contest_id=contest_id).values_list("station_id", flat=True)
+            mark_stations(contest_id, set(stations))
     return policy
