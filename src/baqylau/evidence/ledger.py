@@ -6,17 +6,57 @@ canonical JSON, and links to the previous entry::
     content_hash = sha256(canonical_json(content))
     entry_hash   = sha256(canonical_json([prev_hash, seq, kind, ref, content_hash, created_at]))
 
-``canonical_json`` is JSON with sorted keys, no spaces, UTF-8 (not ASCII-escaped); ``created_at``
-is UTC ISO 8601 with microseconds and a ``Z``; the first entry's ``prev_hash`` is 64 zeros. So
-anyone holding a published digest (`publish_digest`) can re-check the chain up to it.
+``created_at`` is UTC ISO 8601 with microseconds and a ``Z``; the first entry's ``prev_hash`` is
+64 zeros. So anyone holding a published digest or a signed checkpoint (`evidence.checkpoints`)
+can re-check the chain up to it.
+
+**Canonical form: RFC 8785 (JCS).** Keys sorted by UTF-16 code units, no spaces, UTF-8, strings
+with only the required escapes, numbers in ECMAScript notation. It is a standard, so an outsider
+re-hashes with any JCS tool (the tests check ours against an independent implementation). Numbers
+are where a database can change what was hashed: PostgreSQL's jsonb keeps a number's decimal
+value but not its text (``1e16`` comes back as ``10000000000000000``, ``-0.0`` as ``0.0``,
+``1e300`` as a 301-digit integer). So:
+
+* every number is written as the decimal value its JSON text denotes (`number_text`): a float by
+  its shortest round-trip digits, an integer exactly. For a double this *is* JCS; an integer
+  beyond 2**53 (outside JCS's domain) is written exactly in the same notation. A value keeps its
+  canonical text through jsonb whatever text the database gives back;
+* what the ledger itself stores as content is plain JSON every reader keeps as it is: strings,
+  integers within ±(2**53 − 1), booleans, null (`_plain`: a float or a larger integer in a
+  record becomes its `number_text` string, a time its UTC ISO string). For such content JCS is
+  exactly ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)``;
+* at the boundary, the intake refuses what cannot be kept exactly (`intake.services.
+  screen_payload`): NaN and ±Infinity (jsonb cannot store them), numbers beyond ±(2**53 − 1)
+  (JavaScript readers would round them; no election figure is that large), text with a NUL or a
+  lone surrogate. The envelope is stored with the value as its JSON text, rejected
+  (``number_out_of_range`` / ``text_unstorable``, in kk/ru/en).
+
+**What is recorded** (`TRACKED_MODELS`, `content_of`): envelopes and their rejections, evidence
+files (and `verify` re-hashes their bytes), reports of every kind, protocol copies with their
+lines and votes and moderation state, moderators' decisions on copies and violations, the
+incidents' moderation state, the checks policies, official results with their figures (written
+by the importer in bulk and recorded at the end of its transaction), and moderators' choices of
+disputed figures (audit events). The intake writer records a batch's rows from the objects in
+hand, in the batch's transaction; a record that legitimately changes (a copy's or an incident's
+moderation state) gets a new entry, which supersedes the old one; a deletion on purpose gets a
+``{"deleted": true}`` entry (`record_deletions`).
+
+**Station results are derived, not recorded**: they are rebuilt by every recount, and a digest
+per recount would have to read every station of the contest under the ledger's lock. Instead
+`verify` re-derives each station's result from its contest's copies (all in the ledger, with their
+figures and states) with the tally's own arithmetic (`tally.reconciliation.derive`) and compares
+it with the stored row (stations waiting for a recount are left out); a moderator's chosen value
+kept on a disputed figure must be the one a ledgered decision gave.
 
 Appends are serialised by locking the single `LedgerHead` row (``SELECT … FOR UPDATE`` on
 PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` takes the database write lock). Call the ``record_*``
 helpers inside the transaction that creates the record, so the record and its entry commit
 together.
 
-`verify` recomputes the chain and re-reads every recorded record (and the evidence files' bytes),
-naming each entry, record or file that changed, disappeared or was never recorded.
+`verify` recomputes the chain, re-reads every recorded record (and the evidence files' bytes),
+reports tracked rows no entry names, re-derives the station results and compares the chain with
+signed checkpoints kept outside the database, naming each entry, record, result or file that
+changed, disappeared, was inserted, or contradicts a checkpoint.
 """
 
 from __future__ import annotations
