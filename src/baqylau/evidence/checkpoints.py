@@ -130,9 +130,14 @@ def _locked(directory: Path) -> Iterator[None]:
 
 
 def _last_line(path: Path) -> dict[str, Any] | None:
+    """The file's last checkpoint, read from its end (the file grows all election long)."""
     if not path.exists():
         return None
-    lines = [line for line in path.read_text("utf-8").splitlines() if line.strip()]
+    with open(path, "rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - 8192))
+        tail = handle.read()
+    lines = [line for line in tail.splitlines() if line.strip()]
     if not lines:
         return None
     try:
