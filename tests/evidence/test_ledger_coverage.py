@@ -482,3 +482,38 @@ def test_ledger_digest_command_writes_a_checkpoint(scene):
     ok = CliRunner().invoke(ledger_app, ["verify"])
     assert ok.exit_code == 0, ok.output
     assert "checkpoints compared" in ok.output
+
+
+def test_a_moderators_choice_of_a_disputed_figure_cannot_be_changed_silently(scene):
+    from baqylau.tally.models import Conflict
+    from tests.intake.factories import HIGH_TURNOUT_237
+
+    outcome = submit_protocol_copy(
+        channel=Submission.Channel.API,
+        sender="obs-5",
+        source=ProtocolCopy.Source.OBSERVER,
+        payload=payload(scene.election, HIGH_TURNOUT_237),
+        photos=two_pages(),
+    )
+    assert outcome.record is not None
+    moderator = scene.world.users["moderator"]
+    first = ProtocolCopy.objects.get(source_ref="obs-1")
+    for copy in (first, outcome.record):  # two accepted copies that disagree
+        moderation.decision_create(copy=copy, moderator=moderator, verdict="accept")
+    recount_pending(first.contest)
+    conflict = Conflict.objects.filter(result__station=first.station).order_by("pk").first()
+    chosen = conflict.values[0]["value"]
+    moderation.conflict_resolve(
+        conflict=conflict, value=chosen, reason="the photo shows it", moderator=moderator
+    )
+    recount_pending(first.contest)
+    assert verify().ok, [p.message for p in verify().problems]
+
+    resolved = Conflict.objects.get(result__station=first.station, resolved_value=chosen)
+    Conflict.objects.filter(pk=resolved.pk).update(resolved_value=chosen + 500)
+    report = verify()
+    assert named(report, f"tally.conflict:{resolved.pk}", {"resolution_unrecorded"})
+    result = StationResult.objects.get(contest=first.contest, station=first.station)
+    assert named(
+        report, f"tally.stationresult:{result.contest_id}/{result.station_id}", {"result_changed"}
+    )
