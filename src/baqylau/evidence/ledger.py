@@ -12,7 +12,10 @@ can re-check the chain up to it.
 
 **Canonical form: RFC 8785 (JCS).** Keys sorted by UTF-16 code units, no spaces, UTF-8, strings
 with only the required escapes, numbers in ECMAScript notation. It is a standard, so an outsider
-re-hashes with any JCS tool (the tests check ours against an independent implementation). Numbers
+re-hashes with any JCS tool (the tests check ours against an independent implementation, the
+``rfc8785`` package; ours is written here because it must also carry integers beyond 2**53
+exactly, where JCS stops, and because ``json.dumps`` in C writes the same text for the values
+the intake hashes on every report: 12 µs against 29 µs a payload). Numbers
 are where a database can change what was hashed: PostgreSQL's jsonb keeps a number's decimal
 value but not its text (``1e16`` comes back as ``10000000000000000``, ``-0.0`` as ``0.0``,
 ``1e300`` as a 301-digit integer). So:
