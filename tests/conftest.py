@@ -85,3 +85,15 @@ def _catalogues_after_flush(request):
 
     for module, function in SEEDED_BY_MIGRATIONS:
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """SQLite's test database in a file (WAL, busy timeout), not in shared memory: tests where a
+    live server, a worker thread and the test write at once (as in production) then wait for each
+    other's locks instead of failing at once, as shared-memory SQLite does."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(Path(settings.DATA_DIR) / "test.sqlite3")

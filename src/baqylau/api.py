@@ -5,11 +5,13 @@ The OpenAPI schema is at /api/v1/openapi.json and the docs at /api/v1/docs (asse
 locally because "ninja" is in INSTALLED_APPS).
 """
 
+from django.db.utils import InterfaceError, OperationalError
 from django.urls import path
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from baqylau.accounts.auth import ApiTokenAuth
+from baqylau.errors import unavailable
 from baqylau.i18n import request_language
 from baqylau.protocols.api import router as protocols_router
 from baqylau.tally.api import elections_router
@@ -64,6 +66,13 @@ def bad_request(request, exc):
         },
         status=400,
     )
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_away(request, exc):
+    """The database is restarting or down: 503 with Retry-After (clients retry)."""
+    return unavailable(request)
 
 
 @api.exception_handler(HttpError)

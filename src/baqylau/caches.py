@@ -69,3 +69,32 @@ def check() -> None:
         if seen != _state["seen"]:
             _state["seen"] = seen
             _clear_local()
+
+
+class TTL:
+    """A small in-process cache whose entries live `seconds`, emptied with the others on every
+    invalidation (`invalidate`, in every process within `CHECK_EVERY`). The one cache helper for
+    values read on every submission (an election's checks policy, ...)."""
+
+    def __init__(self, seconds: float, maxsize: int = 20_000):
+        self.seconds, self.maxsize = seconds, maxsize
+        self._items: dict[object, tuple[float, object]] = {}
+        self._lock = threading.Lock()
+        register(self.clear)
+
+    def get(self, key: object, compute: Callable[[], object]) -> object:
+        check()
+        now = time.monotonic()
+        hit = self._items.get(key)
+        if hit is not None and now - hit[0] < self.seconds:
+            return hit[1]
+        value = compute()
+        with self._lock:
+            if len(self._items) >= self.maxsize:
+                self._items.clear()
+            self._items[key] = (now, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

@@ -19,8 +19,16 @@ VOTER_TG = 7_000_001
 
 
 def test_observer_links_and_files_protocol_with_correction(bot_env):
+    """...at station 101, a number that region B also uses: the bot sends the station the
+    observer is placed at, by its id, so the number is never ambiguous."""
+    from tests.factories import make_unit
+
     fake = bot_env
     data = seed_election()
+    district_b = data["stations"][2].parent
+    elsewhere = make_unit(
+        data["election"], district_b, "station", "101", "Station 101 (B)", registered_voters=800
+    )
     code = link_code_issue(data["observer"])
 
     async def scenario(bot):
@@ -64,21 +72,29 @@ def test_observer_links_and_files_protocol_with_correction(bot_env):
         mark = fake.mark()
         fake.message(ALAMAN_TOKEN, OBSERVER_TG, "L8=100")
         texts = await fake.wait_reply(OBSERVER_TG, mark, count=2)
-        assert "Принято" in texts[0]
+        assert (
+            "участок 101, прошёл проверки" in texts[0] and "Протокол получен (копия №" in texts[0]
+        )
+        assert "Принято" not in texts[0]  # "accepted" belongs to moderators
         statement = texts[1]
         assert keys.verify(statement).valid
 
         mark = fake.mark()
         fake.message(ALAMAN_TOKEN, OBSERVER_TG, "/status")
         texts = await fake.wait_reply(OBSERVER_TG, mark)
-        assert "не принято" in texts[-1] or "отклонено" in texts[-1]
+        # the first copy failed the checks, the corrected one passed; both wait for nobody
+        assert "не прошло проверки" in texts[-1] and "— прошло проверки" in texts[-1]
 
     run_with_bot("alaman", scenario)
     copies = ProtocolCopy.objects.order_by("received_at")
-    assert [c.validation for c in copies] == ["rejected", "accepted"]
-    accepted = copies.last()
-    assert accepted.pages_received == 2
-    assert accepted.source_ref == data["observer"].public_id
+    assert [c.checks for c in copies] == ["failed", "passed"]
+    assert [c.moderation for c in copies] == ["pending", "pending"]
+    passed = copies.last()
+    assert passed.pages_received == 2
+    assert passed.source_ref == data["observer"].public_id
+    assert {c.station for c in copies} == {data["stations"][0]}
+    assert not ProtocolCopy.objects.filter(station=elsewhere).exists()
+    assert passed.submission.payload["data"]["station_id"] == data["stations"][0].pk
     assert "getFile" in fake.methods() and "file" in fake.methods()
 
 

@@ -99,17 +99,15 @@ def test_conversation_resumes_after_sigkill(fake_tg, tmp_path):
     try:
         rest = GOOD_FIGURES.replace("L1=1000 ", "")
         texts = say(rest, replies=2)
-        assert "Принято" in texts[0], log.read_text()[-3000:]
+        assert "Протокол получен" in texts[0], log.read_text()[-3000:]
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(10)
 
     with sqlite3.connect(tmp_path / "data" / "baqylau.sqlite3") as db:
-        copies = db.execute(
-            "select validation, pages_received from protocols_protocolcopy"
-        ).fetchall()
+        copies = db.execute("select checks, pages_received from protocols_protocolcopy").fetchall()
         raw_ids = db.execute(
             "select count(*) from bots_botstate where key_hash like ?", (f"%{OBSERVER_TG}%",)
         ).fetchone()[0]
-    assert copies == [("accepted", 2)]
+    assert copies == [("passed", 2)]
     assert raw_ids == 0

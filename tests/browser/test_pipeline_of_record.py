@@ -207,7 +207,12 @@ def test_copies_disagree_then_a_moderator_settles_the_station_everywhere(
 
         # the public station page: copies disagree, no claim about the official result
         station_url = f"{base}/en/e/e2e-kz/u/{station.pk}/"
-        page.goto(station_url)
+
+        def summarised() -> bool:
+            page.goto(station_url)
+            return "1 station whose copies disagree" in page.locator("main").inner_text()
+
+        _wait_for(summarised, 10)
         text = page.locator("main").inner_text()
         assert "copies disagree, waiting for a moderator" in text
         assert "0 stations where the official result differs" in text
@@ -228,7 +233,8 @@ def test_copies_disagree_then_a_moderator_settles_the_station_everywhere(
 
         def settled_on_page() -> bool:
             page.goto(station_url)
-            return "settled by a moderator" in page.locator("main").inner_text()
+            text = page.locator("main").inner_text()
+            return "settled by a moderator" in text and "1 station where the official" in text
 
         _wait_for(settled_on_page, 10)
         text = page.locator("main").inner_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from baqylau.crowd.selectors import crowd_vs_official, statistics_by_source
 from django.utils import timezone
 
 from baqylau.bots import keys
@@ -12,7 +13,6 @@ from baqylau.bots.models import BotControl, LinkCode
 from baqylau.bots.services import LinkLocked, link_code_issue, link_code_redeem
 from baqylau.crowd import services
 from baqylau.crowd.models import CrowdBallot, CrowdVoter
-from baqylau.crowd.selectors import crowd_vs_official, statistics_by_source
 from baqylau.tally.models import Finding
 from tests.bots.helpers import jpeg, seed_election
 

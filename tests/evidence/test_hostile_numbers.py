@@ -16,7 +16,8 @@ import pytest
 
 from baqylau.evidence import ledger
 from baqylau.intake.models import Rejection, Submission
-from baqylau.intake.services import new_submission, screen_payload
+from baqylau.intake.parsing import screen_payload
+from baqylau.intake.services import new_submission
 from tests.observers.factories import build_world
 from tests.reports.test_api import post
 

@@ -1,8 +1,9 @@
-"""Moderation: decisions with reasons from the catalogue, the reviewer lock, the pages,
-intake statistics."""
+"""Moderation: decisions with reasons from the catalogue, the reviewer lock, bulk acceptance,
+conflicts, violation reports, the pages, intake statistics."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -10,13 +11,18 @@ from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from baqylau.evidence.models import LedgerEntry, MediaFile
-from baqylau.intake import services as intake
 from baqylau.intake.models import Submission
+from baqylau.jobs.worker import run_until_idle
 from baqylau.moderation import selectors, services
-from baqylau.moderation.models import Decision, RejectReason
+from baqylau.moderation.models import Decision, IncidentDecision, RejectReason
+from baqylau.observers.models import AuditEvent
+from baqylau.protocols.intake import submit_protocol_copy
 from baqylau.protocols.models import ProtocolCopy
+from baqylau.reports.models import Incident
+from baqylau.tally.models import Conflict, PendingRecount, StationResult
 from tests.intake.factories import (
     CLEAN_237,
     HIGH_TURNOUT_237,
@@ -27,14 +33,30 @@ from tests.intake.factories import (
 
 pytestmark = pytest.mark.django_db
 
+_senders = itertools.count(1)
 
-def submit(election, figures, station="237", photos=None):
-    return intake.submit_protocol_copy(
+
+def submit(election, figures, station="237", photos=None, sender=None):
+    """A copy from an observer of its own (by default), through the protocol intake."""
+    return submit_protocol_copy(
         channel=Submission.Channel.TELEGRAM,
-        sender="obs",
+        sender=sender or f"obs-{next(_senders)}",
+        source=ProtocolCopy.Source.OBSERVER,
         payload=payload(election, figures, station_code=station),
         photos=two_pages() if photos is None else photos,
     )
+
+
+def copy_of(outcome) -> ProtocolCopy:
+    return ProtocolCopy.objects.get(pk=outcome.record.pk)
+
+
+#: CLEAN_237 with five votes moved from one party to another: it passes the checks too, and
+#: disagrees with CLEAN_237 on two choices.
+MOVED_237 = {
+    "lines": CLEAN_237["lines"],
+    "votes": {**CLEAN_237["votes"], "npk": 95, "adal": 55},
+}
 
 
 @pytest.fixture
@@ -53,7 +75,7 @@ def second_moderator(db):
 
 @pytest.fixture
 def copy(election):
-    return ProtocolCopy.objects.get(pk=submit(election, SEED_237).copy_id)
+    return copy_of(submit(election, SEED_237))
 
 
 def reason(code):
@@ -144,30 +166,62 @@ def test_unlock_only_releases_ones_own_lock(copy, moderator, second_moderator):
     assert services.copy_lock(copy=copy, moderator=second_moderator)
 
 
+def test_a_decision_marks_the_station_for_the_recount(copy, moderator):
+    """No inline reconciliation: the station is marked and the recount job queued, in the
+    decision's transaction; the job then settles the station."""
+    DBTaskResult.objects.all().delete()
+    PendingRecount.objects.all().delete()
+    services.decision_create(copy=copy, moderator=moderator, verdict="accept")
+    assert list(PendingRecount.objects.values_list("contest_id", "station_id")) == [
+        (copy.contest_id, copy.station_id)
+    ]
+    job = DBTaskResult.objects.ready().get()
+    assert job.task_path.endswith("recount_pending") and job.args_kwargs["args"] == [
+        copy.contest_id
+    ]
+    assert not StationResult.objects.filter(station=copy.station, status="resolved").exists()
+
+    run_until_idle()
+    result = StationResult.objects.get(station=copy.station)
+    assert result.status == "resolved" and result.copy_ids == [copy.pk]
+    assert not PendingRecount.objects.exists()
+    event = AuditEvent.objects.get(action="moderation.copy.decide")
+    assert event.actor == moderator and event.after["verdict"] == "accept"
+
+
 def test_intake_statistics(election, moderator):
-    """Received = accepted + rejected (at intake and by moderators) + waiting."""
-    accepted = submit(election, CLEAN_237)
-    rejected = [submit(election, SEED_237), submit(election, CLEAN_237, photos=two_pages()[:1])]
-    submit(election, HIGH_TURNOUT_237)  # waiting, needs review
+    """The tally's numbers in the public pages' words: received, passed / failed the checks,
+    accepted / rejected by a moderator, waiting; and what was never recorded, with why."""
+    accepted = copy_of(submit(election, CLEAN_237))
+    rejected = [
+        copy_of(submit(election, SEED_237)),
+        copy_of(submit(election, CLEAN_237, photos=two_pages()[:1])),  # one page only
+    ]
+    waiting = submit(election, HIGH_TURNOUT_237, sender="obs-high")  # failed: turnout flag
+    submit(election, HIGH_TURNOUT_237, sender="obs-high")  # resent: the same copy
     submit(election, SEED_237, station="441")  # waiting, failed the checks (West Kazakhstan)
-    invalid = intake.submit_protocol_copy(  # rejected at intake: unknown station
-        channel="api", payload=payload(election, CLEAN_237, station_code="999"), photos=[]
-    )
-    assert invalid.status == "invalid"
-    services.decision_create(
-        copy=ProtocolCopy.objects.get(pk=accepted.copy_id), moderator=moderator, verdict="accept"
-    )
-    for result, code in zip(rejected, ["figures_do_not_add_up", "only_one_page"], strict=True):
+    invalid = submit(election, CLEAN_237, station="999", photos=[])  # never became a copy
+    assert not invalid.ok and invalid.problems[0].code == "unknown_station"
+    assert waiting.record.checks == "failed"
+    services.decision_create(copy=accepted, moderator=moderator, verdict="accept")
+    for copy, code in zip(rejected, ["figures_do_not_add_up", "only_one_page"], strict=True):
         services.decision_create(
-            copy=ProtocolCopy.objects.get(pk=result.copy_id),
-            moderator=moderator,
-            verdict="reject",
-            reason=reason(code),
+            copy=copy, moderator=moderator, verdict="reject", reason=reason(code)
         )
+    run_until_idle()
 
     total, east, west = selectors.intake_statistics(election)
-    assert (total.received, total.accepted, total.rejected, total.waiting) == (6, 1, 3, 2)
-    assert (total.needs_review, total.failed_checks) == (1, 1)
+    assert total.copies == {
+        "received": 5,
+        "passed": 1,
+        "failed": 4,
+        "accepted": 1,
+        "rejected": 2,
+        "waiting": 2,
+    }
+    assert (total.received, total.passed, total.failed) == (5, 1, 4)
+    assert (total.accepted, total.rejected, total.waiting) == (1, 2, 2)
+    assert total.not_recorded == 1  # the unknown station; the resend is not counted
     assert {(r.code, r.count, r.stage) for r in total.reasons} == {
         ("figures_do_not_add_up", 1, "moderation"),
         ("only_one_page", 1, "moderation"),
@@ -175,10 +229,11 @@ def test_intake_statistics(election, moderator):
     }
     assert east.label == "East Kazakhstan"
     assert (east.received, east.accepted, east.rejected, east.waiting) == (4, 1, 2, 1)
-    assert (west.received, west.rejected, west.waiting, west.failed_checks) == (1, 0, 1, 1)
+    assert (west.received, west.rejected, west.waiting, west.failed) == (1, 0, 1, 1)
 
     (only_east,) = selectors.intake_statistics(election, east.region)
     assert (only_east.received, only_east.rejected) == (4, 2)
+    assert only_east.not_recorded == 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,8 +260,115 @@ def test_queue_lists_waiting_copies(client, copy, moderator):
     response = client.get(reverse("moderation:queue"), HTTP_ACCEPT_LANGUAGE="ru")
     assert response.status_code == 200
     assert reverse("moderation:item", args=[copy.pk]) in response.content.decode()
-    response = client.get(reverse("moderation:queue"), {"validation": "accepted"})
+    response = client.get(reverse("moderation:queue"), {"checks": "passed"})
     assert reverse("moderation:item", args=[copy.pk]) not in response.content.decode()
+    response = client.get(reverse("moderation:queue"), {"checks": "failed"})
+    assert reverse("moderation:item", args=[copy.pk]) in response.content.decode()
+
+
+@pytest.fixture
+def four_copies(election):
+    """237: a copy that failed the checks and a single copy that passed; 441: two copies that
+    passed and disagree. Counted by the tally."""
+    failed = copy_of(submit(election, SEED_237))
+    single = copy_of(submit(election, CLEAN_237))
+    disputed = [
+        copy_of(submit(election, CLEAN_237, station="441")),
+        copy_of(submit(election, MOVED_237, station="441")),
+    ]
+    run_until_idle()
+    return failed, single, disputed
+
+
+def test_the_queue_puts_problems_first(election, four_copies):
+    failed, single, disputed = four_copies
+    assert StationResult.objects.get(station=single.station).status == "single"
+    assert StationResult.objects.get(station=disputed[0].station).status == "conflict"
+    queue = list(selectors.moderation_queue(election=election))
+    assert queue == [failed, *disputed, single]
+    assert [c.problem for c in queue] == [0, 1, 1, 2]
+    assert [c.station_status for c in queue] == ["single", "conflict", "conflict", "single"]
+
+
+def test_bulk_accept_only_accepts_copies_that_passed(client, election, four_copies, moderator):
+    failed, single, disputed = four_copies
+    login(client, moderator)
+    page = client.get(reverse("moderation:queue")).content.decode()
+    assert f'name="copies" value="{single.pk}"' in page  # a box to tick
+    assert f'name="copies" value="{failed.pk}"' not in page  # a failed copy has none
+    response = client.post(
+        reverse("moderation:bulk_accept"),
+        {"copies": [failed.pk, single.pk, disputed[0].pk], "next": reverse("moderation:queue")},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 302
+    moderation = dict(ProtocolCopy.objects.values_list("pk", "moderation"))
+    assert moderation[single.pk] == moderation[disputed[0].pk] == "accepted"
+    assert moderation[failed.pk] == moderation[disputed[1].pk] == "pending"
+    assert set(Decision.objects.values_list("copy_id", flat=True)) == {single.pk, disputed[0].pk}
+    assert set(PendingRecount.objects.values_list("station_id", flat=True)) == {
+        single.station_id,
+        disputed[0].station_id,
+    }
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert messages == [
+        "2 protocol copies accepted by a moderator.",
+        "1 copies were left: they failed the checks, or another moderator is reviewing them.",
+    ]
+
+    run_until_idle()
+    statuses = dict(StationResult.objects.values_list("station__code", "status"))
+    assert statuses == {"237": "resolved", "441": "resolved"}
+
+
+def test_a_moderator_resolves_a_conflict_on_the_page(client, election, four_copies, moderator):
+    failed, single, disputed = four_copies
+    login(client, moderator)
+    page = client.get(reverse("moderation:item", args=[disputed[0].pk])).content.decode()
+    conflicts = list(Conflict.objects.filter(result__station=disputed[0].station))
+    assert {c.choice.code for c in conflicts} == {"npk", "adal"}
+    npk = next(c for c in conflicts if c.choice.code == "npk")
+    url = reverse("moderation:resolve", args=[disputed[0].pk])
+    assert url in page and f'name="choice" value="{npk.choice_id}"' in page
+    figure = {"line": "", "choice": npk.choice_id}
+
+    response = client.post(url, {**figure, "value": 100})  # no reason
+    assert response.status_code == 302
+    npk.refresh_from_db()
+    assert npk.resolved_value is None
+    response = client.post(url, {**figure, "value": -1, "reason": "page 1"})
+    npk.refresh_from_db()
+    assert npk.resolved_value is None
+
+    response = client.post(
+        url, {**figure, "value": 100, "reason": "legible on the photo of page 1"}
+    )
+    assert response.status_code == 302
+    npk.refresh_from_db()
+    assert (npk.resolved_value, npk.resolved_by) == (100, moderator)
+    assert npk.resolution_reason == "legible on the photo of page 1"
+    assert PendingRecount.objects.filter(station=disputed[0].station).exists()
+    event = AuditEvent.objects.get(action="tally.conflict.resolve")
+    assert event.actor == moderator and event.after["resolved_value"] == 100
+    assert LedgerEntry.objects.filter(
+        kind=LedgerEntry.Kind.DECISION, ref=f"observers.auditevent:{event.pk}"
+    ).exists()
+    # a figure this copy's station does not dispute cannot be chosen from its page
+    other = client.post(
+        reverse("moderation:resolve", args=[single.pk]), {**figure, "value": 1, "reason": "x"}
+    )
+    assert other.status_code == 302
+    assert Conflict.objects.filter(resolved_value=1).count() == 0
+
+    # the recount rebuilds the conflict rows; the figure is named by its choice, not the row
+    run_until_idle()
+    adal = Conflict.objects.get(result__station=disputed[0].station, choice__code="adal")
+    client.post(
+        url,
+        {"line": "", "choice": adal.choice_id, "value": 50, "reason": "legible on page 1"},
+    )
+    run_until_idle()
+    assert StationResult.objects.get(station=disputed[0].station).status == "resolved"
 
 
 def test_opening_an_item_locks_it(client, copy, moderator, second_moderator):
@@ -259,4 +421,139 @@ def test_statistics_page(client, election, copy, moderator):
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
-    assert response.context["total"].received == 1
+    assert response.context["total"].received == 0  # not counted yet
+    run_until_idle()
+    response = client.get(
+        reverse("moderation:statistics_election", args=[election.code]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    total = response.context["total"]
+    assert (total.received, total.failed, total.waiting) == (1, 1, 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# violation reports
+
+
+@pytest.fixture
+def world(db):
+    from tests.observers.factories import build_world
+
+    return build_world()
+
+
+def incident(world, violation="stuffing", station="237", who="A1"):
+    from baqylau.reports.services import submit_report
+
+    outcome = submit_report(
+        kind="incident",
+        data={"station": station, "violation": violation, "at": "11:00"},
+        observer=world.observers[who],
+        channel="web",
+    )
+    assert outcome.ok, [p.code for p in outcome.problems]
+    return outcome.record
+
+
+def test_confirming_a_violation_is_a_ledgered_audited_decision(world, moderator):
+    report = incident(world)
+    DBTaskResult.objects.all().delete()
+    decision = services.incident_decide(
+        incident=report, moderator=moderator, verdict="confirm", reason="evidence"
+    )
+    report.refresh_from_db()
+    assert report.moderation == Incident.Moderation.ACCEPTED
+    assert (decision.verdict, decision.reason, decision.moderator) == (
+        "confirm",
+        "evidence",
+        moderator,
+    )
+    assert LedgerEntry.objects.filter(
+        kind=LedgerEntry.Kind.DECISION, ref=f"moderation.incidentdecision:{decision.pk}"
+    ).exists()
+    event = AuditEvent.objects.get(action="moderation.incident.decide")
+    assert event.before == {"moderation": "pending"}
+    assert event.after == {"moderation": "accepted", "reason": "evidence", "note": ""}
+    # the public summaries of the station and the units above it are refreshed by a job
+    job = DBTaskResult.objects.ready().get()
+    assert job.task_path.endswith("refresh_summaries")
+    assert world.stations["237"].pk in job.args_kwargs["args"][1]
+
+
+def test_rejecting_a_violation_needs_a_reason_and_other_needs_a_note(world, moderator):
+    report = incident(world)
+    with pytest.raises(ValidationError):
+        services.incident_decide(
+            incident=report, moderator=moderator, verdict="maybe", reason="evidence"
+        )
+    with pytest.raises(ValidationError):
+        services.incident_decide(
+            incident=report, moderator=moderator, verdict="reject", reason="no_such_reason"
+        )
+    with pytest.raises(ValidationError) as caught:
+        services.incident_decide(
+            incident=report, moderator=moderator, verdict="reject", reason="other", note="  "
+        )
+    assert "note" in caught.value.message_dict
+    assert not IncidentDecision.objects.exists()
+    report.refresh_from_db()
+    assert report.moderation == Incident.Moderation.PENDING
+
+    services.incident_decide(
+        incident=report,
+        moderator=moderator,
+        verdict="reject",
+        reason="other",
+        note="the photo shows another station",
+    )
+    report.refresh_from_db()
+    assert report.moderation == Incident.Moderation.REJECTED
+    assert IncidentDecision.objects.get().note == "the photo shows another station"
+    # a later decision supersedes, never edits
+    services.incident_decide(
+        incident=report, moderator=moderator, verdict="confirm", reason="corroborated"
+    )
+    report.refresh_from_db()
+    assert report.moderation == Incident.Moderation.ACCEPTED
+    assert IncidentDecision.objects.filter(incident=report).count() == 2
+
+
+def test_violation_reports_through_the_pages(client, world, moderator):
+    minor = incident(world, violation="outsiders", station="300", who="B1")
+    critical = incident(world)
+    login(client, moderator)
+    response = client.get(reverse("moderation:incidents"))
+    assert response.status_code == 200
+    # critical first (ballot stuffing), although it was reported later
+    assert critical.violation.severity == "critical" != minor.violation.severity
+    assert list(response.context["page"].object_list) == [critical, minor]
+    page = response.content.decode()
+    assert reverse("moderation:incident", args=[critical.pk]) in page
+
+    url = reverse("moderation:incident", args=[critical.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"verdict": "reject", "reason": "other", "note": ""})
+    assert response.status_code == 400
+    assert "note" in response.context["form"].errors
+    assert not IncidentDecision.objects.exists()
+    response = client.post(url, {"verdict": "confirm", "reason": "evidence"})
+    assert response.status_code == 302
+    critical.refresh_from_db()
+    assert critical.moderation == Incident.Moderation.ACCEPTED
+    # confirmed reports leave the queue of pending ones
+    response = client.get(reverse("moderation:incidents"))
+    assert list(response.context["page"].object_list) == [minor]
+
+
+def test_violation_pages_need_a_moderator(client, world):
+    report = incident(world)
+    login(client, User.objects.create_user("nobody", password="pw"))
+    assert client.get(reverse("moderation:incidents")).status_code == 403
+    assert (
+        client.post(
+            reverse("moderation:incident", args=[report.pk]),
+            {"verdict": "confirm", "reason": "evidence"},
+        ).status_code
+        == 403
+    )
+    assert not IncidentDecision.objects.exists()

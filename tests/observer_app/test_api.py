@@ -98,13 +98,13 @@ def test_resend_with_same_key_is_not_counted_twice(client, world):
     data = {"station": "237", "at": "10:30", "count": 412}
     first = send(client, world, "turnout", data, key)
     assert first.status_code == 201, first.content
-    assert first.json()["status"] == "accepted" and first.json()["client_id"] == key
+    assert first.json()["status"] == "recorded" and first.json()["client_id"] == key
     again = send(client, world, "turnout", data, key)
     assert again.status_code == 200
     assert again.json()["replayed"] is True and again.json()["id"] == first.json()["id"]
     assert TurnoutCount.objects.count() == 1
     receipt = ClientReceipt.objects.get(key=key)
-    assert receipt.state == "accepted" and receipt.attempts == 1
+    assert receipt.state == "recorded" and receipt.attempts == 1
     # The envelope keeps the phone's key.
     assert Submission.objects.get(pk=first.json()["submission"]).payload["data"]["client_id"] == key
 
@@ -123,7 +123,10 @@ def test_rejection_is_kept_and_can_be_fixed_with_the_same_key(client, world):
     body = r.json()
     assert body["status"] == "rejected"
     assert body["errors"][0]["code"] == "above_registered"
-    assert "2170" in body["errors"][0]["ru"] and "2170" in body["message"]["kk"]
+    # one problem format: code, field, and the message in kk/ru/en
+    assert body["errors"][0]["field"] == "count"
+    assert set(body["errors"][0]["messages"]) == {"kk", "ru", "en"}
+    assert "2170" in body["errors"][0]["messages"]["ru"] and "2170" in body["message"]["kk"]
     assert ClientReceipt.objects.get(key=key).state == "rejected"
     # Resent unchanged: rejected again (and stored again: every attempt has its envelope).
     assert send(client, world, "turnout", {"station": "237", "at": "10:30", "count": 9999}, key)
@@ -142,7 +145,8 @@ def test_not_assigned_station_message_in_each_language(client, world):
     }.items():
         r = send(client, world, "turnout", {"station": "237", "at": "10:00", "count": 1}, lang=lang)
         assert r.status_code == 422
-        assert r.json()["errors"][0][lang] == text
+        assert r.json()["errors"][0]["messages"][lang] == text
+        assert r.json()["message"][lang] == text
 
 
 def test_incident_with_photo_needs_review(client, world):
@@ -157,7 +161,7 @@ def test_incident_with_photo_needs_review(client, world):
         **auth(world),
     )
     assert r.status_code == 201, r.content
-    assert r.json()["status"] == "review"
+    assert r.json()["status"] == "waiting"
     incident = Incident.objects.get()
     assert incident.submission.media.count() == 1
     assert Submission.objects.get(pk=r.json()["submission"]).channel == "web"
@@ -213,7 +217,9 @@ def test_bad_key_kind_and_body(client, world):
         HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
         **auth(world),
     )
-    assert r.status_code == 422
+    # data that cannot be read is kept as received, rejected (400, the intake's semantics)
+    assert r.status_code == 400
+    assert r.json()["status"] == "rejected" and r.json()["errors"][0]["code"] == "malformed"
     assert Submission.objects.get(pk=r.json()["submission"]).payload["data"] == "{not json"
 
 
@@ -227,7 +233,7 @@ def test_recent(client, world):
     send(client, world, "turnout", {"station": "237", "at": "10:30", "count": 99999})
     r = client.get(API + "recent", **auth(world))
     states = sorted(row["status"] for row in r.json()["results"])
-    assert states == ["accepted", "rejected"]
+    assert states == ["recorded", "rejected"]
 
 
 def test_checkin_and_checklist_through_the_outbox(client, world):
@@ -242,7 +248,7 @@ def test_checkin_and_checklist_through_the_outbox(client, world):
         "checkin",
         {"station": "237", "status": "admitted", "at": "07:05", "election": "kz-test"},
     )
-    assert r.status_code == 201 and r.json()["status"] == "accepted"
+    assert r.status_code == 201 and r.json()["status"] == "recorded"
     assert CheckIn.objects.get().status == "admitted"
     answers = {q["code"]: True for q in load_form("opening")["questions"]}
     r = send(client, world, "checklist", {"station": "237", "form": "opening", "answers": answers})

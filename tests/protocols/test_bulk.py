@@ -51,7 +51,8 @@ def test_hundred_thousand_stations_well_under_a_second() -> None:
     assert bulk.relations["choice_le_registered"].by_choice.sum() == 5
     assert bulk.errors_total == 15
     status = bulk.status()
-    assert (status[:15] == "rejected").all()
+    assert (status[:15] == "failed").all()
+    assert bulk.error_mask[:15].all() and not bulk.error_mask[15:].any()
 
 
 def test_missing_values_leave_relations_unchecked() -> None:
@@ -68,7 +69,7 @@ def test_missing_values_leave_relations_unchecked() -> None:
     assert bulk.relations["votes_balance"].unchecked.tolist() == [False, False, True]
     assert bulk.checks["missing_line:L8"][1].tolist() == [False, True, False]
     assert bulk.checks["missing_choice"][1].tolist() == [False, False, True]
-    assert bulk.status().tolist() == ["accepted", "rejected", "rejected"]
+    assert bulk.status().tolist() == ["passed", "failed", "failed"]
 
 
 def test_engine_imports_no_django() -> None:

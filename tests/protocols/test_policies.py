@@ -14,34 +14,45 @@ from baqylau.protocols.engine import (
     validate_arrays,
 )
 
+
+def verdict(result) -> str:
+    """ "passed"; or "failed" with errors (figures that cannot be right), or with flags only (a
+    person must look): the status is "failed" either way, the findings say which."""
+    if result.status is Status.PASSED:
+        assert result.findings == ()
+        return "passed"
+    assert result.status is Status.FAILED and result.findings
+    return "failed: errors" if result.errors else "failed: flags"
+
+
 FORM = "kz_president"
 # A consistent protocol: 1,000 voters, 800 took part (80%).
 FIGURES = {"L1": 1000, "L2": 900, "L3": 810, "L4": 20, "L5": 800, "L7": 10, "L8": 90}
 VOTES = {"a": 500, "b": 290}
 
 
-def test_clean_protocol_is_accepted() -> None:
+def test_clean_protocol_passes() -> None:
     result = validate(load_form(FORM), FIGURES, choices=VOTES)
-    assert result.status is Status.ACCEPTED and result.findings == ()
+    assert verdict(result) == "passed"
 
 
-def test_turnout_above_threshold_needs_review() -> None:
+def test_turnout_above_threshold_fails_with_a_flag() -> None:
     policy = ValidationPolicy.from_dict({"turnout_review_above": 0.70})
     result = validate(load_form(FORM), FIGURES, choices=VOTES, policy=policy)
-    assert result.status is Status.REVIEW
+    assert verdict(result) == "failed: flags"
     (finding,) = result.findings
     assert finding.code == "turnout_above_threshold" and finding.severity is Severity.FLAG
     assert finding.message("en") == "Turnout of 80% is above 70%: the protocol needs a review"
     assert finding.message("ru") == "Явка 80% выше порога 70%: протокол нужно проверить"
     assert "80%" in finding.message("kk") and "70%" in finding.message("kk")
     low = validate(load_form(FORM), FIGURES, choices=VOTES, policy={"turnout_review_above": 0.85})
-    assert low.status is Status.ACCEPTED
+    assert verdict(low) == "passed"
 
 
 def test_missing_page_makes_the_protocol_incomplete() -> None:
     form = load_form(FORM)
     result = validate(form, FIGURES, choices=VOTES, context={"pages_received": 1})
-    assert result.status is Status.REJECTED
+    assert verdict(result) == "failed: errors"
     (finding,) = result.findings
     assert finding.code == "pages_missing"
     assert finding.message("en") == "Incomplete: only 1 of 2 pages photographed"
@@ -55,9 +66,9 @@ def test_missing_page_makes_the_protocol_incomplete() -> None:
         policy={"pages_missing_severity": "flag"},
         context={"pages_received": [2, 2]},
     )
-    assert flagged.status is Status.REVIEW
+    assert verdict(flagged) == "failed: flags"
     complete = validate(form, FIGURES, choices=VOTES, context={"pages_received": [1, 2]})
-    assert complete.status is Status.ACCEPTED
+    assert verdict(complete) == "passed"
     three = validate(
         form, FIGURES, choices=VOTES, policy={"required_pages": 3}, context={"pages_received": 2}
     )
@@ -67,7 +78,7 @@ def test_missing_page_makes_the_protocol_incomplete() -> None:
 def test_registered_voters_mismatch_is_flagged() -> None:
     form = load_form(FORM)
     result = validate(form, FIGURES, choices=VOTES, context={"registered_voters": 1012})
-    assert result.status is Status.REVIEW
+    assert verdict(result) == "failed: flags"
     (finding,) = result.findings
     assert finding.code == "registered_voters_mismatch"
     assert (finding.left, finding.right, finding.difference) == (1000, 1012, -12)
@@ -83,19 +94,19 @@ def test_registered_voters_mismatch_is_flagged() -> None:
         policy={"registered_voters_tolerance": 20},
         context={"registered_voters": 1012},
     )
-    assert tolerant.status is Status.ACCEPTED
+    assert verdict(tolerant) == "passed"
 
 
 def test_relation_overrides() -> None:
     form = load_form(FORM)
     broken = dict(FIGURES, L2=901)
-    assert validate(form, broken, choices=VOTES).status is Status.REJECTED
+    assert verdict(validate(form, broken, choices=VOTES)) == "failed: errors"
     policy = {"severity_overrides": {"ballots_balance": "flag"}}
-    assert validate(form, broken, choices=VOTES, policy=policy).status is Status.REVIEW
+    assert verdict(validate(form, broken, choices=VOTES, policy=policy)) == "failed: flags"
     policy = {"tolerance_overrides": {"ballots_balance": 1}}
-    assert validate(form, broken, choices=VOTES, policy=policy).status is Status.ACCEPTED
+    assert verdict(validate(form, broken, choices=VOTES, policy=policy)) == "passed"
     policy = {"disabled_relations": ["ballots_balance"]}
-    assert validate(form, broken, choices=VOTES, policy=policy).status is Status.ACCEPTED
+    assert verdict(validate(form, broken, choices=VOTES, policy=policy)) == "passed"
 
 
 @pytest.mark.parametrize(
@@ -132,4 +143,7 @@ def test_policies_in_bulk() -> None:
     assert bulk.checks["turnout_above_threshold"][1].tolist() == [True, True, False, True]
     assert bulk.checks["pages_missing"][1].tolist() == [False, True, False, False]
     assert bulk.checks["registered_voters_mismatch"][1].tolist() == [False, False, False, True]
-    assert bulk.status().tolist() == ["review", "rejected", "accepted", "review"]
+    assert bulk.status().tolist() == ["failed", "failed", "passed", "failed"]
+    # station 1 has an error (a page missing), stations 0 and 3 only flags
+    assert bulk.error_mask.tolist() == [False, True, False, False]
+    assert bulk.flag_mask.tolist() == [True, True, False, True]

@@ -41,7 +41,8 @@ def test_checkin_created_and_audited(client, world):
     assert AuditEvent.objects.filter(
         action="report.checkin.create", object_id=str(checkin.pk)
     ).exists()
-    assert "237" in body["message"] and body["message"].startswith("Принято")
+    # the glossary's word: received (never "accepted", which belongs to moderators)
+    assert "237" in body["message"] and body["message"].startswith("Получено")
 
 
 def test_turnout_created(client, world):
@@ -113,25 +114,39 @@ def test_unauthorised_401(client, world):
 def test_not_an_observer_403(client, world):
     r = post(client, world, "checkin", {"station": "237", "status": "admitted"}, user="coord_a")
     assert r.status_code == 403
-    assert r.json()["errors"][0]["code"] == "not_an_observer"
+    body = r.json()
+    assert body["code"] == "not_an_observer" and body["status"] == "rejected"
+    # the attempt is kept, rejected with the reason (one rejection format)
+    submission = Submission.objects.get(pk=body["submission"])
+    assert submission.rejection.code == "not_an_observer"
+    assert submission.sender == f"user:{world.users['coord_a'].pk}"
+    assert not CheckIn.objects.exists()
 
 
 def test_malformed_json_400_is_stored(client, world):
     r = post(client, world, "turnout", "{not json")
     assert r.status_code == 400
     submission = Submission.objects.get(pk=r.json()["submission"])
-    assert submission.rejection.code == "malformed"
+    assert submission.rejection.code == "bad_json"
     assert submission.payload["data"] == "{not json"
     r = post(client, world, "turnout", "[1, 2]")
     assert r.status_code == 400
+    assert r.json()["code"] == "malformed"
 
 
 def test_duplicate_is_idempotent(client, world):
     body = {"station": "237", "at": "10:30", "count": 412}
-    assert post(client, world, "turnout", body).status_code == 201
+    first = post(client, world, "turnout", body)
+    assert first.status_code == 201
     r = post(client, world, "turnout", body)
-    assert r.status_code == 200 and "duplicate_of" in r.json()
+    assert r.status_code == 200
+    assert r.json()["duplicate_of"] == first.json()["submission"]
+    assert r.json()["message"] == "Это сообщение уже получено"
     assert TurnoutCount.objects.count() == 1
+    # the resend's envelope is kept, rejected as a duplicate
+    resend = Submission.objects.get(pk=r.json()["submission"])
+    assert resend.rejection.code == "duplicate"
+    assert resend.dedupe_key == Submission.objects.get(pk=first.json()["submission"]).dedupe_key
 
 
 # Every rejection path, with its message in each language (lang field, ?lang=, Accept-Language).
@@ -162,9 +177,15 @@ def test_station_rejections_in_three_languages(client, world, code, lang):
     r = post(
         client, world, "turnout", {"station": station, "at": "10:00", "count": 5, "lang": lang}
     )
-    assert r.status_code == 422
-    error = r.json()["errors"][0]
+    # a station the observer is not placed at is refused (403); an unknown one is not read (422)
+    assert r.status_code == (403 if code == "not_assigned" else 422)
+    body = r.json()
+    assert body["status"] == "rejected" and body["language"] == lang
+    assert body["code"] == code and body["message"] == messages[lang]
+    assert body["messages"] == messages
+    error = body["problems"][0]
     assert error["code"] == code and error["message"] == messages[lang]
+    assert error["field"] == "station" and error["messages"] == messages
     rejection = Rejection.objects.get(submission_id=r.json()["submission"])
     assert rejection.code == code
     assert {rejection.messages[k] for k in ("kk", "ru", "en")} == set(messages.values())
@@ -220,7 +241,7 @@ def test_station_rejections_in_three_languages(client, world, code, lang):
 def test_rejection_paths(client, world, kind, body, code, en_fragment):
     r = post(client, world, kind, {"station": "237", **body}, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
     assert r.status_code == 422, r.content
-    errors = r.json()["errors"]
+    errors = r.json()["problems"]
     assert code in [e["code"] for e in errors]
     assert any(en_fragment in e["message"] for e in errors)
     rejection = Rejection.objects.get(submission_id=r.json()["submission"])
@@ -232,14 +253,14 @@ def test_rejection_paths(client, world, kind, body, code, en_fragment):
 def test_language_falls_back_to_observer_then_query(client, world):
     # A2's own language is Kazakh.
     r = post(client, world, "turnout", {"station": "999", "at": "10:00", "count": 1}, user="obs_a2")
-    assert r.json()["errors"][0]["message"] == "№999 учаске табылмады"
+    assert r.json()["problems"][0]["message"] == "№999 учаске табылмады"
     r = client.post(
         "/api/v1/reports/turnout?lang=en",
         data=json.dumps({"station": "999", "at": "10:00", "count": 1}),
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {world.tokens['obs_a2']}",
     )
-    assert r.json()["errors"][0]["message"] == "Polling station 999 not found"
+    assert r.json()["problems"][0]["message"] == "Polling station 999 not found"
 
 
 def test_forms_endpoint(client, world):

@@ -10,6 +10,7 @@ from baqylau.observers.selectors import coverage_table, gap_alerts, partner_cove
 from baqylau.protocols.models import CopyLine, ProtocolCopy
 from baqylau.reports import selectors, services
 from baqylau.reports.models import Incident
+from baqylau.tally.services import recount
 
 
 def report(world, who, kind, **data):
@@ -74,14 +75,23 @@ def test_observer_cannot_read_other_observers_reports(client, world):
     assert [row["station"] for row in r.json()["results"]] == ["300"]
 
 
-def test_incident_moderation_is_audited(world):
+def test_incident_decision_is_audited(world):
+    """Violation reports are decided in moderation (`moderation.services.incident_decide`)."""
+    from baqylau.moderation.services import incident_decide
+
     seed_reports(world)
     incident = Incident.objects.get(station__code="237")
-    services.moderate_incident(
-        incident=incident, verdict="accepted", actor=world.users["moderator"]
+    incident_decide(
+        incident=incident,
+        moderator=world.users["moderator"],
+        verdict="confirm",
+        reason="evidence",
     )
-    event = AuditEvent.objects.get(action="report.incident.moderate")
+    incident.refresh_from_db()
+    assert incident.moderation == Incident.Moderation.ACCEPTED
+    event = AuditEvent.objects.get(action="moderation.incident.decide")
     assert event.before == {"moderation": "pending"} and event.after["moderation"] == "accepted"
+    assert event.after["reason"] == "evidence"
     assert event.actor == world.users["moderator"]
 
 
@@ -95,12 +105,13 @@ def add_copy(world, station, l5, l4=None, moderation="accepted"):
         station=world.stations[station],
         source="observer",
         received_at=timezone.now(),
-        validation="accepted",
+        checks="passed",
         moderation=moderation,
     )
     CopyLine.objects.create(copy=copy, line="L5", value=l5)
     if l4 is not None:
         CopyLine.objects.create(copy=copy, line="L4", value=l4)
+    recount(world.contest, stations=[copy.station_id])  # the station's settled result
     return copy
 
 
@@ -112,9 +123,11 @@ def test_turnout_vs_protocol_discrepancy(world):
     flags = {d["station"]: d for d in selectors.turnout_discrepancies(world.election)}
     assert flags["237"]["flag"] is True and flags["237"]["difference"] == 480
     assert flags["238"]["flag"] is False
-    # A pending (not yet accepted) copy is not compared.
+    # A pending single copy (not accepted by a moderator) settles nothing: not compared.
+    report(world, "B1", "turnout", station="300", at="19:50", count=400)
     add_copy(world, "300", l5=1000, moderation="pending")
-    assert "300" not in flags
+    flags = {d["station"]: d for d in selectors.turnout_discrepancies(world.election)}
+    assert "300" not in flags and "237" in flags
 
 
 def test_coverage_table(world):

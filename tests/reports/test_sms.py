@@ -30,7 +30,7 @@ def test_parse_grammar():
 def test_turnout_sms(client, world):
     r = send(client, PHONE_A1, "T 237 1030 412")
     assert r.status_code == 200 and r["Content-Type"].startswith("text/plain")
-    assert r.content.decode() == "Принято: участок 237, 10:30 — 412"
+    assert r.content.decode() == "Получено: участок 237, 10:30 — 412"
     t = TurnoutCount.objects.get()
     assert t.observer_count == 412 and t.submission.channel == "sms"
     # The envelope keeps the text and a keyed hash, never the phone number.
@@ -40,8 +40,9 @@ def test_turnout_sms(client, world):
 
 def test_incident_sms_in_observers_language(client, world):
     r = send(client, PHONE_A2, "V 238 stuffing 1415 екі бюллетень", fields=("From", "Body"))
-    assert r.content.decode().startswith("Қабылданды: №238, stuffing (14:15)")
-    assert Incident.objects.get().text == "екі бюллетень"
+    incident = Incident.objects.get()
+    assert r.content.decode() == f"Алынды: №238, stuffing (14:15). Нөмірі {incident.pk}"
+    assert incident.text == "екі бюллетень"
 
 
 def test_checkin_in_and_out_sms(client, world):
@@ -61,17 +62,53 @@ def test_note_sms(client, world):
     assert Note.objects.get().text == "long queue"
 
 
+PROTOCOL_SMS = "P 237 L1=2170 L2=1896 L3=1200 L5=1190 L4=10 L7=20 L8=696 1=600 2=570"
+
+
 def test_protocol_sms_goes_to_protocol_intake(client, world):
-    text = "P 237 L1=2170 L2=1896 L3=1200 L5=1190 L4=10 L7=20 L8=696 1=600 2=570"
-    reply = send(client, PHONE_A1, text).content.decode()
+    reply = send(client, PHONE_A1, PROTOCOL_SMS).content.decode()
     submission = Submission.objects.filter(kind="protocol").get()
-    assert submission.channel == "sms" and submission.payload["data"]["sms"] == text
+    assert submission.channel == "sms" and submission.payload["sms"] == PROTOCOL_SMS
+    assert submission.payload["data"]["station_id"] == world.stations["237"].pk
+    copy = ProtocolCopy.objects.get(submission=submission)
+    assert copy.station == world.stations["237"] and copy.source == "observer"
+    assert copy.source_ref == world.observers["A1"].public_id
+    assert {k: v for k, v in copy.lines.values_list("line", "value")}["L5"] == 1190
+    # the figures add up, but an SMS has no photo of the pages: it failed the checks, and the
+    # reply says so, with the receipt and the reason
+    assert copy.checks == "failed"
+    assert [f["code"] for f in copy.findings] == ["pages_missing"]
+    assert reply.startswith(
+        f"Протокол получен (копия № {copy.pk}): участок 237, но не прошёл проверки"
+    )
+    assert f"копия № {copy.pk}" in reply
+    assert copy.findings[0]["messages"]["ru"] in reply
+
+
+def test_protocol_sms_resent_is_the_same_copy(client, world):
+    send(client, PHONE_A1, PROTOCOL_SMS)
+    reply = send(client, PHONE_A1, PROTOCOL_SMS).content.decode()
+    copy = ProtocolCopy.objects.get()
+    assert reply.startswith("Это сообщение уже получено")
+    assert Submission.objects.filter(kind="protocol").count() == 2
+    assert Rejection.objects.get().code == "duplicate"
+    assert not Rejection.objects.filter(submission=copy.submission).exists()
+
+
+def test_a_station_number_repeated_elsewhere_is_settled_by_the_placement(client, world):
+    """Another district also has a station No. 237: the observer's own placement decides."""
+    from tests.observers.factories import unit
+
+    other = unit(world.election, world.regions["d2"], "station", "237", registered_voters=900)
+    reply = send(client, PHONE_A1, PROTOCOL_SMS).content.decode()
+    copy = ProtocolCopy.objects.get()
+    assert copy.station == world.stations["237"] and copy.station != other
     assert "237" in reply
-    copy = ProtocolCopy.objects.filter(submission=submission).first()
-    if copy is None:  # the checks of the protocol form rejected it: the reply names why
-        assert Rejection.objects.filter(submission=submission).exists()
-    else:
-        assert copy.station.code == "237"
+    send(client, PHONE_A1, "T 237 1030 412")
+    assert TurnoutCount.objects.get().station == world.stations["237"]
+    # an observer of another station with that number is told they are not placed there
+    answer = send(client, PHONE_B1, "T 238 1030 5").content.decode()
+    assert "You are not assigned to station 238" in answer
 
 
 @pytest.mark.parametrize(
@@ -79,7 +116,7 @@ def test_protocol_sms_goes_to_protocol_intake(client, world):
     [
         ("T 999 1030 412", "Участок № 999 не найден"),
         ("T 300 1030 412", "Вы не назначены на участок № 300"),
-        ("T 237 1030 -5", "В поле «подсчёт» отрицательное число: -5"),
+        ("T 237 1030 -5", "В поле «подсчёт наблюдателя» отрицательное число: -5"),
         ("T 237 1030 99999", "больше числа избирателей участка (2170)"),
         ("V 237 teleport", "Неизвестный тип нарушения «teleport»"),
         ("T 237 2590 10", "Непонятное время"),

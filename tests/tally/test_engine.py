@@ -81,6 +81,54 @@ def test_simulated_copies_are_the_signed_protocol_with_one_digit_typos():
     assert rec.has_conflict.sum() == np.unique(copies.station[copies.typo]).size
 
 
+def taking(station, sender, passed, accepted=None, rejected=None, key=None):
+    n = len(station)
+    return engine.taking_part(
+        np.array(station),
+        np.array(sender),
+        np.arange(n) if key is None else np.array(key),
+        passed=np.array(passed, bool),
+        accepted=np.zeros(n, bool) if accepted is None else np.array(accepted, bool),
+        rejected=np.zeros(n, bool) if rejected is None else np.array(rejected, bool),
+    ).tolist()
+
+
+def test_copies_that_passed_the_checks_take_part():
+    assert taking([1, 1, 2], [0, 1, 2], passed=[True, False, True]) == [True, False, True]
+    assert taking([], [], passed=[]) == []
+
+
+def test_a_senders_latest_copy_replaces_their_earlier_ones():
+    # sender 0 sent three copies to station 1; only the latest (largest key) counts, and only
+    # if it passed: a failed correction does not bring back the earlier copy
+    assert taking([1, 1, 1, 1], [0, 0, 0, 5], passed=[True] * 4, key=[10, 30, 20, 5]) == [
+        False,
+        True,
+        False,
+        True,
+    ]
+    assert taking([1, 1], [0, 0], passed=[True, False]) == [False, False]
+    # the same sender at two stations: one latest copy per station
+    assert taking([1, 2], [0, 0], passed=[True, True]) == [True, True]
+
+
+def test_a_moderators_decision_overrides_the_checks():
+    # rejected never takes part; accepted always does, even a copy that failed the checks,
+    # and then it alone decides its station (the other station is untouched)
+    assert taking(
+        [1, 1, 1, 2, 2],
+        [0, 1, 2, 3, 4],
+        passed=[True, False, True, True, True],
+        accepted=[False, True, False, False, False],
+        rejected=[False, False, False, True, False],
+    ) == [False, True, False, False, True]
+    # an accepted earlier copy of a sender still counts next to a later one that is not decided
+    assert taking([1, 1], [0, 0], passed=[True, True], accepted=[True, False], key=[1, 2]) == [
+        True,
+        False,
+    ]
+
+
 # -- count, comparison -------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router
 from ninja.errors import HttpError
 
+from baqylau.api_schemas import errors
 from baqylau.dashboard import exports
 from baqylau.dashboard.models import Snapshot, UnitStats
 from baqylau.elections.models import AdminUnit, Choice, Election
@@ -29,7 +30,9 @@ def _unit(unit: AdminUnit) -> dict[str, Any]:
     }
 
 
-@router.get("/elections", auth=None, summary="Elections")
+@router.get(
+    "/elections", auth=None, response={200: list[dict[str, Any]], **errors()}, summary="Elections"
+)
 def elections(request) -> list[dict[str, Any]]:
     return [
         {
@@ -46,7 +49,12 @@ def elections(request) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/elections/{code}/units/{unit_id}", auth=None, summary="Figures of one unit")
+@router.get(
+    "/elections/{code}/units/{unit_id}",
+    auth=None,
+    response={200: dict[str, Any], **errors(400, 404)},
+    summary="Figures of one unit",
+)
 def unit(request, code: str, unit_id: int) -> dict[str, Any]:
     """Counters, per-contest official / observed / crowd figures (choice ids as keys), turnout,
     findings and map measures of a unit, with its children."""
@@ -66,7 +74,12 @@ def unit(request, code: str, unit_id: int) -> dict[str, Any]:
     }
 
 
-@router.get("/elections/{code}/snapshots", auth=None, summary="Published snapshots")
+@router.get(
+    "/elections/{code}/snapshots",
+    auth=None,
+    response={200: list[dict[str, Any]], **errors(400, 404)},
+    summary="Published snapshots",
+)
 def snapshots(request, code: str) -> list[dict[str, Any]]:
     election = get_object_or_404(Election, code=code)
     return [
@@ -78,6 +91,7 @@ def snapshots(request, code: str) -> list[dict[str, Any]]:
 @router.get(
     "/elections/{code}/units/{unit_id}/datasets/{dataset}",
     auth=None,
+    response={200: dict[str, Any], **errors(400, 404)},
     summary="Open data rows under a unit",
 )
 def dataset(

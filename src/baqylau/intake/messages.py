@@ -121,6 +121,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Эта учётная запись не принадлежит наблюдателю",
         "en": "This account is not an observer's",
     },
+    "not_in_scope": {
+        "kk": "Сіз {value} байқаушының атынан хабарлама енгізе алмайсыз",
+        "ru": "Вы не можете вносить сообщения от имени наблюдателя {value}",
+        "en": "You may not enter reports on behalf of observer {value}",
+    },
+    "unknown_observer": {
+        "kk": "{value} байқаушысы табылмады",
+        "ru": "Наблюдатель {value} не найден",
+        "en": "Observer {value} not found",
+    },
     "unknown_sender": {
         "kk": "Бұл нөмір тіркелмеген. Үйлестірушіңізге хабарласыңыз",
         "ru": "Этот номер не зарегистрирован. Обратитесь к координатору",
@@ -166,6 +176,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kk": "Деректерді оқу мүмкін болмады: бұл JSON емес ({error})",
         "ru": "Не удалось прочитать данные: это не JSON ({error})",
         "en": "The data could not be read: it is not JSON ({error})",
+    },
+    "not_utf8": {
+        "kk": "Деректер UTF-8 мәтіні емес; алынған байттар сақталды",
+        "ru": "Данные не в кодировке UTF-8; полученные байты сохранены",
+        "en": "The data is not UTF-8 text; the bytes received are kept",
+    },
+    "too_deep": {
+        "kk": "«{field}» өрісінің құрылымы тым терең; алынған деректер мәтін ретінде сақталды",
+        "ru": "Слишком глубокая вложенность в поле «{field}»; полученные данные сохранены как текст",
+        "en": 'The field "{field}" is nested too deeply; the data received is kept as text',
     },
     "not_an_object": {
         "kk": "Деректер JSON объектісі болуы керек (кілт-мән жұптары)",
@@ -269,14 +289,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Received: station {station}",
     },
     "ok_protocol": {
-        "kk": "Хаттама алынды: №{station}, тексерулерден өтті. Түбіртек {ref}",
-        "ru": "Протокол получен: участок {station}, прошёл проверки. Квитанция {ref}",
-        "en": "Protocol received: station {station}, it passed the checks. Receipt {ref}",
+        "kk": "Хаттама алынды (көшірме №{ref}): №{station} учаске, тексерулерден өтті",
+        "ru": "Протокол получен (копия № {ref}): участок {station}, прошёл проверки",
+        "en": "Protocol received (copy No. {ref}): station {station}, it passed the checks",
     },
     "ok_protocol_failed": {
-        "kk": "Хаттама алынды: №{station}, бірақ тексерулерден өтпеді; модераторды күтуде. Түбіртек {ref}",
-        "ru": "Протокол получен: участок {station}, но не прошёл проверки; ждёт модератора. Квитанция {ref}",
-        "en": "Protocol received: station {station}, but it failed the checks; it waits for a moderator. Receipt {ref}",
+        "kk": "Хаттама алынды (көшірме №{ref}): №{station} учаске, бірақ тексерулерден өтпеді; модераторды күтуде",
+        "ru": "Протокол получен (копия № {ref}): участок {station}, но не прошёл проверки; ждёт модератора",
+        "en": "Protocol received (copy No. {ref}): station {station}, but it failed the checks; it waits for a moderator",
     },
 }
 

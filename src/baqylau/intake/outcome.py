@@ -55,6 +55,31 @@ def problems_body(submission: Submission, problems: list[Problem], lang: str) ->
     }
 
 
+#: Problems that mean "you may not record this" (403 on the API; see `intake.access`).
+FORBIDDEN = frozenset({"not_an_observer", "not_assigned", "not_in_scope", "unknown_observer"})
+#: Problems of a body that could not be read at all (400 on the API).
+UNREADABLE = frozenset(
+    {"bad_json", "not_utf8", "text_unstorable", "number_out_of_range", "too_deep", "malformed"}
+)
+
+
+def http_status(outcome: Outcome) -> int:
+    """The one status semantics of every intake endpoint: 201 recorded, 200 already received
+    (the first record's receipt), 403 the sender may not record this, 400 the body cannot be
+    read, 422 read but not recorded (the reasons are in the body). Whatever was received is
+    stored in every case."""
+    if outcome.duplicate_of is not None:
+        return 200
+    if outcome.record is not None and not outcome.problems:
+        return 201
+    codes = {p.code for p in outcome.problems}
+    if codes & FORBIDDEN:
+        return 403
+    if codes & UNREADABLE:
+        return 400
+    return 422
+
+
 class Invalid(Exception):
     """Raised by a parser: the submission cannot become a record, for these reasons."""
 

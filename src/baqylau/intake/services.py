@@ -15,8 +15,6 @@ Stored payload of a submission with files::
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -31,6 +29,7 @@ from baqylau.i18n import normalize_language
 from baqylau.intake import writer
 from baqylau.intake.models import Submission
 from baqylau.intake.outcome import Outcome, Problem
+from baqylau.intake.parsing import screen_payload
 
 #: One attached file as a channel received it: (bytes, declared type) or (bytes, type, page).
 File = Sequence[Any]
@@ -54,9 +53,9 @@ def new_submission(
     """The raw envelope, not yet saved: its id and reception time are fixed here, its payload's
     SHA-256 taken of the canonical JSON. Every channel builds its envelope with this.
 
-    Values that cannot be kept exactly (`screen_payload`) are stored as their JSON text and
-    listed in ``submission.refused_values``: the writer rejects the envelope for them, whatever
-    the kind's parser made of the rest."""
+    Values that cannot be stored exactly (`parsing.screen_payload`) are kept as their JSON text
+    and listed in ``submission.refused_values``: the writer rejects the envelope for them,
+    whatever the kind's parser made of the rest."""
     payload, refused = screen_payload(payload)
     submission = Submission(
         id=uuid.uuid4(),
@@ -72,80 +71,6 @@ def new_submission(
     )
     submission.refused_values = refused
     return submission
-
-
-#: At most this many refused values are named in a rejection (the rest are still kept as text).
-_REFUSED_SHOWN = 10
-
-
-def screen_payload(payload: Any) -> tuple[Any, list[Problem]]:
-    """The payload as it can be stored and hashed exactly, and the problems of what could not.
-
-    The boundary of the ledger's number rule (`evidence.ledger`): a number received must be an
-    integer within ±(2**53 − 1) or a finite float within the same range; NaN, ±Infinity, 1e300
-    or a 20-digit integer is refused (`number_out_of_range`). A string must be storable in
-    PostgreSQL's jsonb and UTF-8: no NUL character and no lone surrogate (`text_unstorable`).
-    A refused value is kept as its JSON text (``"NaN"``, ``"1e+300"``, ``"a\\u0000b"``) and, when
-    the payload is an object, its path is listed under ``"refused"``: the envelope is stored,
-    rejected, and nothing received is lost.
-    """
-    problems: list[Problem] = []
-    paths: list[dict[str, str]] = []
-
-    def refuse(code: str, path: str, name: str, text: str) -> str:
-        paths.append({"path": path, "code": code})
-        if len(problems) < _REFUSED_SHOWN:
-            params = {"field": name}
-            if code == "number_out_of_range":
-                params["value"] = text if len(text) <= 40 else text[:37] + "…"
-            problems.append(Problem(code, path, params))
-        return text
-
-    def text_ok(text: str) -> bool:
-        if "\x00" in text:
-            return False
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-
-    def escaped(text: str) -> str:
-        return json.dumps(text, ensure_ascii=True)[1:-1]
-
-    def walk(value: Any, path: str, name: str) -> Any:
-        if value is None or isinstance(value, bool):
-            return value
-        if isinstance(value, int):
-            if -ledger.SAFE_INTEGER <= value <= ledger.SAFE_INTEGER:
-                return value
-            return refuse("number_out_of_range", path, name, str(value))
-        if isinstance(value, float):
-            if math.isfinite(value) and abs(value) <= ledger.SAFE_INTEGER:
-                return value
-            return refuse("number_out_of_range", path, name, json.dumps(value))
-        if isinstance(value, str):
-            return (
-                value if text_ok(value) else refuse("text_unstorable", path, name, escaped(value))
-            )
-        if isinstance(value, dict):
-            out = {}
-            for key, item in value.items():
-                key = str(key)
-                if not text_ok(key):
-                    key = refuse(
-                        "text_unstorable", f"{path}.{escaped(key)}".lstrip("."), "", escaped(key)
-                    )
-                out[key] = walk(item, f"{path}.{key}".lstrip("."), key)
-            return out
-        if isinstance(value, list | tuple):
-            return [walk(item, f"{path}[{i}]", name) for i, item in enumerate(value)]
-        return value
-
-    screened = walk(payload, "", "")
-    if paths and isinstance(screened, dict):
-        screened["refused"] = paths
-    return screened, problems
 
 
 def manifest(files: Iterable[File]) -> list[dict[str, Any]]:

@@ -61,26 +61,33 @@ def run(*, interval: float = 0.2, schedule: bool = True, max_tasks: int | None =
 
 
 def run_until_idle(*, timeout: float = 30.0) -> int:
-    """Run every job that is ready, then return how many ran (tests, commands, the demo)."""
+    """Run every job that is ready, in this process and on its database connection (tests,
+    commands, the demo), then return how many ran. Unlike the worker loop it never closes the
+    connection, so it runs inside a caller's transaction too."""
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction
 
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=get_random_string(32),
+        excluded_queue_names=[],
+    )
     ran = 0
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        before = DBTaskResult.objects.finished().count()
-        Worker(
-            queue_names=["*"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id=get_random_string(32),
-            excluded_queue_names=[],
-        ).run()
-        done = DBTaskResult.objects.finished().count() - before
-        ran += done
-        if not DBTaskResult.objects.ready().exists():
-            return ran
+        ready = DBTaskResult.objects.ready().filter(backend_name="default")
+        with exclusive_transaction(ready.db):
+            found = ready.get_locked()
+            if found is not None:
+                found.claim(worker.worker_id)
+        if found is None:
+            break
+        worker.run_task(found)
+        ran += 1
     return ran

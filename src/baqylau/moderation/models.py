@@ -67,6 +67,18 @@ class IncidentDecision(models.Model):
         WRONG_STATION = "wrong_station", _("reported for the wrong polling station")
         OTHER = "other", _("other (see the note)")
 
+    #: The reasons that fit each verdict.
+    REASONS = {
+        "confirm": (Reason.EVIDENCE, Reason.CORROBORATED, Reason.OTHER),
+        "reject": (
+            Reason.NO_EVIDENCE,
+            Reason.NOT_A_VIOLATION,
+            Reason.DUPLICATE,
+            Reason.WRONG_STATION,
+            Reason.OTHER,
+        ),
+    }
+
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="decisions")
     verdict = models.CharField(_("decision"), max_length=8, choices=Verdict.choices)
     reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)

@@ -201,6 +201,15 @@ def moderation_item(copy: ProtocolCopy, lang: str) -> ModerationItem:
     )
 
 
+def station_conflict(copy: ProtocolCopy, *, line: str, choice: str):
+    """The open or resolved dispute over one figure (a line, or a choice's votes) of the copy's
+    station, as the latest recount left it; None when there is none."""
+    conflicts = tally_selectors.station_conflicts(copy.station, contest=copy.contest)
+    if choice.isdigit():
+        return conflicts.filter(choice_id=int(choice)).first()
+    return conflicts.filter(line=line, choice__isnull=True).first() if line else None
+
+
 def media_file_path(
     media_id: int, user, *, original: bool = False
 ) -> tuple[MediaFile, Path] | None:

@@ -120,14 +120,24 @@ def decision_create(
     return decision
 
 
-def decisions_accept_agreeing(*, copies: list[ProtocolCopy], moderator) -> list[Decision]:
-    """Accept several copies at once (the bulk action of the queue). Only copies that passed
-    the checks are taken; each gets its own decision, as if accepted one by one."""
-    return [
-        decision_create(copy=copy, moderator=moderator, verdict=Decision.Verdict.ACCEPT)
-        for copy in copies
-        if copy.checks == ProtocolCopy.Checks.PASSED
-    ]
+def decisions_accept_agreeing(
+    *, copies: list[ProtocolCopy], moderator
+) -> tuple[list[Decision], list[ProtocolCopy]]:
+    """Accept several copies at once (the bulk action of the queue): (decisions made, copies
+    skipped). Only copies that passed the checks are taken; each gets its own decision, as if
+    accepted one by one; a copy another moderator holds is skipped, never half-decided."""
+    decided, skipped = [], []
+    for copy in copies:
+        if copy.checks != ProtocolCopy.Checks.PASSED:
+            skipped.append(copy)
+            continue
+        try:
+            decided.append(
+                decision_create(copy=copy, moderator=moderator, verdict=Decision.Verdict.ACCEPT)
+            )
+        except CopyLocked:
+            skipped.append(copy)
+    return decided, skipped
 
 
 def conflict_resolve(*, conflict: Conflict, value: int, reason: str, moderator) -> Conflict:
@@ -151,6 +161,8 @@ def incident_decide(
         raise ValidationError({"reason": _("Choose the reason for the decision.")})
     if reason == IncidentDecision.Reason.OTHER and not note.strip():
         raise ValidationError({"note": _("Say why in the note.")})
+    if reason not in IncidentDecision.REASONS[verdict]:
+        raise ValidationError({"reason": _("This reason does not fit the decision.")})
     moderation = (
         Incident.Moderation.ACCEPTED
         if verdict == IncidentDecision.Verdict.CONFIRM

@@ -28,7 +28,6 @@ from baqylau.moderation.forms import (
     IncidentFilterForm,
     QueueFilterForm,
 )
-from baqylau.tally.models import Conflict
 
 PAGE_SIZE = 50
 
@@ -94,14 +93,18 @@ def bulk_accept(request):
     form = BulkAcceptForm(request.POST, copy_ids=ids)
     if form.is_valid():
         copies = list(selectors.moderation_queue(moderation="pending").filter(pk__in=ids))
-        try:
-            done = services.decisions_accept_agreeing(copies=copies, moderator=request.user)
-        except services.CopyLocked:
-            messages.error(request, _("Another moderator is reviewing one of these protocols."))
-        else:
-            messages.success(
+        done, skipped = services.decisions_accept_agreeing(copies=copies, moderator=request.user)
+        messages.success(
+            request, _("%(n)d protocol copies accepted by a moderator.") % {"n": len(done)}
+        )
+        if skipped:
+            messages.warning(
                 request,
-                _("%(n)d protocol copies accepted by a moderator.") % {"n": len(done)},
+                _(
+                    "%(n)d copies were left: they failed the checks, or another moderator is "
+                    "reviewing them."
+                )
+                % {"n": len(skipped)},
             )
     return redirect(request.POST.get("next") or "moderation:queue")
 
@@ -163,14 +166,18 @@ def decide(request, copy_id: int):
 
 @require_POST
 @moderator_required
-def resolve(request, copy_id: int, conflict_id: int):
-    """Choose the value of a figure this copy's station disputes."""
+def resolve(request, copy_id: int):
+    """Choose the value of a figure this copy's station disputes. The figure is named by its
+    line or choice, not by the conflict row's id: every recount rebuilds those rows."""
     copy = selectors.copy_for_moderation(copy_id)
-    conflict = Conflict.objects.filter(
-        pk=conflict_id, result__station_id=copy.station_id if copy else None
-    ).first()
-    if copy is None or conflict is None:
+    if copy is None:
         raise Http404
+    conflict = selectors.station_conflict(
+        copy, line=request.POST.get("line", ""), choice=request.POST.get("choice", "")
+    )
+    if conflict is None:
+        messages.error(request, _("This figure is no longer disputed; look at the station again."))
+        return redirect("moderation:item", copy_id=copy.pk)
     form = ConflictForm(request.POST)
     if form.is_valid():
         try:

@@ -20,14 +20,17 @@ import uuid
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 
 from baqylau.accounts.auth import ApiTokenAuth
 from baqylau.accounts.models import ApiToken, hash_token
 from baqylau.accounts.services import api_token_create, api_token_revoke
+from baqylau.api_schemas import ErrorOut, errors
+from baqylau.errors import unavailable
 from baqylau.intake.messages import render_all
 from baqylau.observer_app import selectors, services
 from baqylau.observers.selectors import observer_for_user
@@ -87,6 +90,12 @@ def _unauthorized(request, exc):
     return _error(401, "unauthorized")
 
 
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_away(request, exc):
+    return unavailable(request)
+
+
 @api.exception_handler(ValidationError)
 def _bad_request(request, exc):
     return _error(400, "bad_request")
@@ -104,7 +113,30 @@ def _observer_or_403(request):
     return observer, None
 
 
-@api.post("/login", auth=None, summary="Log in once; returns a token kept on the phone")
+class LoginOut(Schema):
+    token: str
+    profile: dict[str, Any]
+
+
+class OutboxReplyOut(Schema):
+    """The answer to one outbox item; replayed when the key was already answered."""
+
+    client_id: str
+    status: str
+    kind: str | None = None
+    submission: str | None = None
+    id: int | None = None
+    message: dict[str, str] | str
+    errors: list[Any] = []
+    replayed: bool | None = None
+
+
+@api.post(
+    "/login",
+    auth=None,
+    response={201: LoginOut, **errors(400, 401, 403)},
+    summary="Log in once; returns a token kept on the phone",
+)
 def login(request):
     try:
         body = json.loads(request.body or b"{}")
@@ -124,7 +156,9 @@ def login(request):
     return JsonResponse({"token": key, "profile": selectors.profile(observer)}, status=201)
 
 
-@api.post("/logout", summary="Revoke this phone's token")
+@api.post(
+    "/logout", response={200: dict[str, bool], **errors()}, summary="Revoke this phone's token"
+)
 def logout(request):
     header = request.headers.get("Authorization", "")
     key = header.split(" ", 1)[1].strip() if " " in header else ""
@@ -134,7 +168,11 @@ def logout(request):
     return JsonResponse({"ok": True})
 
 
-@api.get("/me", summary="Placements and catalogues for the phone to cache")
+@api.get(
+    "/me",
+    response={200: dict[str, Any], **errors(403)},
+    summary="Placements and catalogues for the phone to cache",
+)
 def me(request):
     observer, denied = _observer_or_403(request)
     if denied:
@@ -142,7 +180,11 @@ def me(request):
     return JsonResponse(selectors.profile(observer))
 
 
-@api.get("/recent", summary="The observer's latest answers by client key")
+@api.get(
+    "/recent",
+    response={200: dict[str, Any], **errors(400, 403)},
+    summary="The observer's latest answers by client key",
+)
 def recent(request, limit: int = 50):
     observer, denied = _observer_or_403(request)
     if denied:
@@ -177,7 +219,20 @@ def _read(request: HttpRequest) -> tuple[Any, list[tuple[bytes, str]], str]:
     return body.get("data", {}), [], key
 
 
-@api.post("/reports/{kind}", summary="Send one outbox item (idempotent by its client key)")
+@api.post(
+    "/reports/{kind}",
+    response={
+        201: OutboxReplyOut,
+        200: OutboxReplyOut,
+        409: OutboxReplyOut,
+        **{status: ErrorOut for status in (400, 401, 403, 404, 422, 429, 503)},
+    },
+    summary="Send one outbox item (idempotent by its client key)",
+    description="201 recorded · 200 this key was already answered (the same answer again) · "
+    "409 this key is being handled right now (retry) · 400 no key or an unreadable body · "
+    "403 not an observer, or not placed at that station · 404 no such kind of report · "
+    "422 kept but not recorded (the reasons) · 503 the database is briefly away (retry).",
+)
 def submit(request, kind: str):
     if kind not in services.KINDS:
         return _error(404, "unknown_kind")

@@ -17,10 +17,10 @@ from baqylau.observers.models import Observer
 
 class ClientReceipt(models.Model):
     class State(models.TextChoices):
-        PROCESSING = "processing", _("being processed")
-        ACCEPTED = "accepted", _("accepted")
-        REVIEW = "review", _("accepted, needs review")
-        REJECTED = "rejected", _("rejected")
+        PROCESSING = "processing", _("being handled")
+        RECORDED = "recorded", _("received")
+        WAITING = "waiting", _("received, waiting for a moderator")
+        REJECTED = "rejected", _("received, not recorded")
         FAILED = "failed", _("failed (server error)")
 
     observer = models.ForeignKey(Observer, on_delete=models.PROTECT, related_name="+")
@@ -33,6 +33,8 @@ class ClientReceipt(models.Model):
     record_id = models.BigIntegerField(_("record id"), null=True, blank=True)
     response = models.JSONField(_("answer sent"), default=dict, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    #: The server process handling the key right now ("host:pid:token"), see `services._claim`.
+    holder = models.CharField(_("being handled by"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -17,6 +17,10 @@ observer switches to later.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
+import socket
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -26,13 +30,42 @@ from django.utils import timezone
 
 from baqylau.intake.messages import render_all
 from baqylau.intake.models import Submission
+from baqylau.intake.outcome import http_status
 from baqylau.observer_app.models import ClientReceipt
 from baqylau.observers.models import Observer
 from baqylau.reports import selectors as report_selectors
 from baqylau.reports import services as reports
 
 State = ClientReceipt.State
-STALE_CLAIM = dt.timedelta(minutes=2)  # a claim older than this (a crashed worker) may be retaken
+#: A claim older than this may be retaken by a retry even if its holder may still be alive (the
+#: writer's duplicate check still makes a double write harmless): handling takes well under it.
+STALE_CLAIM = dt.timedelta(seconds=5)
+#: This process, as a claim's holder: host, pid, and a token of this process's life.
+HOLDER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+_in_flight: set[uuid.UUID] = set()
+_in_flight_lock = threading.Lock()
+
+
+def _holder_gone(holder: str, key: uuid.UUID) -> bool:
+    """True when the claim's holder can no longer be handling the key: this very process is not
+    handling it (its request failed: a database outage), or a process of this host that has died
+    (a kill -9). A holder on another host is trusted until the claim is stale."""
+    if holder == HOLDER:
+        with _in_flight_lock:
+            return key not in _in_flight
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 KINDS = ("checkin", "turnout", "incident", "checklist", "note")
 
 
@@ -58,25 +91,38 @@ def _claim(observer: Observer, key: uuid.UUID, kind: str) -> ClientReceipt | Rep
     """The receipt this request now owns, or the reply to give without processing."""
     try:
         with transaction.atomic():
-            return ClientReceipt.objects.create(
-                observer=observer, key=key, kind=kind, state=State.PROCESSING
+            receipt = ClientReceipt.objects.create(
+                observer=observer, key=key, kind=kind, state=State.PROCESSING, holder=HOLDER
             )
+        return _hold(receipt)
     except IntegrityError:
         pass
     receipt = ClientReceipt.objects.get(observer=observer, key=key)
-    if receipt.state in (State.ACCEPTED, State.REVIEW):
+    if receipt.state in (State.RECORDED, State.WAITING):
         return Reply(200, {**receipt.response, "replayed": True})
     fresh = receipt.updated_at > timezone.now() - STALE_CLAIM
-    if receipt.state == State.PROCESSING and fresh:
+    if receipt.state == State.PROCESSING and fresh and not _holder_gone(receipt.holder, key):
         return Reply(409, _busy(key))
-    # Rejected, failed, or a stale claim: take it over, unless another request just did.
+    # Rejected, failed, or a claim whose holder is gone: take it over, unless another request
+    # just did.
     taken = ClientReceipt.objects.filter(
         pk=receipt.pk, state=receipt.state, updated_at=receipt.updated_at
-    ).update(state=State.PROCESSING, kind=kind, updated_at=timezone.now())
+    ).update(state=State.PROCESSING, kind=kind, updated_at=timezone.now(), holder=HOLDER)
     if not taken:
         return Reply(409, _busy(key))
     receipt.refresh_from_db()
+    return _hold(receipt)
+
+
+def _hold(receipt: ClientReceipt) -> ClientReceipt:
+    with _in_flight_lock:
+        _in_flight.add(receipt.key)
     return receipt
+
+
+def _release(key: uuid.UUID) -> None:
+    with _in_flight_lock:
+        _in_flight.discard(key)
 
 
 def _busy(key: uuid.UUID) -> dict[str, Any]:
@@ -94,10 +140,11 @@ def _record_of(kind: str, submission: Submission):
 
 
 def _state_of(record: Any) -> str:
-    """`review` when the record waits for a moderator (e.g. an incident), else `accepted`."""
+    """`waiting` when the record waits for a moderator (e.g. a violation report), else
+    `recorded` (the glossary's "received": "accepted" is a moderator's word)."""
     if getattr(record, "moderation", None) == "pending":
-        return State.REVIEW
-    return State.ACCEPTED
+        return State.WAITING
+    return State.RECORDED
 
 
 def submit_once(
@@ -128,8 +175,16 @@ def submit_once(
             files=files or [],
         )
     except BaseException:
+        _release(key)  # a retry may take the key over at once, even if the next line fails
         ClientReceipt.objects.filter(pk=receipt.pk).update(state=State.FAILED)
         raise
+    try:
+        return _answer(receipt, key, kind, outcome)
+    finally:
+        _release(key)
+
+
+def _answer(receipt: ClientReceipt, key: uuid.UUID, kind: str, outcome) -> Reply:
     body: dict[str, Any] = {
         "client_id": str(key),
         "kind": kind,
@@ -156,7 +211,7 @@ def submit_once(
             "errors": [p.as_dict() for p in outcome.problems],
             "message": outcome.messages_all(),
         }
-        status = 422
+        status = http_status(outcome)
     ClientReceipt.objects.filter(pk=receipt.pk).update(
         state=state,
         submission=outcome.duplicate_of or outcome.submission,

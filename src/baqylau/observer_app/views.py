@@ -85,9 +85,11 @@ def _texts(titles: dict[str, str]) -> dict[str, str]:
     return {
         "titles": titles,
         "queued": _("Waiting to be sent"),
-        "accepted": _("Accepted"),
-        "review": _("Accepted, a moderator will check it"),
-        "rejected": _("Rejected: fix it or discard it"),
+        "recorded": _("Received"),
+        "waiting": _("Received, waiting for a moderator"),
+        "accepted": _("Received"),  # items an older version of the app kept
+        "review": _("Received, waiting for a moderator"),
+        "rejected": _("Not recorded: fix it or discard it"),
         "receipt": _("Receipt no."),
         "saved": _("Saved in the outbox. It will be sent as soon as there is a connection."),
         "online": _("Online"),

@@ -1,8 +1,10 @@
 """API endpoint for protocol copies. Thin: the work is done by `protocols.intake`.
 
-Status codes, as for every intake endpoint: 201 recorded (whether the copy passed the checks or
-failed them, `checks` says which, with the findings); 200 the same copy was already received from
-this sender (the first copy's receipt); 422 not recorded, with the reasons; 400 the body could not
+Status codes, as for every intake endpoint (`intake.outcome.http_status`): 201 recorded (whether
+the copy passed the checks or failed them, `checks` says which, with the findings); 200 the same
+copy was already received from this sender (the first copy's receipt); 403 the sender may not
+record a copy there (not an observer, not placed at that station, not entitled to enter it on an
+observer's behalf: `intake.access`); 422 not recorded, with the reasons; 400 the body could not
 be read. Whatever was received is stored in every case, rejected ones with their reasons.
 """
 
@@ -14,10 +16,13 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 
+from baqylau.api_schemas import intake_responses
 from baqylau.i18n import LANGUAGES, request_language
+from baqylau.intake.access import Recorder, recorder_for
 from baqylau.intake.models import Submission
-from baqylau.intake.outcome import problems_body
-from baqylau.observers.selectors import observer_for_user, observer_placements
+from baqylau.intake.outcome import http_status, problems_body
+from baqylau.intake.parsing import read_json
+from baqylau.intake.services import manifest, new_submission, store_rejected
 from baqylau.protocols.intake import submit_protocol_copy
 from baqylau.protocols.models import ProtocolCopy
 
@@ -49,30 +54,13 @@ class CopyRecordedOut(Schema):
     findings: list[FindingOut]
 
 
-class ProblemOut(Schema):
-    code: str
-    field: str
-    message: str
-    messages: dict[str, str]
-
-
-class RejectedOut(Schema):
-    submission: UUID
-    status: str = "rejected"
-    language: str
-    code: str
-    message: str
-    messages: dict[str, str]
-    problems: list[ProblemOut] = []
-
-
 def _findings(items, lang: str) -> list[dict[str, Any]]:
     return [{**item, "message": item["messages"][lang]} for item in items]
 
 
 @router.post(
     "/protocols",
-    response={201: CopyRecordedOut, 200: CopyRecordedOut, 422: RejectedOut, 400: RejectedOut},
+    response=intake_responses(CopyRecordedOut),
     summary="Submit a protocol copy (figures as JSON, photos of its pages)",
     description=(
         "Multipart form: `data` is the JSON object of the protocol (`election`, `contest`, "
@@ -81,8 +69,10 @@ def _findings(items, lang: str) -> list[dict[str, Any]]:
         "Accept-Language chooses the language of the messages. The submission is stored before "
         "it is answered. 201: recorded (`checks` passed or failed, with the findings; a copy "
         "that failed waits for a moderator); 200: this sender already sent these figures (the "
-        "first copy's receipt); 422: kept but not recorded, with the reasons; 400: the data is "
-        "not readable JSON."
+        "first copy's receipt); 403: the sender may not record a copy there (only an observer "
+        "placed at the station, or a coordinator entering it with `on_behalf_of`: the observer's "
+        "pseudonym); 422: kept but not recorded, with the reasons; 400: the data is not readable "
+        "JSON. The source of the copy is set from the token, never from the data."
     ),
 )
 def submit_protocol(
@@ -92,28 +82,35 @@ def submit_protocol(
     photos: File[list[UploadedFile]] = None,
 ):
     language = request_language(request, lang)
-    observer = observer_for_user(request.auth)
     files = [(upload.read(), upload.content_type or "") for upload in photos or []]
+    parsed, _problem = read_json(data)
+    recorder = recorder_for(request.auth, parsed)
+    if not isinstance(recorder, Recorder):  # refused at the door: kept, with the reason
+        submission = new_submission(
+            kind=Submission.Kind.PROTOCOL,
+            channel=Submission.Channel.API,
+            payload={"data": parsed, "attachments": manifest(files)},
+            sender=f"user:{request.auth.pk}",
+            user=request.auth,
+            language=language,
+        )
+        outcome = store_rejected(submission, [recorder], actor=request.auth)
+        return Status(403, problems_body(submission, outcome.problems, language))
     outcome = submit_protocol_copy(
         channel=Submission.Channel.API,
-        sender=observer.public_id if observer else f"user:{request.auth.pk}",
-        source=ProtocolCopy.Source.OBSERVER if observer else ProtocolCopy.Source.ORGANISATION,
-        placed_at=(
-            {station.pk for _election, station in observer_placements(observer)}
-            if observer
-            else None
-        ),
+        sender=recorder.sender,
+        source=ProtocolCopy.Source.OBSERVER,
+        placed_at=recorder.placed_at,
         user=request.auth,
         payload=data,
         photos=files,
         language=language,
+        actor_label=recorder.audit_label,
     )
     copy = outcome.record
     if copy is None:
-        unreadable = outcome.problems and outcome.problems[0].code == "bad_json"
         return Status(
-            400 if unreadable else 422,
-            problems_body(outcome.submission, outcome.problems, language),
+            http_status(outcome), problems_body(outcome.submission, outcome.problems, language)
         )
     body = {
         "receipt": copy.pk,
@@ -125,4 +122,4 @@ def submit_protocol(
         "messages": {lang_: "\n".join(outcome.messages(lang_)) for lang_ in LANGUAGES},
         "findings": _findings(copy.findings, language),
     }
-    return Status(200 if outcome.duplicate_of is not None else 201, body)
+    return Status(http_status(outcome), body)

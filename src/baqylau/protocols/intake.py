@@ -22,7 +22,6 @@ with the first copy's receipt, so a copy is never counted twice.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from baqylau.evidence import ledger
 from baqylau.intake import writer
 from baqylau.intake.models import Submission
 from baqylau.intake.outcome import Invalid, Outcome, Problem
-from baqylau.intake.parsing import resolve_station, to_count
+from baqylau.intake.parsing import read_json, resolve_station, to_count
 from baqylau.intake.services import File, manifest, new_submission, prepare_files
 from baqylau.protocols.engine import ProtocolForm, load_form
 from baqylau.protocols.models import CopyLine, CopyVote, ProtocolCopy
@@ -255,14 +254,11 @@ def plan_copy(
 
 
 def _read(payload: Mapping[str, Any] | str | bytes) -> tuple[Any, Problem | None]:
-    """The sender's object from JSON text (or as given); the raw text when it is not JSON."""
+    """The sender's object from JSON text (or as given); what was received when it cannot be
+    read (`intake.parsing.read_json`)."""
     if not isinstance(payload, bytes | str):
         return payload, None
-    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
-    try:
-        return json.loads(text), None
-    except ValueError as exc:
-        return text, Problem("bad_json", "data", {"error": str(exc)[:200]})
+    return read_json(payload)
 
 
 def submit_protocol_copy(
@@ -277,6 +273,7 @@ def submit_protocol_copy(
     election: Election | None = None,
     placed_at: Collection[int] | None = None,
     envelope_extra: Mapping[str, Any] | None = None,
+    actor_label: str = "",
 ) -> Outcome:
     """Receive one protocol copy: store its envelope and photos with the checked copy (or the
     reasons it is not one) in one transaction, and answer. The tally counts it in the background.

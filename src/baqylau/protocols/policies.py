@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from baqylau import caches
 from baqylau.elections.models import Election
 from baqylau.protocols.engine import ProtocolForm, ValidationPolicy
 from baqylau.protocols.models import ElectionPolicy
@@ -19,8 +20,14 @@ logger = logging.getLogger(__name__)
 DEFAULT_VALIDATION: dict[str, Any] = {}
 
 
+#: Election id → its policy row, read on every protocol copy; emptied when a policy is saved.
+_policies = caches.TTL(30.0)
+
+
 def election_policy(election: Election) -> ElectionPolicy | None:
-    return ElectionPolicy.objects.filter(election=election).first()
+    return _policies.get(
+        election.pk, lambda: ElectionPolicy.objects.filter(election_id=election.pk).first()
+    )
 
 
 def election_policy_values(election: Election) -> dict[str, Any]:

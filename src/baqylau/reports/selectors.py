@@ -155,10 +155,11 @@ def moderation_counts(election: Election, *, user) -> dict[str, int]:
 def turnout_discrepancies(election: Election, *, user=None) -> list[dict[str, Any]]:
     """Stations where the observer's last count disagrees with the final protocol.
 
-    The protocol figure is L5 (took part) of accepted copies, minus L4 (voted outside the station,
-    which the observer does not see being cast) when given. A flag is raised when the difference
-    exceeds max(tolerance_abs, tolerance_rel × protocol figure) — both from the turnout form."""
-    from baqylau.protocols.models import CopyLine, ProtocolCopy
+    The protocol figure is the station's settled result (the tally's: copies that agree, or a
+    moderator's decision): L5 (took part), minus L4 (voted outside the station, which the observer
+    does not see being cast) when given. A flag is raised when the difference exceeds
+    max(tolerance_abs, tolerance_rel × protocol figure) — both from the turnout form."""
+    from baqylau.tally.models import StationResult
 
     spec = forms.load_form("turnout")["protocol_comparison"]
     took_part, outside = spec["took_part"], spec["outside"]
@@ -172,20 +173,17 @@ def turnout_discrepancies(election: Election, *, user=None) -> list[dict[str, An
         last[row.station_id] = row
     if not last:
         return []
-    lines: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for station_id, line, value in CopyLine.objects.filter(
-        copy__station_id__in=last.keys(),
-        copy__moderation=ProtocolCopy.Moderation.ACCEPTED,
-        line__in=[took_part, outside],
-    ).values_list("copy__station_id", "line", "value"):
-        lines[station_id][line].append(value)
+    lines: dict[int, dict[str, int]] = {}
+    for station_id, settled in StationResult.objects.filter(
+        station_id__in=last.keys(), status__in=StationResult.SETTLED
+    ).values_list("station_id", "lines"):
+        lines[station_id] = settled or {}
     flags = []
     for station_id, count in last.items():
         values = lines.get(station_id, {})
-        if not values.get(took_part):
+        if values.get(took_part) is None:
             continue
-        protocol = max(values[took_part])  # copies that disagree: compare with the highest
-        in_station = protocol - (max(values[outside]) if values.get(outside) else 0)
+        in_station = values[took_part] - (values.get(outside) or 0)
         difference = in_station - count.observer_count
         tolerance = max(spec["tolerance_abs"], spec["tolerance_rel"] * in_station)
         flags.append(
@@ -195,7 +193,7 @@ def turnout_discrepancies(election: Election, *, user=None) -> list[dict[str, An
                 "observer": count.observer.public_id,
                 "observer_count": count.observer_count,
                 "counted_at": count.at,
-                "protocol_took_part": protocol,
+                "protocol_took_part": values[took_part],
                 "protocol_in_station": in_station,
                 "difference": difference,
                 "tolerance": tolerance,

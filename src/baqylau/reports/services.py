@@ -82,10 +82,16 @@ def resolve_election(observer: Observer, code: str | None) -> Election:
     return elections[0]
 
 
-def observer_station(election: Election, observer: Observer, data: dict[str, Any]) -> AdminUnit:
-    """The station a report names, among the observer's own in the election (`resolve_station`)."""
+def observer_station(
+    election: Election, observer: Observer, data: dict[str, Any], placed_at=None
+) -> AdminUnit:
+    """The station a report names (its id, path or number), among the observer's own in the
+    election, or among ``placed_at`` when given (`intake.access.Recorder`)."""
     placed = {s.pk for e, s in observer_placements(observer) if e.pk == election.pk}
-    return resolve_station(election, data, placed_at=placed)
+    if placed_at is not None:
+        placed &= set(placed_at)
+    named = {k: data.get(k) for k in ("station_id", "station") if data.get(k) not in (None, "")}
+    return resolve_station(election, named or {"station": ""}, placed_at=placed)
 
 
 _TIME = re.compile(r"^(?P<h>\d{1,2})[:.]?(?P<m>\d{2})$")
@@ -174,13 +180,14 @@ def placement(observer: Observer, data: Any) -> tuple[Election, AdminUnit] | Non
 def _common(
     observer: Observer, data: dict[str, Any], submission: Submission | None = None
 ) -> tuple[Election, AdminUnit]:
+    placed = getattr(submission, "_placed_at", None)
     found = getattr(submission, "_placement", None) or placement(observer, data)
-    if found is not None:
-        return found
-    election = resolve_election(observer, data.get("election"))
-    if isinstance(data.get("station_id"), int | str) and data.get("station_id") not in ("", None):
-        return election, observer_station(election, observer, data)
-    return election, observer_station(election, observer, {"station": data.get("station")})
+    if found is None:
+        election = resolve_election(observer, data.get("election"))
+        found = (election, observer_station(election, observer, data, placed_at=placed))
+    if placed is not None and found[1].pk not in placed:
+        raise Invalid([Problem("not_assigned", "station", {"station": found[1].code})])
+    return found
 
 
 def _base(submission: Submission, observer: Observer, election, station) -> dict[str, Any]:
@@ -414,7 +421,11 @@ def plan_report(
     record(s), or the problems. Reads only; never raises Invalid."""
     outcome = Outcome(submission=submission, kind=kind)
     plan = writer.Plan(
-        submission, outcome, media=list(media), actor=actor, actor_label=observer.public_id
+        submission,
+        outcome,
+        media=list(media),
+        actor=actor,
+        actor_label=getattr(submission, "_actor_label", "") or observer.public_id,
     )
     problems = list(extra_problems)
     if not isinstance(data, dict):
@@ -445,6 +456,11 @@ def process(
     report is stored as rejected, with `duplicate_of` set."""
     plan = writer.write(plan_report(submission, kind=kind, data=data, observer=observer, **kwargs))
     outcome = plan.outcome
+    if outcome.duplicate_of is not None:  # the same report again: answer with the first record
+        from baqylau.reports.selectors import MODELS
+
+        found = MODELS[kind].objects.filter(submission=outcome.duplicate_of).order_by("pk")
+        outcome.record = list(found) if kind == "checklist" else found.first()
     if outcome.record is not None:
         outcome.ack = _ack(kind, outcome.record, submission.language)
     return outcome
@@ -459,8 +475,11 @@ def submit_report(
     user=None,
     language: str = "ru",
     files: Iterable[tuple[bytes, str]] = (),
+    placed_at=None,
+    actor_label: str = "",
 ) -> Outcome:
-    """Receive one report from the API, the web app or a bot (see the module docstring)."""
+    """Receive one report from the API, the web app or a bot (see the module docstring).
+    ``placed_at`` narrows the stations allowed (staff entering on the observer's behalf)."""
     files = list(files)
     payload = {"report": kind, "data": data, "attachments": manifest(files)}
     # Where the report comes from, when the observer's own placements settle it: the envelope
@@ -476,6 +495,8 @@ def submit_report(
         election=found[0] if found else None,
     )
     submission._placement = found
+    submission._placed_at = placed_at
+    submission._actor_label = actor_label
     media, file_problems = prepare_files(submission, files) if files else ([], [])
     return process(
         submission,

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from baqylau.api_schemas import errors
 from baqylau.i18n import request_language
 from baqylau.protocols import selectors as copies
 from baqylau.protocols.api import FindingOut
@@ -70,13 +71,9 @@ class StationStatusOut(Schema):
     conflicts: list[ConflictOut]
 
 
-class NotFoundOut(Schema):
-    detail: str
-
-
 @router.get(
     "/stations/{station_id}/status",
-    response={200: StationStatusOut, 404: NotFoundOut},
+    response={200: StationStatusOut, **errors(400, 404)},
     summary="Copies received for a station, their states, the reconciled result, conflicts",
 )
 def station_status(request: HttpRequest, station_id: int, lang: str = ""):
@@ -211,7 +208,7 @@ def _election_or_404(code: str):
 
 @elections_router.get(
     "/{code}/count",
-    response={200: CountOut, 404: NotFoundOut},
+    response={200: CountOut, **errors(400, 404)},
     summary="The observed count of a unit (default: the top units) and of its sub-units",
 )
 def election_count(request: HttpRequest, code: str, unit: int | None = None):
@@ -224,7 +221,7 @@ def election_count(request: HttpRequest, code: str, unit: int | None = None):
 
 @elections_router.get(
     "/{code}/comparisons",
-    response={200: ComparisonsOut, 404: NotFoundOut},
+    response={200: ComparisonsOut, **errors(400, 404)},
     summary="Findings of the comparison between the observed count and the official results",
 )
 def election_comparisons(

@@ -576,7 +576,7 @@ class BulkFindings:
 
     @property
     def error_mask(self) -> np.ndarray:
-        """True at stations with at least one error (rejected)."""
+        """True at stations with at least one error (they failed the checks with an error)."""
         return np.logical_or.reduce(
             self._masks(Severity.ERROR) or [np.zeros(self.n_stations, bool)]
         )

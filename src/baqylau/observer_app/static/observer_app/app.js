@@ -168,7 +168,7 @@
 
   /* --- the outbox ---------------------------------------------------------------------------- */
 
-  const ORDER = { rejected: 0, queued: 1, review: 2, accepted: 3 };
+  const ORDER = { rejected: 0, queued: 1, waiting: 2, review: 2, recorded: 3, accepted: 3 };
 
   async function render() {
     const items = await BQ.all();

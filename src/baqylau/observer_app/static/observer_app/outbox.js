@@ -121,7 +121,7 @@
       await backoff(current, "auth");
       return "auth";
     }
-    if (ours && (body.status === "accepted" || body.status === "review")) {
+    if (ours && ["recorded", "waiting", "accepted", "review"].includes(body.status)) {
       Object.assign(current, { state: body.status, reply: body, done: Date.now(), note: "" });
       current.photoCount = (current.photos || []).length;
       current.photos = []; // the server holds them now
