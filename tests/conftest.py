@@ -85,3 +85,14 @@ def _catalogues_after_flush(request):
 
     for module, function in SEEDED_BY_MIGRATIONS:
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_api_throttle():
+    """Every test starts with no API request counted (the throttle's history is per process, so
+    the whole session would otherwise share one address's count)."""
+    from django.core.cache import caches
+
+    from baqylau.throttling import CACHE
+
+    caches[CACHE].clear()

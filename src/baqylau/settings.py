@@ -184,6 +184,34 @@ SECURE_REFERRER_POLICY = "same-origin"
 # FORWARDED_ALLOW_IPS (default 127.0.0.1), so Django needs no SECURE_PROXY_SSL_HEADER.
 PROXIES = int(os.environ.get("BAQYLAU_PROXIES", "1" if HTTPS else "0"))
 
+
+# API throttling (`baqylau.throttling`): per API token for requests with a valid credential, per
+# client address for those without one; "N/s", "N/min", "N/hour", or "off". An observer sends a
+# few reports an hour and an app's outbox, back online, a few dozen at once: 600/min per token is
+# far above that, and above the ~1 report/s per observer token of bench/intake.py (~500 reports/s
+# from 500 observers). Counted per server process (see baqylau.throttling).
+def _rate(name: str, default: str) -> str | None:
+    value = os.environ.get(name, default).strip()
+    return None if value in ("", "0", "off", "none") else value
+
+
+API_THROTTLE_RATES = {
+    "token": _rate("BAQYLAU_API_RATE_TOKEN", "600/min"),
+    "ip": _rate("BAQYLAU_API_RATE_IP", "300/min"),
+}
+NINJA_NUM_PROXIES = PROXIES  # the client address is the one the nearest proxy saw
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "throttle",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
+# A request body above this (JSON, or a form's fields without its files) is refused: 413 with a
+# JSON message on the API (`baqylau.api`). Files are limited by the evidence store.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, 2.5 MB
+
 # Content-Security-Policy on every response (django-csp): scripts and styles only from this
 # site, or inline with the page's nonce (`{{ request.csp_nonce }}`; every HTML page has one);
 # no inline event handlers, style attributes or eval. The public site loads nothing from

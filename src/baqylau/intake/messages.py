@@ -36,6 +36,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "В поле «{field}» отрицательное число: {value}",
         "en": 'The field "{field}" is negative: {value}',
     },
+    "body_too_large": {
+        "kk": "Сұраныс тым үлкен: {size} байт (ең көбі {limit} байт)",
+        "ru": "Слишком большой запрос: {size} байт (не более {limit} байт)",
+        "en": "The request is too large: {size} bytes (at most {limit} bytes)",
+    },
     "too_large": {
         "kk": "«{field}» өрісіндегі сан тым үлкен: {value}",
         "ru": "Слишком большое число в поле «{field}»: {value}",
