@@ -165,6 +165,7 @@ def test_import_russia_and_kz2019_refuse_binary(app, tmp_path):
     )
 
 
+@pytest.mark.django_db(transaction=True)  # the command runs the jobs, which close connections
 def test_text_tables_still_import(app, tmp_path, mapping_file):
     """The check looks at bytes, not names: a clean CSV still imports."""
     result = run(app, "import", "table", str(write_csv(tmp_path / "t.csv")), "-m", mapping_file())
@@ -198,6 +199,7 @@ def test_observers_import_refuses_binary(app, tmp_path, settings, name, content,
     assert not Observer.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the import job runs here, and closes connections
 def test_admin_import_shows_the_same_message(admin_client, settings, tmp_path):
     settings.DATA_DIR = tmp_path
     url = reverse("admin:elections_importrun_import_file")
