@@ -157,3 +157,19 @@ def test_oversized_form_field_is_413_json(client, world, settings):
     assert answer["code"] == "body_too_large"
     stored = Submission.objects.get(pk=answer["submission"])
     assert stored.kind == "protocol" and stored.payload["head"] is None
+
+
+def test_a_form_with_too_many_fields_is_400_json_and_kept(client, world, settings):
+    settings.API_THROTTLE_RATES = {"token": None, "ip": None}
+    fields = {f"f{n}": "x" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+    response = client.post(
+        "/api/v1/protocols",
+        data=fields,
+        headers={**bearer(world.tokens["obs_a1"]), "Accept-Language": "kk"},
+    )
+    assert response.status_code == 400, response.content[:300]
+    answer = response.json()
+    assert answer["code"] == "too_many_parts" and "тым көп" in answer["message"]
+    stored = Submission.objects.get(pk=answer["submission"])
+    assert stored.payload["refused"] == "too_many_parts"
+    assert Rejection.objects.get(submission=stored).code == "too_many_parts"

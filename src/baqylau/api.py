@@ -6,20 +6,25 @@ and the docs at /api/v1/docs (assets served locally because "ninja" is in INSTAL
 
 Every operation is throttled (`baqylau.throttling`): per token, and per client address for
 requests without a valid token (failed authentications count too). A throttled request gets 429
-with Retry-After; a body above `DATA_UPLOAD_MAX_MEMORY_SIZE` gets 413, its size and the SHA-256
-of its first bytes kept in a rejected submission. Both answer in JSON, in the sender's language.
+with Retry-After; a body above `DATA_UPLOAD_MAX_MEMORY_SIZE` gets 413 (a form with too many fields
+or files, 400), its size and the SHA-256 of its first bytes kept in a rejected submission. All
+answer in JSON, in the sender's language.
 """
 
 import hashlib
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.urls import path
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from baqylau.accounts.auth import ApiTokenAuth
 from baqylau.i18n import request_language
+from baqylau.intake.models import Submission
+from baqylau.intake.outcome import Problem, problems_body
+from baqylau.intake.services import new_submission, store_rejected
+from baqylau.observers.selectors import observer_for_user
 from baqylau.protocols.api import router as protocols_router
 from baqylau.tally.api import elections_router
 from baqylau.tally.api import router as tally_router
@@ -133,27 +138,32 @@ def throttled(request, exc):
 @api.exception_handler(RequestDataTooBig)
 def too_large(request, exc):
     """413 in JSON instead of Django's bare HTML 400; what can be kept of the body is stored."""
-    from baqylau.intake.outcome import Problem, problems_body
+    size = request.META.get("CONTENT_LENGTH") or "?"
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return _refused(request, Problem("body_too_large", params={"size": size, "limit": limit}), 413)
 
-    lang = request_language(request)
-    problem = Problem(
-        "body_too_large",
-        params={
-            "size": request.META.get("CONTENT_LENGTH") or "?",
-            "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
-        },
+
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def too_many_parts(request, exc):
+    """A form with more fields or files than Django reads: 400 in JSON, stored the same way."""
+    limit = (
+        settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        if isinstance(exc, TooManyFilesSent)
+        else settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
     )
+    return _refused(request, Problem("too_many_parts", params={"limit": limit}), 400)
+
+
+def _refused(request, problem: Problem, status: int):
+    lang = request_language(request)
     submission = _store_oversized(request, problem, lang)
-    return api.create_response(request, problems_body(submission, [problem], lang), status=413)
+    return api.create_response(request, problems_body(submission, [problem], lang), status=status)
 
 
-def _store_oversized(request, problem, lang: str):
-    """A rejected envelope of an oversized body: its declared size and type, and the SHA-256 of
-    its first bytes when they are still unread (a JSON body; not a form cut short midway)."""
-    from baqylau.intake.models import Submission
-    from baqylau.intake.services import new_submission, store_rejected
-    from baqylau.observers.selectors import observer_for_user
-
+def _store_oversized(request, problem: Problem, lang: str) -> Submission:
+    """A rejected envelope of a body too large to read: its declared size and type, and the
+    SHA-256 of its first bytes when they are still unread (a JSON body; not a form cut short)."""
     head = None
     if not getattr(request, "_read_started", True):
         head = request.read(OVERSIZED_HEAD_BYTES)
@@ -165,7 +175,7 @@ def _store_oversized(request, problem, lang: str):
     user = getattr(request, "auth", None)
     observer = observer_for_user(user) if user is not None else None
     payload = {
-        "refused": "body_too_large",
+        "refused": problem.code,
         "method": request.method,
         "path": request.path[:200],
         "content_type": request.META.get("CONTENT_TYPE", "")[:200],
