@@ -36,6 +36,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "В поле «{field}» отрицательное число: {value}",
         "en": 'The field "{field}" is negative: {value}',
     },
+    "body_too_large": {
+        "kk": "Сұраныс тым үлкен: {size} байт (ең көбі {limit} байт)",
+        "ru": "Слишком большой запрос: {size} байт (не более {limit} байт)",
+        "en": "The request is too large: {size} bytes (at most {limit} bytes)",
+    },
+    "too_many_parts": {
+        "kk": "Сұраныста өрістер немесе файлдар тым көп (ең көбі {limit})",
+        "ru": "В запросе слишком много полей или файлов (не более {limit})",
+        "en": "The request has too many fields or files (at most {limit})",
+    },
     "too_large": {
         "kk": "«{field}» өрісіндегі сан тым үлкен: {value}",
         "ru": "Слишком большое число в поле «{field}»: {value}",
