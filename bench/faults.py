@@ -195,7 +195,7 @@ class Run:
         """Send an in-flight report again every PROBE_EVERY s from the moment the server is back,
         until it is acknowledged (or finally refused)."""
         while time.monotonic() - fault.back < PROBE_FOR:
-            if item.key in self.acked and self.acked[item.key] >= fault.back:
+            if item.key in self.acked:
                 break  # the phone's own retry got there first
             verdict, status = await self.send(item)
             fault.probe_codes[status] += 1
@@ -334,6 +334,8 @@ class Postgres:
         deadline = time.monotonic() + 60
         while not self.ready() and time.monotonic() < deadline:
             time.sleep(0.05)
+        if not self.ready():
+            return  # the watchdog tries again
         self.stopped = False
         if self.watchdog is not None and self.watchdog.poll() is None:
             os.killpg(self.watchdog.pid, signal.SIGTERM)
@@ -396,10 +398,16 @@ def _snapshot(run: Run, name: str) -> Fault:
     return fault
 
 
+def _took_effect(run: Run, fault: Fault) -> None:
+    """The fault has hit: reports answered before it did were not caught in flight."""
+    fault.done = time.monotonic()
+    fault.in_flight = [i for i in fault.in_flight if i.key not in run.acked]
+
+
 async def _kill(run: Run, server: Server, number: int) -> None:
     fault = _snapshot(run, f"kill -9 #{number}")
     await asyncio.to_thread(server.kill)
-    fault.done = time.monotonic()
+    _took_effect(run, fault)
     observe = [i.key for i in fault.in_flight if i.endpoint == "observe"]
     fault.claimed = await asyncio.to_thread(_claimed, observe)
     server.start()
@@ -411,7 +419,7 @@ async def _kill(run: Run, server: Server, number: int) -> None:
 async def _outage(run: Run, postgres: Postgres) -> None:
     fault = _snapshot(run, "database stop/start")
     await asyncio.to_thread(postgres.stop, 30 + run.args.outage)
-    fault.done = time.monotonic()
+    _took_effect(run, fault)
     # about 1.5 s of the outage goes to starting the cluster again
     await asyncio.sleep(max(0.0, fault.started + run.args.outage - 1.5 - time.monotonic()))
     await asyncio.to_thread(postgres.start)
@@ -563,7 +571,8 @@ def _print_answers(run: Run) -> None:
             f"other 5xx {sum(a.status >= 500 and a.status != 503 for a in during)} "
             f"(HTML 500s {sum(a.status == 500 and a.html for a in during)}), "
             f"network errors {sum(a.status == 0 for a in during)}, "
-            f"2xx {sum(200 <= a.status < 300 for a in during)}"
+            f"2xx {sum(200 <= a.status < 300 for a in during)}; of the 503s, after the database "
+            f"was back: {sum(a.status == 503 and a.at > outage.back for a in during)}"
         )
     print(
         f"  elsewhere: 503 {sum(a.status == 503 for a in other)}, other 5xx "
