@@ -113,7 +113,8 @@ class Run:
         self.in_flight: collections.Counter = collections.Counter()  # key → requests open
         self.acked: dict[str, float] = {}  # key → when first acknowledged
         self.ack_records: dict[str, set[int]] = collections.defaultdict(set)
-        self.rejected: dict[str, str] = {}
+        self.rejected: dict[str, tuple[float, str]] = {}  # key → (when, the answer)
+        self.outage: Fault | None = None  # a database outage whose first 503 is awaited
         self.answers: list[Answer] = []
         self.faults: list[Fault] = []
         self.counter = 0
@@ -147,6 +148,9 @@ class Run:
         finally:
             self.in_flight[item.key] -= 1
         self.answers.append(Answer(time.monotonic(), status, retry_after, "text/html" in ctype))
+        if status == 503 and self.outage is not None and not self.outage.done:
+            self.outage.done = time.monotonic()  # the server has seen the outage: what is open
+            self.outage.in_flight = [self.items[k] for k, n in self.in_flight.items() if n > 0]
         try:
             answer = json.loads(raw)
         except ValueError:
@@ -157,7 +161,7 @@ class Run:
             if answer.get("id") is not None:
                 self.ack_records[item.key].add(answer["id"])
         elif verdict == "rejected":
-            self.rejected.setdefault(item.key, f"{status} {raw[:200]!r}")
+            self.rejected.setdefault(item.key, (time.monotonic(), f"{status} {raw[:300]!r}"))
         return verdict, status
 
     def backoff(self, item: Item) -> None:
@@ -417,13 +421,18 @@ async def _kill(run: Run, server: Server, number: int) -> None:
 
 
 async def _outage(run: Run, postgres: Postgres) -> None:
-    fault = _snapshot(run, "database stop/start")
+    """Stop the cluster and start it again; the reports in flight are those open when the server
+    answers its first 503 (the stop takes effect seconds after the command)."""
+    fault = Fault("database stop/start", time.monotonic())
+    run.outage = fault
     await asyncio.to_thread(postgres.stop, 30 + run.args.outage)
-    _took_effect(run, fault)
+    run.outage = None
+    fault.done = fault.done or time.monotonic()
     # about 1.5 s of the outage goes to starting the cluster again
     await asyncio.sleep(max(0.0, fault.started + run.args.outage - 1.5 - time.monotonic()))
     await asyncio.to_thread(postgres.start)
     fault.back = time.monotonic()
+    fault.in_flight = [i for i in fault.in_flight if i.key not in run.acked]
     observe = [i.key for i in fault.in_flight if i.endpoint == "observe"]
     fault.claimed = await asyncio.to_thread(_claimed, observe)
     run.faults.append(fault)
@@ -582,6 +591,14 @@ def _print_answers(run: Run) -> None:
     )
 
 
+def _when(run: Run, at: float) -> str:
+    """`at` relative to the nearest fault."""
+    if not run.faults:
+        return "no fault"
+    fault = min(run.faults, key=lambda f: abs(at - f.started))
+    return f"{at - fault.started:+.1f} s from the start of {fault.name}"
+
+
 def _report(run: Run, stored: Stored) -> bool:
     """Prints the durability figures; True when nothing was lost or duplicated."""
     acked = set(run.acked)
@@ -608,8 +625,8 @@ def _report(run: Run, stored: Stored) -> bool:
         f"  observer-app keys left 'processing': {stored.processing}, 'failed': {stored.failed}; "
         f"background jobs: {dict(sorted(stored.jobs.items()))}"
     )
-    for key, reason in list(run.rejected.items())[:3]:
-        print(f"  ! rejected {key}: {reason}")
+    for key, (at, reason) in list(run.rejected.items())[:3]:
+        print(f"  ! rejected {key} ({_when(run, at)}): {reason}")
     for key in sorted(lost)[:5]:
         print(f"  ! lost {key} ({run.items[key].endpoint}, {run.items[key].kind})")
     for key in sorted(duplicated)[:5]:

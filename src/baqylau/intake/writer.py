@@ -37,6 +37,7 @@ from typing import Any
 from django.db import connection, models, transaction
 
 from baqylau.db import insert_rows
+from baqylau.errors import database_unavailable
 from baqylau.evidence import ledger
 from baqylau.evidence.models import LedgerEntry, MediaFile
 from baqylau.intake.group_commit import GroupCommit
@@ -161,15 +162,17 @@ def _run_follow_ups(plans: Sequence[Plan]) -> None:
 
 def write_one(plan: Plan) -> None:
     """A plan alone; when even that fails (a bug, a constraint), the envelope is still stored,
-    rejected as ``internal_error``, so that nothing received is lost."""
+    rejected as ``internal_error``, so that nothing received is lost. A database that is away
+    (or a connection it dropped) is no reason to reject: the error goes to the sender, who is
+    told to retry (503), and nothing was acknowledged."""
     for row in [plan.submission, *plan.records, *plan.children, *plan.media]:
         if row is not plan.submission:  # ids a failed batch may have handed out
             row.pk = None
         row._state.adding = True
     try:
         write_batch([plan])
-    except Exception:
-        if plan.outcome is None:
+    except Exception as exc:
+        if plan.outcome is None or database_unavailable(exc):
             raise
         logger.exception(
             "submission %s could not be written; storing it as rejected", plan.submission.pk
