@@ -22,11 +22,12 @@ answered while the database was away.
    whenever fewer than ``--queue`` wait on the phone.
 4. Under that load: ``--kills`` times, SIGKILL to the whole process group and a restart at once;
    then (PostgreSQL, as root) the cluster is stopped and started (``--outage`` seconds in all).
-   The reports in flight when a fault hit (sent, no answer yet) are sent again right after the
+   The reports in flight when a fault hit (sent, not answered before the kill took effect; for
+   the outage, open when the server answered its first 503) are sent again right after the
    server (or the database) is back, every 0.2 s, as a second tab or the service worker's
    Background Sync would: the time until each is acknowledged measures the server's recovery of
-   in-flight keys (not the phones' backoff). Observer-app keys left claimed by the killed server
-   are counted from the database before the restart.
+   in-flight keys (not the phones' backoff). Observer-app keys left claimed ("processing") are
+   counted from the database before the restart (after the database is back, for the outage).
 5. When the load stops the phones empty their queues (at most ``--drain`` seconds), the server
    is stopped, and the benchmark counts, by each report's UUID as stored in its envelope: reports
    acknowledged, stored, lost (acknowledged, not stored), duplicated (one UUID with two records),

@@ -3,9 +3,10 @@ the sender's fault: the answer is 503 with Retry-After (the sender retries and t
 recorded then), never a stored rejection "internal_error" that the observer would have to resend
 by hand. Real bugs are still stored as rejected (nothing received is dropped).
 
-bench/faults.py found one: during a PostgreSQL stop under load a valid report got 422
-"internal_error", because a report's checks caught the dropped connection as if it were a bug and
-the rejection was then written on another connection that the shutdown had not reached yet."""
+bench/faults.py found one: in a run with a PostgreSQL stop under load a valid report got 422
+"internal_error" (no traceback was kept; most likely a report's checks caught the connection the
+shutdown had just dropped as if it were a bug, and the rejection was then written on a connection
+the shutdown had not reached yet, as the catch-alls below allowed)."""
 
 from __future__ import annotations
 
