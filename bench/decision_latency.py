@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,13 +32,8 @@ import urllib.request
 
 import numpy as np
 
+import _load
 from _django import ROOT, setup_django
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str) -> str:
@@ -162,7 +156,7 @@ def main() -> None:
     setup_django(data_dir, args.database_url)
     election, contest = load(args.stations, args.typo_rate, args.decisions)
 
-    port = _free_port()
+    port = _load.free_port()
     env = {**os.environ, "BAQYLAU_DATA_DIR": data_dir, "PYTHONPATH": str(ROOT / "src")}
     server = subprocess.Popen(
         [sys.executable, "-m", "baqylau", "serve", "--port", str(port)],

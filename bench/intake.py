@@ -21,11 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import json
 import os
-import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,17 +30,11 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse
 
+import _load
 from _django import setup_django
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _processes() -> dict[int, tuple[int, str, float]]:
@@ -82,99 +73,9 @@ def _postgres_cpu_seconds() -> float:
     return sum(cpu for _, name, cpu in _processes().values() if name.startswith("postgres"))
 
 
-def _create_pg_database(url: str) -> None:
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    base = ["psql", "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432)]
-    base += ["-U", parts.username or "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q"]
-    subprocess.run([*base, "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
-    subprocess.run([*base, "-c", f'CREATE DATABASE "{name}"'], check=True)
-
-
-def _populate(stations: int) -> list[dict]:
-    """An election with `stations` stations, one observer (user + token) placed at each."""
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
-
-    from baqylau.accounts.models import ApiToken, hash_token
-    from baqylau.elections.models import AdminUnit, Election
-    from baqylau.observers.models import Assignment, Membership, Observer, Organisation
-
-    election = Election.objects.create(
-        code="bench", date=timezone.localdate(), kind="presidential", country="KZ", name_en="Bench"
-    )
-
-    def unit(parent, kind, code, **extra):
-        return AdminUnit(
-            election=election,
-            parent=parent,
-            kind=kind,
-            code=code,
-            path=f"{parent.path}/{code}" if parent else code,
-            depth=parent.depth + 1 if parent else 0,
-            name_en=code,
-            **extra,
-        )
-
-    country = unit(None, "country", "KZ")
-    country.save()
-    region = unit(country, "region", "01")
-    region.save()
-    district = unit(region, "district", "0101")
-    district.save()
-    units = AdminUnit.objects.bulk_create(
-        [unit(district, "station", str(1000 + i), registered_voters=3000) for i in range(stations)]
-    )
-    org = Organisation.objects.create(code="bench-org", kind="ngo", name_en="Bench")
-    observers = Observer.objects.bulk_create(
-        [Observer(organisation=org, public_id=f"OBS-B{i:05d}") for i in range(stations)]
-    )
-    User = get_user_model()
-    users = User.objects.bulk_create(
-        [User(username=f"bench{i}", password="!") for i in range(stations)]
-    )
-    Membership.objects.bulk_create(
-        [
-            Membership(user=u, organisation=org, role="observer", observer=o)
-            for u, o in zip(users, observers, strict=True)
-        ]
-    )
-    Assignment.objects.bulk_create(
-        [
-            Assignment(election=election, observer=o, station=s, organisation=org, shift="opening")
-            for o, s in zip(observers, units, strict=True)
-        ]
-    )
-    keys = [ApiToken.new_key() for _ in users]
-    ApiToken.objects.bulk_create(
-        [
-            ApiToken(user=u, name="bench", prefix=k[:8], key_hash=hash_token(k))
-            for u, k in zip(users, keys, strict=True)
-        ]
-    )
-    return [
-        {"token": k, "station": s.code, "election": election.code}
-        for k, s in zip(keys, units, strict=True)
-    ]
-
-
-def _photos(n: int = 20) -> list[bytes]:
-    from PIL import Image
-
-    out = []
-    for i in range(n):
-        image = Image.new("RGB", (640, 480), (i * 12 % 256, 80, 160))
-        image.paste((255, 255, 255), (i * 20, 100, i * 20 + 120, 220))
-        buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=80)
-        out.append(buffer.getvalue())
-    return out
-
-
 def _start_server(port: int, args, env: dict) -> subprocess.Popen:
     if args.interface == "wsgi":  # exactly what `baqylau serve` runs (gunicorn, gthread)
-        cmd = [sys.executable, "-m", "baqylau", "serve", "--port", str(port)]
-        cmd += ["--workers", str(args.workers), "--threads", str(args.threads)]
+        cmd = _load.serve_command(port, args.workers, args.threads)
         return subprocess.Popen(cmd, env=env, cwd=str(ROOT))
     app = "baqylau.asgi:application"
     cmd = [
@@ -194,44 +95,6 @@ def _start_server(port: int, args, env: dict) -> subprocess.Popen:
     return subprocess.Popen(cmd, env=env, cwd=str(ROOT))
 
 
-async def _wait_ready(base: str, timeout: float = 60) -> None:
-    import aiohttp
-
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(base + "/ru/observe/manifest.webmanifest") as r:
-                    if r.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.3)
-    raise RuntimeError("the server did not start")
-
-
-async def _warm_up(base: str, workers: int, timeout: float = 180) -> None:
-    """Until every worker answers quickly: a cold worker (importing Django, loading the URLconf)
-    would otherwise hold the first requests for seconds and spoil the latency figures."""
-    import aiohttp
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        # New connections each round, so that the kernel spreads them over all the workers.
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
-
-            async def get() -> float:
-                t0 = time.perf_counter()
-                async with s.get(base + "/ru/observe/manifest.webmanifest") as r:
-                    await r.read()
-                return time.perf_counter() - t0
-
-            times = await asyncio.gather(*(get() for _ in range(16 * workers)))
-        if max(times) < 1.0:
-            return
-    raise RuntimeError("the workers did not warm up")
-
-
 async def _drive(args, base: str, observers: list[dict], photos: list[bytes]) -> dict:
     import aiohttp
 
@@ -243,53 +106,20 @@ async def _drive(args, base: str, observers: list[dict], photos: list[bytes]) ->
     stop_at = time.monotonic() + args.duration
     start = time.monotonic()
 
-    def request_for(n: int, who: dict):
-        minute = random.randrange(8 * 60, 20 * 60)
-        at = f"{minute // 60:02d}:{minute % 60:02d}"
-        common = {"station": who["station"], "election": who["election"], "at": at}
-        if n % args.photo_every == 0:
-            kind, data = "incident", {**common, "violation": "stuffing", "text": f"#{n}"}
-            photo = photos[n % len(photos)]
-        elif n % 2:
-            kind, data, photo = "incident", {**common, "violation": "campaigning"}, None
-            data["text"] = f"report {n}"
-        else:
-            kind, photo = "turnout", None
-            data = {**common, "count": random.randrange(0, 3000)}
-            data["commission_count"] = n % 3000
-        return kind, data, photo
-
     async def one(session: aiohttp.ClientSession, n: int) -> None:
         who = observers[n % len(observers)]
-        kind, data, photo = request_for(n, who)
-        headers = {"Authorization": f"Bearer {who['token']}"}
         if args.endpoint == "ceiling":
             t0 = time.perf_counter()
-            async with session.get(f"{base}/ru/observe/manifest.webmanifest") as r:
+            async with session.get(base + _load.READY_PATH) as r:
                 await r.read()
             latencies.append(time.perf_counter() - t0)
             codes[r.status] = codes.get(r.status, 0) + 1
             return
-        if args.endpoint == "observe":
-            url = f"{base}/ru/observe/api/reports/{kind}"
-            headers["Idempotency-Key"] = str(uuid.uuid4())
-            if photo is None:
-                body = {"json": {"data": data}}
-            else:
-                form = aiohttp.FormData()
-                form.add_field("data", json.dumps(data))
-                form.add_field("photos", photo, filename="p.jpg", content_type="image/jpeg")
-                body = {"data": form}
-        else:
-            url = f"{base}/api/v1/reports/{kind}"
-            if photo is None:
-                body = {"json": data}
-            else:
-                form = aiohttp.FormData()
-                for k, v in data.items():
-                    form.add_field(k, str(v))
-                form.add_field("photos", photo, filename="p.jpg", content_type="image/jpeg")
-                body = {"data": form}
+        kind, data, photo = _load.report(n, who, args.photo_every, photos)
+        key = str(uuid.uuid4()) if args.endpoint == "observe" else None
+        url, headers, body = _load.request(
+            base, args.endpoint, kind, data, photo, who["token"], key
+        )
         t0 = time.perf_counter()
         try:
             async with session.post(url, headers=headers, **body) as r:
@@ -394,25 +224,25 @@ def main(argv: list[str] | None = None) -> int:
 
     data_dir = tempfile.mkdtemp(prefix="bq-intake-")
     if args.database_url:
-        _create_pg_database(args.database_url)
+        _load.create_pg_database(args.database_url)
     setup_django(data_dir, args.database_url)
     t0 = time.perf_counter()
-    observers = _populate(args.stations)
-    photos = _photos()
+    observers = _load.populate(args.stations)
+    photos = _load.photos()
     from django.db import connections
 
     connections.close_all()
     engine = "PostgreSQL" if args.database_url else "SQLite"
     print(f"{engine}: {args.stations} stations/observers ready in {time.perf_counter() - t0:.1f}s")
 
-    port = _free_port()
+    port = _load.free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "LOG_LEVEL": "ERROR"}
     server = _start_server(port, args, env)
     base = f"http://127.0.0.1:{port}"
     spy = None
     try:
-        asyncio.run(_wait_ready(base))
-        asyncio.run(_warm_up(base, args.workers))
+        asyncio.run(_load.wait_ready(base))
+        asyncio.run(_load.warm_up(base, args.workers))
         if args.profile:
             fmt = "raw" if args.profile.endswith(".txt") else "flamegraph"
             spy = subprocess.Popen(

@@ -120,11 +120,11 @@ def _settle_after_bulk_load(connection) -> None:
 
 def run(args: argparse.Namespace) -> None:
     import numpy as np
+    from baqylau.protocols.reconciliation import contest_form, contest_line_codes
     from django.db import connection, transaction
 
     from baqylau.elections.models import AdminUnit
     from baqylau.protocols.models import StationResult
-    from baqylau.protocols.reconciliation import contest_form, contest_line_codes
     from baqylau.simulate.copies import make_copies
     from baqylau.simulate.engine import SimulationConfig, simulate
     from baqylau.simulate.loader import load_simulation

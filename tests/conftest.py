@@ -97,3 +97,14 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(Path(settings.DATA_DIR) / "test.sqlite3")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_api_throttle():
+    """Every test starts with no API request counted (the throttle's history is per process, so
+    the whole session would otherwise share one address's count)."""
+    from django.core.cache import caches
+
+    from baqylau.throttling import CACHE
+
+    caches[CACHE].clear()

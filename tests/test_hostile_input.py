@@ -28,6 +28,14 @@ HOSTILE_BODIES = {
     "not json": "count=5",
     "a list": "[1, 2]",
 }
+#: The hostile bodies whose one value is screened: (field, problem code, the text kept).
+SCREENED = {
+    "nul": ("text", "text_unstorable", "a\\u0000b"),
+    "lone surrogate": ("text", "text_unstorable", "\\ud800"),
+    "bare NaN": ("count", "number_out_of_range", "NaN"),
+    "1e300": ("count", "number_out_of_range", "1e+300"),
+    "1e16": ("count", "number_out_of_range", "10000000000000000"),
+}
 
 
 @pytest.fixture
@@ -65,8 +73,12 @@ def test_reports_api_keeps_every_hostile_body(client, world, name):
     assert body["status"] == "rejected" and body["message"]
     assert set(body["messages"]) == {"kk", "ru", "en"}
     kept = _assert_kept_and_verified(before)
-    if name in ("nul", "lone surrogate", "bare NaN", "1e300", "1e16"):
-        assert kept.payload["data"] == HOSTILE_BODIES[name]  # kept as the text received
+    if name in SCREENED:  # the value no database keeps exactly is kept as its JSON text
+        field, code, text = SCREENED[name]
+        assert kept.payload["data"][field] == text
+        assert {"path": f"data.{field}", "code": code} in kept.payload["refused"]
+        assert Rejection.objects.filter(submission=kept, code=code).exists()
+        assert field in body["messages"]["en"]
 
 
 @pytest.mark.parametrize(
@@ -80,8 +92,13 @@ def test_bytes_no_database_keeps_as_text_are_kept_as_bytes(client, world, body):
     )
     assert response.status_code == 400
     kept = _assert_kept_and_verified(before)
-    raw = kept.payload.get("unreadable") or kept.payload["data"]["unreadable"]
-    assert raw["sha256"] == hashlib.sha256(body).hexdigest() or base64.b64decode(raw["base64"])
+    data = kept.payload["data"]
+    if isinstance(data, str):  # UTF-8, but no JSON: the text, its NUL kept escaped
+        assert json.loads(f'"{data}"').encode("utf-8") == body
+        assert kept.payload["refused"] == [{"path": "data", "code": "text_unstorable"}]
+    else:  # not UTF-8: the bytes
+        assert data["unreadable"]["sha256"] == hashlib.sha256(body).hexdigest()
+        assert base64.b64decode(data["unreadable"]["base64"]) == body
 
 
 def test_a_language_that_is_not_a_string_is_ignored(client, world):

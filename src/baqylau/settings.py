@@ -5,6 +5,13 @@ DATABASE_URL       e.g. postgres://user@127.0.0.1:5432/baqylau (default: SQLite 
 SECRET_KEY         required when DEBUG is off; a random per-data-dir key is generated otherwise
 DEBUG              "1" to enable debug pages
 ALLOWED_HOSTS      comma-separated
+BAQYLAU_HTTPS      "1" when the site is served over HTTPS (TLS at a proxy in front of `baqylau serve`):
+                   redirect http to https, Secure cookies; off by default so that `make demo`, the
+                   tests and local development work over plain http on 127.0.0.1
+BAQYLAU_PROXIES    how many proxies in front set X-Forwarded-For (default 1 with BAQYLAU_HTTPS, else
+                   0): which address the API's per-IP throttle counts
+BAQYLAU_API_RATE_TOKEN / BAQYLAU_API_RATE_IP   API throttling (see "API throttling" below)
+The production environment is described in the README ("Running in production").
 """
 
 import os
@@ -12,6 +19,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -45,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",  # serves the API docs' assets locally instead of from a CDN
     "axes",  # lockout after repeated failed logins
+    "csp",  # Content-Security-Policy (its checks; the header comes from baqylau.security)
     "django_otp",  # optional TOTP second factor for staff
     "django_otp.plugins.otp_totp",
     "django_tasks",  # background jobs: Django's tasks API (backport)
@@ -69,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "baqylau.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -152,11 +162,77 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Security. What depends on the transport is switched by BAQYLAU_HTTPS (behind TLS: redirect to
+# https, Secure cookies); everything else holds over plain http too. HSTS is sent only on https
+# requests (SecurityMiddleware), so it is on whenever DEBUG is off; `baqylau django check --deploy`
+# with the production environment of the README gives no warning.
+HTTPS = os.environ.get("BAQYLAU_HTTPS", "0") == "1"
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms carry the token
+LANGUAGE_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("BAQYLAU_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("BAQYLAU_HSTS_SUBDOMAINS", "1") == "1"
+SECURE_HSTS_PRELOAD = os.environ.get("BAQYLAU_HSTS_PRELOAD", "1") == "1"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# gunicorn and uvicorn take the scheme (X-Forwarded-Proto) from the proxies in
+# FORWARDED_ALLOW_IPS (default 127.0.0.1), so Django needs no SECURE_PROXY_SSL_HEADER.
+PROXIES = int(os.environ.get("BAQYLAU_PROXIES", "1" if HTTPS else "0"))
+
+
+# API throttling (`baqylau.throttling`): per API token for requests with a valid credential, per
+# client address for those without one; "N/s", "N/min", "N/hour", or "off". An observer sends a
+# few reports an hour and an app's outbox, back online, a few dozen at once: 600/min per token is
+# far above that, and above the ~1 report/s per observer token of bench/intake.py (~500 reports/s
+# from 500 observers). Counted per server process (see baqylau.throttling).
+def _rate(name: str, default: str) -> str | None:
+    value = os.environ.get(name, default).strip()
+    return None if value in ("", "0", "off", "none") else value
+
+
+API_THROTTLE_RATES = {
+    "token": _rate("BAQYLAU_API_RATE_TOKEN", "600/min"),
+    "ip": _rate("BAQYLAU_API_RATE_IP", "300/min"),
+}
+NINJA_NUM_PROXIES = PROXIES  # the client address is the one the nearest proxy saw
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "throttle",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
+# A request body above this (JSON, or a form's fields without its files) is refused: 413 with a
+# JSON message on the API (`baqylau.api`). Files are limited by the evidence store.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, 2.5 MB
+
+# Content-Security-Policy on every response (django-csp): scripts and styles only from this
+# site, or inline with the page's nonce (`{{ request.csp_nonce }}`; every HTML page has one);
+# no inline event handlers, style attributes or eval. The public site loads nothing from
+# elsewhere (maps are inline SVG, the API docs' assets are served locally).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "upgrade-insecure-requests": HTTPS,
+    }
+}
 
 LOGGING = {
     "version": 1,

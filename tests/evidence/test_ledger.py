@@ -20,6 +20,7 @@ from baqylau.evidence.services import store_media
 from baqylau.intake.models import Submission
 from baqylau.moderation.models import Decision
 from baqylau.protocols.models import ProtocolCopy
+from baqylau.tally.services import recount
 
 from .conftest import jpeg_bytes, picture
 
@@ -47,6 +48,8 @@ def decision(make_submission):
         received_at=timezone.now(),
         checks="passed",
     )
+    ledger.record(copy)  # what the intake writer does for every copy it stores
+    recount(contest)  # and the station's result the recount derives from it
     moderator = User.objects.create_user("mod")
     made = Decision.objects.create(
         copy=copy, verdict="accept", note="figures add up", moderator=moderator
@@ -75,7 +78,7 @@ def test_entries_form_a_chain_and_verify_passes(filled):
     assert entries[0].prev_hash == GENESIS_HASH
     for before, after in zip(entries, entries[1:], strict=False):
         assert after.prev_hash == before.entry_hash
-    assert {e.kind for e in entries} == {"submission", "media", "decision"}
+    assert {e.kind for e in entries} == {"submission", "media", "protocol", "decision"}
     assert ledger.head() == (entries[-1].seq, entries[-1].entry_hash)
 
     report = ledger.verify()

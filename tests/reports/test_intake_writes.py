@@ -47,8 +47,9 @@ def test_every_report_envelope_is_in_the_ledger_and_verify_passes(client, world)
         HTTP_AUTHORIZATION=f"Bearer {world.tokens['obs_a1']}",
     )
     assert r.status_code == 201, r.content
-    client.post("/sms/inbound/?secret=s3cret", data={"from": PHONE_A1, "text": "T 237 1100 50"})
-    client.post("/sms/inbound/?secret=s3cret", data={"from": "+77000000000", "text": "T 1 1 1"})
+    secret = {"X-Baqylau-Secret": "s3cret"}
+    client.post("/sms/inbound/", data={"from": PHONE_A1, "text": "T 237 1100 50"}, headers=secret)
+    client.post("/sms/inbound/", data={"from": "+77000000000", "text": "T 1 1 1"}, headers=secret)
 
     submissions = {
         f"intake.submission:{pk}" for pk in Submission.objects.values_list("pk", flat=True)

@@ -10,7 +10,11 @@ from tests.observers.factories import PHONE_A1, PHONE_A2, PHONE_B1
 
 
 def send(client, phone, text, secret="s3cret", fields=("from", "text")):
-    return client.post(f"/sms/inbound/?secret={secret}", data={fields[0]: phone, fields[1]: text})
+    return client.post(
+        "/sms/inbound/",
+        data={fields[0]: phone, fields[1]: text},
+        headers={"X-Baqylau-Secret": secret},
+    )
 
 
 def test_parse_grammar():

@@ -52,4 +52,5 @@ class ApiTokenAuth(HttpBearer):
                     _tokens.clear()
                 _tokens[digest] = (now, copy.copy(user))
         request.user = user
+        request.api_token_digest = digest  # what the API's per-token throttle counts
         return user

@@ -95,19 +95,34 @@ class AdminUnitAdmin(admin.ModelAdmin):
     show_full_result_count = False  # counting 100k stations on every page is wasted work
 
 
-class OfficialLineInline(admin.TabularInline):
+class ReadOnlyOfficial:
+    """Official figures come only through the import, which records them in the ledger: the
+    admin shows them and never changes them (a change here would be a change the ledger
+    reports as tampering)."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OfficialLineInline(ReadOnlyOfficial, admin.TabularInline):
     model = OfficialLine
     extra = 0
 
 
-class OfficialVoteInline(admin.TabularInline):
+class OfficialVoteInline(ReadOnlyOfficial, admin.TabularInline):
     model = OfficialVote
     extra = 0
     raw_id_fields = ("choice",)
 
 
 @admin.register(OfficialResult)
-class OfficialResultAdmin(admin.ModelAdmin):
+class OfficialResultAdmin(ReadOnlyOfficial, admin.ModelAdmin):
     list_display = ("unit", "contest", "source", "imported_at")
     list_filter = ("contest__election", "unit__kind")
     search_fields = ("unit__path", "unit__code", "source")
@@ -118,7 +133,7 @@ class OfficialResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(OfficialLine)
-class OfficialLineAdmin(admin.ModelAdmin):
+class OfficialLineAdmin(ReadOnlyOfficial, admin.ModelAdmin):
     list_display = ("result", "line", "value")
     list_filter = ("line",)
     search_fields = ("result__unit__path", "=line")
@@ -128,7 +143,7 @@ class OfficialLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(OfficialVote)
-class OfficialVoteAdmin(admin.ModelAdmin):
+class OfficialVoteAdmin(ReadOnlyOfficial, admin.ModelAdmin):
     list_display = ("result", "choice", "votes")
     list_filter = ("choice__contest__election",)
     search_fields = ("result__unit__path", "choice__code")

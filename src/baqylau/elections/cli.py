@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -26,6 +27,11 @@ def _setup() -> None:
 
 
 def _print_problems(report) -> None:
+    if report.problems and all(p.line == 0 for p in report.problems):
+        for p in report.problems:  # the file as a whole: not a table, or not the expected kind
+            err_console.print(f"[red]{escape(p.reason)}[/red]", highlight=False)
+        err_console.print(f"Nothing was written from {report.file}.", highlight=False)
+        return
     table = Table(
         title=f"{report.problems_total:,} problem(s) in {report.file}; nothing was written"
     )

@@ -67,6 +67,11 @@ class LedgerEntry(models.Model):
         MEDIA = "media", _("evidence file")
         DECISION = "decision", _("moderation decision")
         DOCUMENT = "document", _("document")
+        REJECTION = "rejection", _("rejected submission")
+        REPORT = "report", _("report")
+        PROTOCOL = "protocol", _("protocol copy")
+        OFFICIAL = "official", _("official result")
+        DELETION = "deletion", _("deletion")
         RECORD = "record", _("other record")
 
     seq = models.PositiveBigIntegerField(_("sequence number"), unique=True)

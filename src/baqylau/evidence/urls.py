@@ -9,4 +9,5 @@ app_name = "evidence"
 urlpatterns = [
     path("evidence/<str:token>", views.media, name="media"),
     path("ledger/digest.json", views.ledger_digest, name="ledger-digest"),
+    path("ledger/checkpoints.jsonl", views.ledger_checkpoints, name="ledger-checkpoints"),
 ]

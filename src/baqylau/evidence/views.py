@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from baqylau.evidence import services
+from baqylau.evidence import checkpoints, services
 from baqylau.evidence.ledger import head
 from baqylau.evidence.models import MediaFile
 from baqylau.evidence.selectors import published_digests
@@ -74,20 +75,41 @@ def media(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_safe
 def ledger_digest(request: HttpRequest) -> JsonResponse:
-    """The published root digests of the ledger (latest first), for anyone to keep a copy of."""
+    """The published root digests of the ledger (latest first), and where its signed checkpoints
+    are, for anyone to keep a copy of."""
     digests = list(published_digests())
     seq, _hash = head()
+    last = checkpoints.latest()
     data = {
         "algorithm": "sha256",
+        "canonical_form": "RFC 8785 (JSON Canonicalization Scheme), UTF-8",
         "scheme": (
-            "entry_hash = sha256(canonical_json([prev_hash, seq, kind, ref, content_hash, "
-            "created_at])); canonical_json: sorted keys, no spaces, UTF-8"
+            "content_hash = sha256(jcs(content)); entry_hash = sha256(jcs([prev_hash, seq, "
+            "kind, ref, content_hash, created_at])); the first prev_hash is 64 zeros"
         ),
         "latest": digests[0].as_dict() if digests else None,
         "published": [d.as_dict() for d in digests],
         "entries": seq,
+        "checkpoints": {
+            "url": request.build_absolute_uri(reverse("evidence:ledger-checkpoints")),
+            "signature": "ed25519 over jcs({seq, head_hash, at, key})",
+            "public_key": checkpoints.public_key(),
+            "latest": last,
+        },
     }
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "public, max-age=60"
     response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def ledger_checkpoints(request: HttpRequest) -> HttpResponse:
+    """Every signed checkpoint of the ledger's head (JSON Lines, oldest first)."""
+    path = checkpoints.checkpoint_file()
+    body = path.read_bytes() if path.exists() else b""
+    response = HttpResponse(body, content_type="application/jsonl; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=60"
+    response["Access-Control-Allow-Origin"] = "*"
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -36,6 +36,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "В поле «{field}» отрицательное число: {value}",
         "en": 'The field "{field}" is negative: {value}',
     },
+    "body_too_large": {
+        "kk": "Сұраныс тым үлкен: {size} байт (ең көбі {limit} байт)",
+        "ru": "Слишком большой запрос: {size} байт (не более {limit} байт)",
+        "en": "The request is too large: {size} bytes (at most {limit} bytes)",
+    },
+    "too_many_parts": {
+        "kk": "Сұраныста өрістер немесе файлдар тым көп (ең көбі {limit})",
+        "ru": "В запросе слишком много полей или файлов (не более {limit})",
+        "en": "The request has too many fields or files (at most {limit})",
+    },
     "too_large": {
         "kk": "«{field}» өрісіндегі сан тым үлкен: {value}",
         "ru": "Слишком большое число в поле «{field}»: {value}",
@@ -182,20 +192,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Данные не в кодировке UTF-8; полученные байты сохранены",
         "en": "The data is not UTF-8 text; the bytes received are kept",
     },
-    "bad_characters": {
-        "kk": "Деректерде рұқсат етілмеген таңбалар бар (NUL немесе жұпсыз суррогат); алынған байттар сақталды",
-        "ru": "В данных недопустимые символы (NUL или непарный суррогат); полученные байты сохранены",
-        "en": "The data contains characters that cannot be stored (NUL or a lone surrogate); the bytes received are kept",
-    },
-    "number_out_of_range": {
-        "kk": "Деректерде сақталмайтын сан бар (NaN, шексіздік немесе тым үлкен сан); алынған байттар сақталды",
-        "ru": "В данных число, которое нельзя сохранить (NaN, бесконечность или слишком большое); полученные байты сохранены",
-        "en": "The data contains a number that cannot be stored (NaN, infinity or too large); the bytes received are kept",
-    },
     "too_deep": {
-        "kk": "Деректердің құрылымы тым терең; алынған байттар сақталды",
-        "ru": "Слишком глубокая вложенность данных; полученные байты сохранены",
-        "en": "The data is nested too deeply; the bytes received are kept",
+        "kk": "«{field}» өрісінің құрылымы тым терең; алынған деректер мәтін ретінде сақталды",
+        "ru": "Слишком глубокая вложенность в поле «{field}»; полученные данные сохранены как текст",
+        "en": 'The field "{field}" is nested too deeply; the data received is kept as text',
     },
     "not_an_object": {
         "kk": "Деректер JSON объектісі болуы керек (кілт-мән жұптары)",
@@ -263,6 +263,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Photo {index} has an invalid page number: {value}",
     },
     # acknowledgements
+    "number_out_of_range": {
+        "kk": "«{field}» өрісіндегі {value} санын қабылдау мүмкін емес: сан ақырлы болуы және модулі 9007199254740991-ден аспауы керек",
+        "ru": "Число {value} в поле «{field}» не может быть принято: число должно быть конечным и не больше 9007199254740991 по модулю",
+        "en": 'The number {value} in the field "{field}" cannot be accepted: a number must be finite and at most 9007199254740991 in absolute value',
+    },
+    "text_unstorable": {
+        "kk": "«{field}» өрісінде сақтауға болмайтын таңба бар (нөлдік таңба немесе жұпсыз суррогат)",
+        "ru": "В поле «{field}» есть символ, который нельзя сохранить (нулевой символ или непарный суррогат)",
+        "en": 'The field "{field}" contains a character that cannot be stored (a NUL character or a lone surrogate)',
+    },
     "ok_checkin": {
         "kk": "Алынды: №{station}, {status}",
         "ru": "Получено: участок {station}, {status}",

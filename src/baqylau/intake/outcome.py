@@ -59,7 +59,7 @@ def problems_body(submission: Submission, problems: list[Problem], lang: str) ->
 FORBIDDEN = frozenset({"not_an_observer", "not_assigned", "not_in_scope", "unknown_observer"})
 #: Problems of a body that could not be read at all (400 on the API).
 UNREADABLE = frozenset(
-    {"bad_json", "not_utf8", "bad_characters", "number_out_of_range", "too_deep", "malformed"}
+    {"bad_json", "not_utf8", "text_unstorable", "number_out_of_range", "too_deep", "malformed"}
 )
 
 

@@ -16,12 +16,13 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from baqylau.elections.models import AdminUnit, Election
+from baqylau.evidence.ledger import SAFE_INTEGER
 from baqylau.intake.outcome import Invalid, Problem
 
 #: Larger than any station's figure, and than the database's 32-bit columns allow.
 MAX_COUNT = 100_000_000
 #: The largest integer every JSON reader (and PostgreSQL's jsonb) keeps exactly: 2^53 - 1.
-MAX_JSON_INT = 2**53 - 1
+MAX_JSON_INT = SAFE_INTEGER
 #: The largest body whose bytes an envelope keeps when they cannot be kept as text.
 MAX_RAW_KEPT = 2 * 1024 * 1024
 
@@ -29,60 +30,17 @@ MAX_RAW_KEPT = 2 * 1024 * 1024
 # ---------------------------------------------------------------------------------------------
 # What can be stored as received
 #
-# An envelope keeps the sender's data exactly as received. JSON that a database cannot keep
-# exactly (a NUL character, a lone surrogate, NaN or Infinity, a number that jsonb would round)
-# would either fail to store or change under its hash; such data is kept as its raw bytes
-# (base64, with their SHA-256) and the submission is rejected with the reason.
+# An envelope keeps the sender's data exactly as received. Bytes that are not UTF-8 are kept as
+# bytes (base64, with their SHA-256). Within readable JSON, a value that no database keeps exactly
+# (a NUL character, a lone surrogate, NaN or Infinity, a number jsonb would round, nesting deeper
+# than any form) would fail to store or change under its hash: `screen_payload` keeps it as its
+# JSON text, names its path, and the writer rejects the envelope for it. One screening, in
+# `intake.services.new_submission`, for every channel.
 
-
-class Unstorable(ValueError):
-    """A value that cannot be stored exactly as JSON text in every database."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
-
-
-def _check(value: Any, depth: int = 0) -> None:
-    if depth > 64:
-        raise Unstorable("too_deep")
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise Unstorable("bad_characters")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise Unstorable("bad_characters") from None
-    elif isinstance(value, bool) or value is None:
-        return
-    elif isinstance(value, int):
-        if abs(value) > MAX_JSON_INT:
-            raise Unstorable("number_out_of_range")
-    elif isinstance(value, float):
-        if (
-            not math.isfinite(value)
-            or abs(value) > MAX_JSON_INT
-            or (value == 0 and math.copysign(1, value) < 0)
-        ):
-            raise Unstorable("number_out_of_range")
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            _check(str(key), depth + 1)
-            _check(item, depth + 1)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _check(item, depth + 1)
-
-
-def unstorable(value: Any) -> str | None:
-    """Why `value` cannot be stored exactly (a problem code), or None when it can."""
-    try:
-        _check(value)
-    except Unstorable as exc:
-        return exc.code
-    except RecursionError:
-        return "too_deep"
-    return None
+#: Nesting deeper than this is no form's: what lies below is kept as JSON text (``too_deep``).
+MAX_DEPTH = 32
+#: At most this many refused values are named in a rejection (the rest are still kept as text).
+_REFUSED_SHOWN = 10
 
 
 def raw_envelope(raw: bytes | str) -> dict[str, Any]:
@@ -100,14 +58,11 @@ def raw_envelope(raw: bytes | str) -> dict[str, Any]:
     }
 
 
-def _no_constants(name: str):
-    raise Unstorable("number_out_of_range")
-
-
 def read_json(raw: bytes | str) -> tuple[Any, Problem | None]:
-    """The JSON value of a body, or (what was received, the problem) when it cannot be read or
-    stored exactly: not_utf8, bad_json, bad_characters, number_out_of_range, too_deep. What is
-    returned with a problem is what the envelope keeps (`new_submission` keeps bytes as bytes)."""
+    """The JSON value of a body, or (what was received, the problem) when it cannot be read:
+    ``not_utf8`` (the bytes are returned as `raw_envelope`), ``bad_json`` or ``too_deep`` (the
+    text is returned). Values inside readable JSON that cannot be stored exactly are screened when
+    the envelope is made (`screen_payload`), so the problem names the field."""
     if isinstance(raw, bytes):
         try:
             text = raw.decode("utf-8")
@@ -116,15 +71,86 @@ def read_json(raw: bytes | str) -> tuple[Any, Problem | None]:
     else:
         text = raw
     try:
-        value = json.loads(text, parse_constant=_no_constants)
-    except Unstorable as exc:
-        return text, Problem(exc.code, "data")
+        return json.loads(text), None
     except RecursionError:
-        return text, Problem("too_deep", "data")
+        return text, Problem("too_deep", "data", {"field": "data"})
     except ValueError as exc:
         return text, Problem("bad_json", "data", {"error": str(exc)[:200]})
-    problem = unstorable(value)
-    return (text, Problem(problem, "data")) if problem else (value, None)
+
+
+def _text_storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _escaped(text: str) -> str:
+    return json.dumps(text, ensure_ascii=True)[1:-1]
+
+
+def screen_payload(payload: Any) -> tuple[Any, list[Problem]]:
+    """The payload as it can be stored and hashed exactly, and the problems of what could not.
+
+    The boundary of the ledger's number rule (`evidence.ledger`): a number received must be an
+    integer within ±(2**53 − 1) or a finite float within the same range; NaN, ±Infinity, 1e300
+    or a 20-digit integer is refused (``number_out_of_range``). A string must be storable in
+    PostgreSQL's jsonb and UTF-8: no NUL character and no lone surrogate (``text_unstorable``).
+    Nesting deeper than MAX_DEPTH is refused (``too_deep``). A refused value is kept as its JSON
+    text (``"NaN"``, ``"1e+300"``, ``"a\\u0000b"``) and, when the payload is an object, its path
+    is listed under ``"refused"``: the envelope is stored, rejected, and nothing received is lost.
+    """
+    problems: list[Problem] = []
+    paths: list[dict[str, str]] = []
+
+    def refuse(code: str, path: str, name: str, text: str) -> str:
+        paths.append({"path": path, "code": code})
+        if len(problems) < _REFUSED_SHOWN:
+            params = {"field": name or path or "data"}
+            if code == "number_out_of_range":
+                params["value"] = text if len(text) <= 40 else text[:37] + "…"
+            problems.append(Problem(code, path, params))
+        return text
+
+    def walk(value: Any, path: str, name: str, depth: int) -> Any:
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            if -MAX_JSON_INT <= value <= MAX_JSON_INT:
+                return value
+            return refuse("number_out_of_range", path, name, str(value))
+        if isinstance(value, float):
+            if math.isfinite(value) and abs(value) <= MAX_JSON_INT:
+                return value
+            return refuse("number_out_of_range", path, name, json.dumps(value))
+        if isinstance(value, str):
+            if _text_storable(value):
+                return value
+            return refuse("text_unstorable", path, name, _escaped(value))
+        if depth >= MAX_DEPTH and isinstance(value, Mapping | list | tuple):
+            text = json.dumps(value, ensure_ascii=True, default=str)
+            return refuse("too_deep", path, name, text if _text_storable(text) else _escaped(text))
+        if isinstance(value, Mapping):
+            out = {}
+            for key, item in value.items():
+                key = str(key)
+                if not _text_storable(key):
+                    key = refuse(
+                        "text_unstorable", f"{path}.{_escaped(key)}".lstrip("."), "", _escaped(key)
+                    )
+                out[key] = walk(item, f"{path}.{key}".lstrip("."), key, depth + 1)
+            return out
+        if isinstance(value, list | tuple):
+            return [walk(item, f"{path}[{i}]", name, depth + 1) for i, item in enumerate(value)]
+        return value
+
+    screened = walk(payload, "", "", 0)
+    if paths and isinstance(screened, dict):
+        screened["refused"] = paths
+    return screened, problems
 
 
 def to_count(value: Any, field: str) -> tuple[int | None, Problem | None]:

@@ -15,7 +15,6 @@ Stored payload of a submission with files::
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -30,7 +29,7 @@ from baqylau.i18n import normalize_language
 from baqylau.intake import writer
 from baqylau.intake.models import Submission
 from baqylau.intake.outcome import Outcome, Problem
-from baqylau.intake.parsing import raw_envelope, unstorable
+from baqylau.intake.parsing import screen_payload
 
 #: One attached file as a channel received it: (bytes, declared type) or (bytes, type, page).
 File = Sequence[Any]
@@ -54,12 +53,10 @@ def new_submission(
     """The raw envelope, not yet saved: its id and reception time are fixed here, its payload's
     SHA-256 taken of the canonical JSON. Every channel builds its envelope with this.
 
-    Data that no database can keep exactly (a NUL character, a lone surrogate, NaN, a number
-    beyond 2^53) is kept as its raw bytes instead (`parsing.raw_envelope`), and the envelope
-    remembers why (``submission.unstorable``): the writer then stores it rejected, never lost."""
-    problem = unstorable(payload)
-    if problem is not None:
-        payload = raw_envelope(json.dumps(payload, ensure_ascii=True, default=str))
+    Values that cannot be stored exactly (`parsing.screen_payload`) are kept as their JSON text
+    and listed in ``submission.refused_values``: the writer rejects the envelope for them,
+    whatever the kind's parser made of the rest."""
+    payload, refused = screen_payload(payload)
     submission = Submission(
         id=uuid.uuid4(),
         election=election,
@@ -72,7 +69,7 @@ def new_submission(
         payload_sha256=canonical_sha256(payload),
         language=normalize_language(language),
     )
-    submission.unstorable = problem
+    submission.refused_values = refused
     return submission
 
 

@@ -18,13 +18,16 @@ Duplicates: the same sender sending the same content (`Plan.dedupe_key`, by defa
 SHA-256) that was recorded before is the same record. The new envelope is kept, rejected as a
 duplicate, and points to the first (`Outcome.duplicate_of`). Reports compare within a window (a
 turnout count sent twice an hour apart may be two counts); protocol copies and ballot photos for
-ever (`Plan.dedupe_window` None).
+ever (`Plan.dedupe_window` None). The check holds across processes: a batch first locks each of
+its (sender, key) pairs until it commits (`_lock_dedupe_keys`), so the same content arriving at
+two server processes at once (a resend while the first is still being written) is written once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -34,6 +37,7 @@ from typing import Any
 from django.db import connection, models, transaction
 
 from baqylau.db import insert_rows
+from baqylau.errors import database_unavailable
 from baqylau.evidence import ledger
 from baqylau.evidence.models import LedgerEntry, MediaFile
 from baqylau.intake.group_commit import GroupCommit
@@ -76,9 +80,6 @@ class Plan:
         if not self.dedupe_key:
             self.dedupe_key = self.submission.payload_sha256
         self.submission.dedupe_key = self.dedupe_key
-        unreadable = getattr(self.submission, "unstorable", None)
-        if unreadable and self.outcome is not None:  # kept as raw bytes: never a record
-            self.reject([Problem(unreadable, "data")])
 
     @property
     def records(self) -> list[models.Model]:
@@ -118,6 +119,7 @@ def write_many(plans: Sequence[Plan], batch_size: int = 500) -> None:
 def write_batch(plans: Sequence[Plan]) -> None:
     """All the plans' rows in one transaction (see the module docstring)."""
     with transaction.atomic():
+        _refuse_unsafe(plans)
         _mark_duplicates(plans)
         insert_rows([p.submission for p in plans])
         media = [m for p in plans for m in p.media]
@@ -128,16 +130,41 @@ def write_batch(plans: Sequence[Plan]) -> None:
                 by_model[type(row)].append(row)
         for rows in by_model.values():  # parents first: a plan lists its record before children
             insert_rows(rows)
-        insert_rows([_rejection(p) for p in plans if p.outcome is not None and p.outcome.problems])
+        rejections = [_rejection(p) for p in plans if p.outcome is not None and p.outcome.problems]
+        insert_rows(rejections)
         insert_rows([_audit(p) for p in plans if p.outcome is not None])
-        ledger.append_new(
-            [(LedgerEntry.Kind.SUBMISSION, p.submission) for p in plans]
-            + [(LedgerEntry.Kind.MEDIA, m) for m in media]
-        )
+        ledger.append_new(_ledger_items(plans, media, rejections))
         _run_follow_ups([p for p in plans if p.recorded])
     for plan in plans:
         if plan.outcome is not None:
             plan.outcome.record = plan.record
+
+
+def _refuse_unsafe(plans: Sequence[Plan]) -> None:
+    """A plan whose envelope held values that cannot be kept exactly (a number out of range,
+    see `intake.services.screen_payload`) is rejected for that, whatever its parser made of it."""
+    for plan in plans:
+        refused = getattr(plan.submission, "refused_values", None)
+        if refused and plan.outcome is not None:
+            others = [p for p in plan.outcome.problems if p.code != "internal_error"]
+            plan.reject([*refused, *[p for p in others if p not in refused]])
+
+
+def _ledger_items(
+    plans: Sequence[Plan], media: list[MediaFile], rejections: list[Rejection]
+) -> list[tuple]:
+    """The ledger entries of a batch: every envelope, file, tracked record (with the children
+    that are part of its content, e.g. a copy's lines and votes) and rejection, built from the
+    rows in hand (no query)."""
+    items: list[tuple] = [(LedgerEntry.Kind.SUBMISSION, p.submission) for p in plans]
+    items += [(LedgerEntry.Kind.MEDIA, m) for m in media]
+    tracked = set(ledger.TRACKED_MODELS)
+    for plan in plans:
+        for row in plan.records:
+            if row._meta.label_lower in tracked:
+                items.append((ledger.kind_of(row), row, ledger.children_from(row, plan.children)))
+    items += [(ledger.kind_of(r), r) for r in rejections]
+    return items
 
 
 def _run_follow_ups(plans: Sequence[Plan]) -> None:
@@ -158,15 +185,17 @@ def _run_follow_ups(plans: Sequence[Plan]) -> None:
 
 def write_one(plan: Plan) -> None:
     """A plan alone; when even that fails (a bug, a constraint), the envelope is still stored,
-    rejected as ``internal_error``, so that nothing received is lost."""
+    rejected as ``internal_error``, so that nothing received is lost. A database that is away
+    (or a connection it dropped) is no reason to reject: the error goes to the sender, who is
+    told to retry (503), and nothing was acknowledged."""
     for row in [plan.submission, *plan.records, *plan.children, *plan.media]:
         if row is not plan.submission:  # ids a failed batch may have handed out
             row.pk = None
         row._state.adding = True
     try:
         write_batch([plan])
-    except Exception:
-        if plan.outcome is None:
+    except Exception as exc:
+        if plan.outcome is None or database_unavailable(exc):
             raise
         logger.exception(
             "submission %s could not be written; storing it as rejected", plan.submission.pk
@@ -186,6 +215,7 @@ def _mark_duplicates(plans: Sequence[Plan]) -> None:
     candidates = [p for p in plans if p.outcome is not None and p.records and p.submission.sender]
     if not candidates:
         return
+    _lock_dedupe_keys({(p.submission.sender, p.dedupe_key) for p in candidates})
     windows = [p.dedupe_window for p in candidates]
     since = None
     if all(w is not None for w in windows):
@@ -209,6 +239,25 @@ def _mark_duplicates(plans: Sequence[Plan]) -> None:
         else:
             first_of[key] = (plan.submission.pk, plan.submission.received_at)
             found[plan.submission.pk] = plan.submission
+
+
+def _lock_dedupe_keys(pairs: set[tuple[str, str]]) -> None:
+    """Lock each (sender, dedupe key) until the caller's transaction ends: a concurrent batch with
+    the same content, in another process, waits for this one to commit and then finds it. In
+    ascending order, so that two batches never wait for each other. PostgreSQL's transaction-level
+    advisory locks; SQLite needs none (a write transaction holds the database's write lock from
+    its start: `transaction_mode` IMMEDIATE)."""
+    if connection.vendor != "postgresql":
+        return
+    ids = sorted({_lock_id(sender, key) for sender, key in pairs})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [ids])
+
+
+def _lock_id(sender: str, key: str) -> int:
+    """A signed 64-bit lock id for one (sender, dedupe key)."""
+    digest = hashlib.sha256(f"intake.dedupe\0{sender}\0{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _recorded_since(senders: set[str], keys: set[str], since: dt.datetime | None) -> list[tuple]:

@@ -11,7 +11,8 @@ Checks, naming every file or entry that fails:
 3. every ledger entry in ``ledger/entries.json`` is internally consistent:
    ``content_hash = sha256(canonical_json(content))`` and
    ``entry_hash = sha256(canonical_json([prev_hash, seq, kind, ref, content_hash, created_at]))``,
-   where canonical_json is JSON with sorted keys, no spaces, UTF-8;
+   where canonical_json is RFC 8785 (JCS); for the ledger's content (strings, integers within
+   ±2**53, booleans, null: see `evidence.ledger`) that is JSON with sorted keys, no spaces, UTF-8;
 4. each evidence file's SHA-256 is the one its ledger entry recorded at the time of receipt.
 
 The entry hashes can then be compared with the platform's published ledger digests (the chain's

@@ -180,6 +180,7 @@ def incident_decide(
         ledger.record_decision(decision)
         Incident.objects.filter(pk=incident.pk).update(moderation=moderation)
         incident.moderation = moderation
+        ledger.record(incident)
         record_audit(
             action="moderation.incident.decide",
             obj=incident,

@@ -11,6 +11,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Model
 
+from baqylau.elections.importing.readers import (
+    SNIFF_BYTES,
+    ReaderError,
+    refuse_binary,
+    workbook_rows,
+)
 from baqylau.elections.models import AdminUnit
 from baqylau.observers import crypto
 from baqylau.observers.models import (
@@ -251,6 +257,8 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
+        if self.line == 0:  # the file as a whole
+            return self.reason
         return f"line {self.line}, column {self.column}: {self.reason}"
 
 
@@ -260,29 +268,33 @@ class ImportFailed(Exception):
         self.errors = errors
 
 
-def _read_rows(content: bytes, filename: str) -> list[list[str]]:
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+def _cell_text(cell: Any) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
 
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        rows = []
-        for row in book.worksheets[0].iter_rows(values_only=True):
-            cells = []
-            for cell in row:
-                if cell is None:
-                    cells.append("")
-                elif isinstance(cell, dt.datetime):
-                    cells.append(cell.date().isoformat())
-                elif isinstance(cell, dt.date):
-                    cells.append(cell.isoformat())
-                elif isinstance(cell, float) and cell.is_integer():
-                    cells.append(str(int(cell)))
-                else:
-                    cells.append(str(cell))
-            rows.append(cells)
-        book.close()
-        return rows
-    text = content.decode("utf-8-sig")
+
+def _read_rows(content: bytes, filename: str) -> list[list[str]]:
+    """Every row of a CSV (UTF-8, delimiter sniffed) or XLSX file; `ReaderError` names the file
+    and what is wrong when it is not a table (a photo, a damaged workbook, another encoding)."""
+    if filename.lower().endswith(".xlsx"):
+        with workbook_rows(io.BytesIO(content), filename, skip_blank=False) as rows:
+            return [[_cell_text(cell) for cell in cells] for _, cells in rows]
+    refuse_binary(filename, content[:SNIFF_BYTES])
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        raise ReaderError(
+            f"{filename}: line {line}: not UTF-8 text (byte 0x{content[exc.start]:02x}); "
+            "save the table as CSV (UTF-8)"
+        ) from exc
     dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
     return [row for row in csv.reader(io.StringIO(text), dialect)]
 
@@ -357,8 +369,10 @@ def import_observers(
     unless all rows are valid (raises `ImportFailed` with every row error otherwise)."""
     try:
         rows = _read_rows(content, filename)
-    except Exception as exc:  # unreadable file: one error on line 1
-        raise ImportFailed([RowError(1, "", f"cannot read the file: {exc}")]) from exc
+    except ReaderError as exc:  # not a table: one error about the whole file
+        raise ImportFailed([RowError(0, "", str(exc))]) from exc
+    except (csv.Error, ValueError) as exc:  # e.g. the delimiter cannot be told
+        raise ImportFailed([RowError(1, "", f"{filename}: cannot read the file: {exc}")]) from exc
     if not rows:
         raise ImportFailed([RowError(1, "", "the file is empty")])
     header = [h.strip().lower() for h in rows[0]]

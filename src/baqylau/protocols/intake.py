@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from baqylau.elections.models import AdminUnit, Choice, Contest, Election
+from baqylau.errors import database_unavailable
 from baqylau.evidence import ledger
 from baqylau.intake import writer
 from baqylau.intake.models import Submission
@@ -306,7 +307,9 @@ def submit_protocol_copy(
             parsed = parse_protocol(election, data, placed_at=placed_at)
         except Invalid as exc:
             problems = [*exc.problems, *file_problems]
-        except Exception:  # a bug must not lose the copy: it is stored, rejected
+        except Exception as exc:  # a bug must not lose the copy: it is stored, rejected
+            if database_unavailable(exc):
+                raise  # not the copy's fault: the sender is told to retry (503)
             logger.exception("protocol %s could not be parsed", submission.pk)
             problems = [Problem("internal_error")]
         else:
@@ -319,7 +322,9 @@ def submit_protocol_copy(
                     media=media,
                     extra_problems=file_problems,
                 )
-            except Exception:  # the checks crashed: same rule
+            except Exception as exc:  # the checks crashed: same rule
+                if database_unavailable(exc):
+                    raise
                 logger.exception("protocol %s could not be checked", submission.pk)
                 problems = [Problem("internal_error")]
             else:

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from baqylau.elections.models import AdminUnit, Choice, Contest, Election
+from baqylau.evidence import ledger
 from baqylau.observers.services import record_audit
 from baqylau.protocols import policies
 from baqylau.protocols.engine import (
@@ -50,9 +51,12 @@ def protocol_check(
 
 
 def copy_moderation_set(*, copy: ProtocolCopy, moderation: str) -> None:
-    """Set a copy's moderation state (used by moderation decisions)."""
-    ProtocolCopy.objects.filter(pk=copy.pk).update(moderation=moderation)
-    copy.moderation = moderation
+    """Set a copy's moderation state (used by moderation decisions); the changed copy gets a new
+    ledger entry in the same transaction."""
+    with transaction.atomic():
+        ProtocolCopy.objects.filter(pk=copy.pk).update(moderation=moderation)
+        copy.moderation = moderation
+        ledger.record(copy)
 
 
 def election_policy_check(*, election: Election, validation: Mapping[str, Any]) -> None:
@@ -97,4 +101,13 @@ def election_policy_set(
         before=before,
         after={"validation": policy.validation, "auto_accept_valid": policy.auto_accept_valid},
     )
+    ledger.record(policy)
+    if policy.auto_accept_valid != before["auto_accept_valid"]:
+        # which stations are settled changed: the stations with copies wait for a recount
+        from baqylau.tally.services import mark_stations
+
+        copies = ProtocolCopy.objects.filter(contest__election=election)
+        for contest_id in set(copies.values_list("contest_id", flat=True)):
+            stations = copies.filter(contest_id=contest_id).values_list("station_id", flat=True)
+            mark_stations(contest_id, set(stations))
     return policy

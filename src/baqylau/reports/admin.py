@@ -21,6 +21,9 @@ class ReadOnlyReport(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a report is evidence, in the ledger: never deleted by hand
+
 
 @admin.register(CheckIn)
 class CheckInAdmin(ReadOnlyReport):

@@ -27,6 +27,7 @@ from typing import Any
 from django.utils import timezone
 
 from baqylau.elections.models import AdminUnit, Election
+from baqylau.errors import database_unavailable
 from baqylau.evidence.models import MediaFile
 from baqylau.intake import writer
 from baqylau.intake.models import Submission
@@ -435,7 +436,9 @@ def plan_report(
             record = PARSERS[kind](submission, observer, data)
         except Invalid as exc:
             problems = exc.problems
-        except Exception:  # a bug must not lose the report: it is stored, rejected
+        except Exception as exc:  # a bug must not lose the report: it is stored, rejected
+            if database_unavailable(exc):
+                raise  # not the report's fault: the sender is told to retry (503)
             logger.exception("report %s could not be validated", submission.pk)
             problems = [Problem("internal_error")]
         else:

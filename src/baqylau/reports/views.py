@@ -97,18 +97,16 @@ def _first(data, names) -> str:
 def sms_inbound(request):
     """Inbound SMS from a gateway (form fields from/text, From/Body, phone/message, …).
 
-    The shared secret comes as the header X-Baqylau-Secret or the `secret` query/form field
-    (gateways that can only be given a URL). The reply is plain text, sent back as the SMS answer;
-    an empty body means "send nothing" (locked-out senders)."""
+    The shared secret comes only in the header X-Baqylau-Secret: never in the URL or the form,
+    where access logs, proxies and the gateway's own logs would keep it. The reply is plain text,
+    sent back as the SMS answer; an empty body means "send nothing" (locked-out senders)."""
     expected = sms.gateway_secret()
-    given = (
-        request.headers.get("X-Baqylau-Secret")
-        or request.GET.get("secret")
-        or request.POST.get("secret")
-        or ""
-    )
+    given = request.headers.get("X-Baqylau-Secret", "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-        return HttpResponseForbidden("forbidden", content_type="text/plain; charset=utf-8")
+        reason = "forbidden"
+        if "secret" in request.GET or "secret" in request.POST:
+            reason += ": send the secret in the X-Baqylau-Secret header, not in the URL or form"
+        return HttpResponseForbidden(reason, content_type="text/plain; charset=utf-8")
     phone = _first(request.POST, PHONE_FIELDS)
     text = _first(request.POST, TEXT_FIELDS)
     if not phone:

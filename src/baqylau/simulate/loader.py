@@ -25,6 +25,7 @@ from baqylau.elections.models import (
     OfficialResult,
     OfficialVote,
 )
+from baqylau.evidence import ledger
 from baqylau.simulate.engine import LINES, SimulatedElection
 from baqylau.simulate.models import Simulation
 from baqylau.tally.tasks import recount_election
@@ -86,6 +87,10 @@ def load_simulation(
 
 def _delete_election(election: Election) -> None:
     """Delete an election; the big leaf tables go first in single statements (fast)."""
+    results = OfficialResult.objects.filter(contest__election=election)
+    ledger.record_deletions(
+        OfficialResult, list(results.values_list("pk", flat=True)), reason="simulation replaced"
+    )
     OfficialVote.objects.filter(result__contest__election=election).delete()
     OfficialLine.objects.filter(result__contest__election=election).delete()
     OfficialResult.objects.filter(contest__election=election).delete()
@@ -262,6 +267,7 @@ def _write(
         ),
         batch_size=BATCH,
     )
+    ledger.record_pks({OfficialResult: result_list})  # official figures are evidence too
     return election
 
 

@@ -176,7 +176,9 @@ def _column_key(
     return (line_codes[j], None) if j < n_lines else ("", int(choice_ids[j - n_lines]))
 
 
-def _previous_resolutions(contest: Contest, stations: Sequence[int] | None):
+def previous_resolutions(contest: Contest, stations: Sequence[int] | None = None) -> dict:
+    """(station id, line, choice id) → (copies' values, chosen value, by, reason, at) of the
+    disputed figures moderators resolved (kept across recounts while the values stay the same)."""
     qs = Conflict.objects.filter(result__contest=contest, resolved_value__isnull=False)
     if stations is not None:
         qs = qs.filter(result__station_id__in=list(stations))
@@ -227,30 +229,42 @@ def _chunks(values: Sequence[int], size: int = 900):
         yield values[start : start + size]
 
 
-@transaction.atomic
-def reconcile(
-    contest: Contest,
-    stations: Sequence[int] | None = None,
-    figures: CopyFigures | None = None,
-) -> tuple[ReconcileSummary, Observed]:
-    """Rebuild the observed results of ``contest`` (all stations, or those given) from its copies.
+@dataclass
+class Derived:
+    """What reconciling a contest's copies gives, before anything is written."""
 
-    Returns the summary and the rebuilt results as arrays (of the stations given, or all).
-    """
-    if stations is not None:
-        stations = sorted({int(s) for s in stations})
-    if figures is None:
-        figures = load_copy_figures(contest, stations)
+    line_codes: list[str]
+    choice_ids: list[int]
+    station_id: np.ndarray  # (S,)
+    status: np.ndarray  # (S,) str
+    copies_count: np.ndarray  # (S,)
+    values: np.ndarray  # (S, L + K) settled figures, -1 where missing or disputed
+    copy_lists: list[list[int]]
+    #: (station index, line, choice id, [{"copy", "value"}], resolved value, by, reason, at)
+    conflict_rows: list[tuple]
+    summary: ReconcileSummary
+
+    def row(self, i: int) -> dict[str, Any]:
+        """Station ``i`` as its `StationResult` stores it (status, copies, the JSON maps)."""
+        n_lines = len(self.line_codes)
+        return {
+            "status": str(self.status[i]),
+            "copies_count": int(self.copies_count[i]),
+            "lines": json.loads(_json_maps(self.line_codes, self.values[i : i + 1, :n_lines])[0]),
+            "votes": json.loads(_json_maps(self.choice_ids, self.values[i : i + 1, n_lines:])[0]),
+            "copy_ids": list(self.copy_lists[i]),
+        }
+
+
+def derive(contest: Contest, figures: CopyFigures, kept: dict) -> Derived:
+    """Reconcile copies into station results (pure arithmetic on the loaded arrays): which copies
+    take part, the settled figures, each station's status, and the disputed figures with the
+    moderators' earlier resolutions (``kept``, see `previous_resolutions`) applied where the copies'
+    values are the same. `reconcile` writes it; `evidence.ledger.verify` re-derives it to check
+    the stored results."""
     summary = ReconcileSummary(copies=figures.size)
     used = figures.subset(taking_part(figures))
     summary.copies_used = used.size
-    kept = _previous_resolutions(contest, stations)
-    if stations is None:
-        _delete_results(contest, None)
-    else:
-        for chunk in _chunks(stations):
-            _delete_results(contest, chunk)
-
     rec = engine.reconcile(used.station_id, used.lines, used.votes, copy_key=used.copy_id)
     s_count = rec.n_stations
     values = rec.values.copy()
@@ -287,14 +301,56 @@ def reconcile(
     status[decided | (rec.has_conflict & (open_count == 0))] = Status.RESOLVED.value
     status[open_count > 0] = Status.CONFLICT.value
 
-    n_lines = len(line_codes)
-    connection = connections[router.db_for_write(StationResult)]
-    now = StationResult._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
     copy_lists: list[list[int]] = []
     if s_count:
         copy_ids = used.copy_id[rec.order].tolist()  # by station, then id
         bounds = rec.start.tolist()
         copy_lists = [copy_ids[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    summary.stations = s_count
+    summary.conflicts = len(conflict_rows)
+    for name in ("agreed", "single", "conflict", "resolved", "checked"):
+        setattr(summary, name, int((status == name).sum()))
+    return Derived(
+        line_codes=list(line_codes),
+        choice_ids=list(choice_ids),
+        station_id=rec.station,
+        status=status,
+        copies_count=rec.copies_count,
+        values=values,
+        copy_lists=copy_lists,
+        conflict_rows=conflict_rows,
+        summary=summary,
+    )
+
+
+@transaction.atomic
+def reconcile(
+    contest: Contest,
+    stations: Sequence[int] | None = None,
+    figures: CopyFigures | None = None,
+) -> tuple[ReconcileSummary, Observed]:
+    """Rebuild the observed results of ``contest`` (all stations, or those given) from its copies.
+
+    Returns the summary and the rebuilt results as arrays (of the stations given, or all).
+    """
+    if stations is not None:
+        stations = sorted({int(s) for s in stations})
+    if figures is None:
+        figures = load_copy_figures(contest, stations)
+    kept = previous_resolutions(contest, stations)
+    if stations is None:
+        _delete_results(contest, None)
+    else:
+        for chunk in _chunks(stations):
+            _delete_results(contest, chunk)
+
+    d = derive(contest, figures, kept)
+    s_count = d.station_id.size
+    line_codes, choice_ids, values = d.line_codes, d.choice_ids, d.values
+    n_lines = len(line_codes)
+    connection = connections[router.db_for_write(StationResult)]
+    now = StationResult._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
+    if s_count:
         bulk_insert(
             StationResult,
             [
@@ -309,29 +365,30 @@ def reconcile(
             ],
             zip(
                 [contest.pk] * s_count,
-                rec.station.tolist(),
-                status.tolist(),
-                rec.copies_count.tolist(),
+                d.station_id.tolist(),
+                d.status.tolist(),
+                d.copies_count.tolist(),
                 _json_maps(line_codes, values[:, :n_lines]),
                 _json_maps(choice_ids, values[:, n_lines:]),
-                [json.dumps(ids) for ids in copy_lists],
+                [json.dumps(ids) for ids in d.copy_lists],
                 [now] * s_count,
                 strict=True,
             ),
             raw=("lines", "votes", "copy_ids", "updated_at"),
         )
-    if conflict_rows:
+    if d.conflict_rows:
         result_of = dict(
             fetch_all(
                 StationResult.objects.filter(
-                    contest=contest, station_id__in=[int(rec.station[r[0]]) for r in conflict_rows]
+                    contest=contest,
+                    station_id__in=[int(d.station_id[r[0]]) for r in d.conflict_rows],
                 ).values_list("station_id", "id")
             )
         )
         Conflict.objects.bulk_create(
             [
                 Conflict(
-                    result_id=result_of[int(rec.station[s])],
+                    result_id=result_of[int(d.station_id[s])],
                     line=line,
                     choice_id=choice_id,
                     values=copy_values,
@@ -340,24 +397,61 @@ def reconcile(
                     resolution_reason=reason,
                     resolved_at=at,
                 )
-                for s, line, choice_id, copy_values, value, by, reason, at in conflict_rows
+                for s, line, choice_id, copy_values, value, by, reason, at in d.conflict_rows
             ],
             batch_size=1000,
         )
-    summary.stations = s_count
-    summary.conflicts = len(conflict_rows)
-    for name in ("agreed", "single", "conflict", "resolved", "checked"):
-        setattr(summary, name, int((status == name).sum()))
     observed = Observed(
         line_codes=list(line_codes),
         choice_ids=list(choice_ids),
-        station_id=rec.station,
-        status=status,
+        station_id=d.station_id,
+        status=d.status,
         lines=values[:, :n_lines],
         votes=values[:, n_lines:],
-        copy_ids=copy_lists,
+        copy_ids=d.copy_lists,
     )
-    return summary, observed
+    return d.summary, observed
+
+
+def check_results(contest: Contest, skip: set[int] = frozenset()) -> list[tuple[int, str, str]]:
+    """Re-derive the contest's station results from its copies (`derive`) and compare them with
+    the stored rows: ``(station id, code, what differs)`` for each stored result that is not what
+    the copies give (``result_changed``), missing (``result_missing``) or founded on no copy
+    (``result_unfounded``). Stations in ``skip`` (waiting for a recount) are left out."""
+    derived = derive(contest, load_copy_figures(contest), previous_resolutions(contest))
+    expected = {int(s): i for i, s in enumerate(derived.station_id.tolist())}
+    stored = {
+        row[0]: {
+            "status": row[1],
+            "copies_count": row[2],
+            "lines": _as_json(row[3], {}),
+            "votes": _as_json(row[4], {}),
+            "copy_ids": _as_json(row[5], []),
+        }
+        for row in StationResult.objects.filter(contest=contest).values_list(
+            "station_id", "status", "copies_count", "lines", "votes", "copy_ids"
+        )
+    }
+    found = []
+    for station in sorted(set(expected) | set(stored)):
+        if station in skip:
+            continue
+        if station not in stored:
+            found.append((station, "result_missing", "its copies give a result that is not stored"))
+        elif station not in expected:
+            found.append((station, "result_unfounded", "no copy taking part gives this result"))
+        else:
+            want, have = derived.row(expected[station]), stored[station]
+            changed = sorted(k for k in want if want[k] != have[k])
+            if changed:
+                found.append((station, "result_changed", ", ".join(changed)))
+    return found
+
+
+def _as_json(value: Any, empty: Any) -> Any:
+    if isinstance(value, str | bytes):
+        return json.loads(value)
+    return empty if value is None else value
 
 
 def load_observed(contest: Contest) -> Observed:

@@ -1030,6 +1030,7 @@ def resolve_conflict(conflict: Conflict, value: int, reason: str, user) -> Confl
         after={
             "resolved_value": value,
             "reason": conflict.resolution_reason,
+            "contest_id": conflict.result.contest_id,
             "station_id": conflict.result.station_id,
             "line": conflict.line,
             "choice_id": conflict.choice_id,

@@ -92,9 +92,10 @@ def _unknown_units(election_code: str, paths: list[tuple[str, int]]) -> list[tup
     return [(p, line) for p, line in paths if p not in known]
 
 
-def _open(path: Path, mapping: Mapping, on_decode_error=None):
+def _open(path: Path, mapping: Mapping, on_decode_error=None, name: str | None = None):
     return open_table(
         path,
+        name=name,
         fmt=mapping.format,
         encoding=mapping.encoding,
         delimiter=mapping.delimiter,
@@ -134,7 +135,7 @@ def validate_file(
         pending.clear()
 
     try:
-        with _open(path, mapping, decode_error) as table:
+        with _open(path, mapping, decode_error, name) as table:
             header_row = next(table, None)
             if header_row is None:
                 problems.add(Problem(name, 1, "*", "empty file: no header row"))
@@ -216,7 +217,7 @@ def run_import(
 
     writer = Writer(mapping, name)
     done = 0
-    with transaction.atomic(), _open(path, mapping) as table:
+    with transaction.atomic(), _open(path, mapping, name=name) as table:
         header = next(table)[1]
         parser = RowParser(mapping, header, name)
         writer.prepare(parser.choices)
@@ -234,6 +235,7 @@ def run_import(
                     progress("write", done, rows)
         writer.write(batch)
         done += len(batch)
+        writer.record_in_ledger()
         counts = writer.counts
         run = ImportRun.objects.create(
             election=writer.election,

@@ -126,6 +126,7 @@ class Writer:
         if mapping.registered_line and "registered" not in self.station_keys:
             self.station_keys.append("registered")
         self.row_depth = len(mapping.levels)
+        self._to_ledger: set[int] = set()
 
     # -- election, contest, choices, root -----------------------------------------------------
     def _upsert(self, model: type, lookup: dict, values: dict, names: dict[str, str]) -> Any:
@@ -404,3 +405,13 @@ class Writer:
         changed = self._sync(OfficialLine, "line", "value", lines, created)
         changed |= self._sync(OfficialVote, "choice", "votes", votes, created)
         self.counts.results_changed += len(changed - created)
+        self._to_ledger.update(changed | created)
+
+    def record_in_ledger(self) -> int:
+        """Put the results created or changed by this import (with their figures) in the
+        hash-chained ledger, at the end of the import's transaction; returns the entries made."""
+        from baqylau.evidence import ledger
+
+        ids = sorted(self._to_ledger)
+        self._to_ledger.clear()
+        return len(ledger.record_pks({OfficialResult: ids}))
