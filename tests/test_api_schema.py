@@ -5,6 +5,8 @@ databases (PostgreSQL is where jsonb and 32-bit columns bite)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -89,3 +91,20 @@ def test_the_api_holds_its_schema_on_any_input(world, keep_connection, schema_pa
             failures.append(f"{operation.label}: {exc}"[:3000])
     assert len(checked) >= least, checked
     assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("schema_path", ["/api/v1/openapi.json", "/en/observe/api/openapi.json"])
+def test_the_schema_names_each_key_once(client, schema_path):
+    """Swagger UI (the API docs) refuses a schema with a key written twice (e.g. a status given
+    as 429 and as "429"), so the docs would show nothing."""
+    twice: list[str] = []
+
+    def once(pairs):
+        keys = [key for key, _ in pairs]
+        twice.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(pairs)
+
+    response = client.get(schema_path)
+    assert response.status_code == 200
+    json.loads(response.content, object_pairs_hook=once)
+    assert twice == []

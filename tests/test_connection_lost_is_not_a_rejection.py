@@ -98,7 +98,7 @@ def test_observer_app_answers_503_and_the_same_key_is_recorded(
     connection_lost_in_checks.undo()
     response = send()
     assert response.status_code == 201
-    assert response.json()["status"] == "accepted"
+    assert response.json()["status"] == "recorded"
     assert TurnoutCount.objects.count() == 1
 
 

@@ -43,7 +43,10 @@ class BaqylauAPI(NinjaAPI):
         schema = super().get_openapi_schema(**kwargs)
         for operations in schema.get("paths", {}).values():
             for method, operation in operations.items():
-                responses = operation.setdefault("responses", {})
+                # ninja keys statuses by int: one key per status (a 429 and a "429" would be
+                # written twice in the JSON, which Swagger UI's parser refuses)
+                responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+                operation["responses"] = responses
                 responses.setdefault("429", _error_response("Too many requests (Retry-After)"))
                 if method in ("post", "put", "patch"):
                     responses.setdefault("413", _error_response("The request body is too large"))

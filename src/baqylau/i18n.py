@@ -66,3 +66,15 @@ def localized(texts: Mapping[str, Any] | None, lang: str) -> str:
         if value:
             return str(value)
     return ""
+
+
+def in_all_languages(text: Any) -> dict[str, str]:
+    """A translatable text (a gettext_lazy string, a choice's label) in each of the site's
+    languages, as the {kk, ru, en} mapping messages take (`intake.messages.render`)."""
+    from django.utils import translation
+
+    out = {}
+    for lang in LANGUAGES:
+        with translation.override(lang):
+            out[lang] = str(text)
+    return out

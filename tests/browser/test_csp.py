@@ -158,7 +158,7 @@ def test_observer_app_offline_flow(live_server, page, csp, settings, tmp_path, s
     screenshot("offline-queued")
 
     page.context.set_offline(False)  # the outbox (IndexedDB) is delivered
-    page.wait_for_selector("li.item[data-state=accepted]")
+    page.wait_for_selector("li.item[data-state=recorded]")
     screenshot("delivered")
     assert csp.collect() == []
 

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 from tests.observers.factories import build_world
 
 from baqylau.intake.models import Submission
@@ -159,7 +160,8 @@ def test_offline_outbox_delivers_once_and_keeps_rejections(
     assert page.input_value("#f-turnout input[name=count]") == "700"
     assert "238" in page.inner_text("#f-turnout select[name=station]")
     page.click("#f-turnout button[type=submit]")
-    page.wait_for_function("document.querySelectorAll('li.item[data-state=recorded]').length === 2")
+    # (a locator, not wait_for_function: the page's CSP forbids evaluating strings)
+    expect(page.locator("li.item[data-state=recorded]")).to_have_count(2, timeout=20000)
     screenshot("7-fixed-and-accepted")
     assert items(page, "rejected").count() == 0
     fixed = TurnoutCount.objects.get(observer_count=700)

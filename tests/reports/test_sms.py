@@ -45,7 +45,11 @@ def test_turnout_sms(client, world):
 def test_incident_sms_in_observers_language(client, world):
     r = send(client, PHONE_A2, "V 238 stuffing 1415 екі бюллетень", fields=("From", "Body"))
     incident = Incident.objects.get()
-    assert r.content.decode() == f"Алынды: №238, stuffing (14:15). Нөмірі {incident.pk}"
+    # the violation by its name in the observer's language, never its code
+    assert (
+        r.content.decode()
+        == f"Алынды: №238, Бюллетень салу, бұрмалау (14:15). Нөмірі {incident.pk}"
+    )
     assert incident.text == "екі бюллетень"
 
 

@@ -609,3 +609,56 @@ def test_recount_keeps_findings_that_stay_true():
     recount(contest)
     recount(contest, stations=[station.pk])
     assert set(Finding.objects.filter(contest=contest).values_list("id", flat=True)) == before
+
+
+def test_a_finding_keeps_its_row_when_its_figures_change():
+    """A corrected official result changes the finding's figures, not its identity: the legal
+    case that cites it still cites it (and reads the new figures)."""
+    election, contest, country = make_election()
+    district = add_unit(country, "01", "district")
+    (station,) = add_stations(district, 1)
+    lines, votes = protocol(1000, {"kossanov": 120, "tokayev": 380, "espayeva": 50})
+    add_copy(contest, station, lines, votes)
+    add_copy(contest, station, lines, votes)
+    official = set_official(
+        contest, station, *protocol(1000, {"kossanov": 20, "tokayev": 480, "espayeva": 50})
+    )
+    recount(contest)
+    tokayev = Finding.objects.get(contest=contest, unit=station, choice__code="tokayev")
+    assert (tokayev.observed, tokayev.official) == (380, 480)
+    official.votes.filter(choice__code="tokayev").update(votes=470)
+    recount(contest)
+    again = Finding.objects.get(contest=contest, unit=station, choice__code="tokayev")
+    assert again.pk == tokayev.pk
+    assert (again.observed, again.official) == (380, 470)
+    assert "470" in again.details["message"]["en"]
+    # and a finding that no longer holds is gone
+    official.votes.filter(choice__code="tokayev").update(votes=380)
+    recount(contest)
+    assert not Finding.objects.filter(contest=contest, choice__code="tokayev").exists()
+
+
+def test_a_line_no_counted_station_gives_is_unknown_not_zero():
+    """The count of a unit names only the lines and choices some counted station gives: an
+    unknown figure is never stored (or shown) as 0."""
+    election, contest, country = make_election()
+    district = add_unit(country, "01", "district")
+    (station,) = add_stations(district, 1)
+    lines, votes = protocol(1000, {"kossanov": 120, "tokayev": 380, "espayeva": 50})
+    del lines["L4"]
+    add_copy(contest, station, lines, votes)
+    add_copy(contest, station, lines, votes)
+    official_lines = {k: v for k, v in lines.items() if k not in ("L2", "L8")}
+    set_official(contest, station, official_lines, votes)
+    recount(contest)
+    count = UnitCount.objects.get(contest=contest, unit=country)
+    assert "L4" not in count.lines and count.lines["L5"] == lines["L5"]
+    assert "L2" not in count.official["lines"] and "L8" not in count.official["lines"]
+    assert count.official["lines"]["L1"] == 1000
+    assert "L2" not in count.official_at_covered["lines"]
+    # a unit with no counted station: nothing is known, nothing is 0
+    empty_district = add_unit(country, "02", "district")
+    add_stations(empty_district, 1)
+    recount(contest)
+    empty = UnitCount.objects.get(contest=contest, unit=empty_district)
+    assert empty.lines == {} and empty.votes == {}

@@ -443,6 +443,9 @@ class CopyView:
     checks: str
     moderation: str
     takes_part: bool
+    #: The station's result for the contest is settled, so the copy is compared with the official
+    #: figures; until then its figures are shown alone (a typo is no commission's change).
+    compared: bool
     findings: list[dict[str, Any]]
     lines: list[tuple[str, int, int | None]]
     votes: list[tuple[str, int, int | None]]
@@ -488,6 +491,14 @@ def _display_links(submission_ids: list, ttl: int = 600) -> dict[Any, list[str]]
     return links
 
 
+def _copy_moderation_label(copy, settled: bool) -> str:
+    """A copy's moderation as the public reads it: a copy no moderator looked at is "waiting for
+    a moderator" only while its station waits for one."""
+    if copy.moderation == copy.Moderation.PENDING and settled:
+        return str(_("not reviewed by a moderator (not needed: the result is settled)"))
+    return copy.get_moderation_display()
+
+
 def station_evidence(station: AdminUnit, lang: str) -> dict[str, Any]:
     """What a public station page rests on: every copy that takes part in the station's result
     (its figures, checks, photos and the moderators' decisions, without the sender), the result's
@@ -521,9 +532,11 @@ def station_evidence(station: AdminUnit, lang: str) -> dict[str, Any]:
         "pk", "copy_id", "verdict", "decided_at"
     ):
         decisions.setdefault(copy_id, []).append({"id": pk, "verdict": verdict, "at": at})
+    settled_contests = {r.contest_id for r in results if r.settled}
     views = []
     for copy in copies:
         cid = copy.contest_id
+        compared = cid in settled_contests
         views.append(
             CopyView(
                 id=copy.pk,
@@ -531,8 +544,9 @@ def station_evidence(station: AdminUnit, lang: str) -> dict[str, Any]:
                 received_at=copy.received_at,
                 pages=copy.pages_received,
                 checks=copy.get_checks_display(),
-                moderation=copy.get_moderation_display(),
+                moderation=_copy_moderation_label(copy, compared),
                 takes_part=copy.pk in taking_part,
+                compared=compared,
                 findings=[
                     {"message": f["message"], "severity": f.get("severity", "")}
                     for f in localized_findings(copy.findings, lang)

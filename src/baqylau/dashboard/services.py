@@ -116,6 +116,7 @@ class _Activity:
         """Turnout by hour (observers' counts, commission's figures) and crowd ballots by hour.
         A station counts in an hour's turnout only where an observer counted by then."""
         n, h = self.tree.size, len(CURVE_HOURS)
+        zone = election.zone  # the curve's hours are the election's local hours
         observer = np.zeros((n, h), np.int64)
         commission = np.zeros((n, h), np.int64)
         counted_registered = np.zeros(n, np.int64)
@@ -125,7 +126,7 @@ class _Activity:
             index = self._at([station])
             if not index.size:
                 continue
-            local = timezone.localtime(at) if timezone.is_aware(at) else at
+            local = timezone.localtime(at, zone) if timezone.is_aware(at) else at
             latest.setdefault(int(index[0]), {})[local.hour * 60 + local.minute] = (obs, com)
         for i, by_minute in latest.items():
             counted_registered[i] = self.tree.tree.registered[i]
@@ -142,7 +143,7 @@ class _Activity:
             index = self._at([station])
             if not index.size or at is None:
                 continue
-            local = timezone.localtime(at) if timezone.is_aware(at) else at
+            local = timezone.localtime(at, zone) if timezone.is_aware(at) else at
             j = np.searchsorted(CURVE_HOURS, local.hour + (local.minute > 0 or local.second > 0))
             if j < h:
                 crowd_hour[index[0], j:] += 1
@@ -445,8 +446,8 @@ def publish_snapshot(election: Election, at: dt.datetime | str) -> Snapshot:
             "copies": d["copies"],
             "violations": d["violations"]["total"],
             "bots": d["bots"],
-            "turnout_observer": _curve_at(d["curve"], "observer", at),
-            "turnout_commission": _curve_at(d["curve"], "commission", at),
+            "turnout_observer": _curve_at(d["curve"], "observer", at, election.zone),
+            "turnout_commission": _curve_at(d["curve"], "commission", at, election.zone),
             "turnout_stations": d["curve"].get("stations", 0),
             "contests": {
                 cid: {
@@ -465,8 +466,8 @@ def publish_snapshot(election: Election, at: dt.datetime | str) -> Snapshot:
     return snapshot
 
 
-def _curve_at(curve: dict, key: str, at: dt.datetime) -> float | None:
-    local = timezone.localtime(at)
+def _curve_at(curve: dict, key: str, at: dt.datetime, zone: dt.tzinfo) -> float | None:
+    local = timezone.localtime(at, zone)
     value = None
     for hour, share in zip(curve["hours"], curve[key], strict=True):
         if hour * 60 <= local.hour * 60 + local.minute and share is not None:

@@ -26,13 +26,20 @@ class MultilingualName(models.Model):
         return self.localized_name
 
     @property
-    def localized_name(self) -> str:
-        lang = (get_language() or "ru")[:2]
+    def names(self) -> dict[str, str]:
+        """The name in kk, ru and en (each falling back as `localized_name` does)."""
+        return {lang: self.name_in(lang) for lang in ("kk", "ru", "en")}
+
+    def name_in(self, lang: str) -> str:
         order = {"kk": ("kk", "ru", "en"), "ru": ("ru", "kk", "en")}.get(lang, ("en", "ru", "kk"))
         for code in order:
             if value := getattr(self, f"name_{code}"):
                 return value
         return getattr(self, "code", "")
+
+    @property
+    def localized_name(self) -> str:
+        return self.name_in((get_language() or "ru")[:2])
 
 
 def default_snapshot_hours() -> list[str]:

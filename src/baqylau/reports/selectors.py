@@ -83,7 +83,7 @@ def turnout_by_hour(election: Election, *, user) -> list[dict[str, Any]]:
     announced figures, summed over stations that gave both (the last count per station and hour)."""
     latest: dict[tuple[int, int], TurnoutCount] = {}
     for row in visible_reports(user, "turnout", election).order_by("at", "received_at"):
-        hour = timezone.localtime(row.at).hour
+        hour = timezone.localtime(row.at, election.zone).hour
         latest[(row.station_id, hour)] = row
     by_hour: dict[int, dict[str, int]] = defaultdict(
         lambda: {"stations": 0, "observer": 0, "commission": 0, "paired": 0}

@@ -29,6 +29,7 @@ from django.utils import timezone
 from baqylau.elections.models import AdminUnit, Election
 from baqylau.errors import database_unavailable
 from baqylau.evidence.models import MediaFile
+from baqylau.i18n import in_all_languages
 from baqylau.intake import writer
 from baqylau.intake.models import Submission
 from baqylau.intake.outcome import Invalid, Outcome, Problem
@@ -102,7 +103,7 @@ def parse_time(
     value: Any, election: Election, default: dt.datetime, name: str = "at"
 ) -> dt.datetime:
     """`HH:MM`/`HHMM` on the election day, or an ISO datetime that must fall on it."""
-    tz = timezone.get_current_timezone()
+    tz = election.zone  # "13:00" is 13:00 where the election is held, not on the server
     if value in (None, ""):
         when = default
     elif isinstance(value, str) and (m := _TIME.match(value.strip())):
@@ -375,16 +376,18 @@ PARSERS = {
 def _ack(kind: str, record: Any, lang: str) -> tuple[str, dict[str, Any]]:
     first = record[0] if isinstance(record, list) else record
     station = first.station.code
+    zone = first.station.election.zone
     if kind == "checkin":
-        return "ok_checkin", {"station": station, "status": first.get_status_display()}
+        status = in_all_languages(type(first).Status(first.status).label)
+        return "ok_checkin", {"station": station, "status": status}
     if kind == "turnout":
-        at = timezone.localtime(first.at).strftime("%H:%M")
+        at = timezone.localtime(first.at, zone).strftime("%H:%M")
         return "ok_turnout", {"station": station, "time": at, "count": first.observer_count}
     if kind == "incident":
-        at = timezone.localtime(first.occurred_at).strftime("%H:%M")
+        at = timezone.localtime(first.occurred_at, zone).strftime("%H:%M")
         return "ok_incident", {
             "station": station,
-            "violation": first.violation.code,
+            "violation": first.violation.names,
             "time": at,
             "ref": first.pk,
         }

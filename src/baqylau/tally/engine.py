@@ -324,6 +324,9 @@ class Count:
     valid: np.ndarray  # (U,) sum of the choices' votes
     shares: np.ndarray  # (U, K) votes / valid (NaN where nothing counted)
     turnout: np.ndarray  # (U,) took part / registered line (NaN where nothing counted)
+    #: (U, L + K) covered stations whose copy gives each line and choice: 0 means the unit's figure
+    #: is unknown (not 0), fewer than stations_covered that it rests on fewer stations.
+    reported: np.ndarray | None = None
 
 
 def count_up(
@@ -343,6 +346,7 @@ def count_up(
     """
     covered = np.asarray(covered, dtype=bool) & tree.is_station
     mask = covered[:, None]
+    given = np.concatenate([mask & (lines >= 0), mask & (votes >= 0)], axis=1)
     lines = np.where(mask & (lines >= 0), lines, 0).astype(np.int64)
     votes = np.where(mask & (votes >= 0), votes, 0).astype(np.int64)
     base = np.stack(
@@ -354,9 +358,10 @@ def count_up(
         ],
         axis=1,
     )
-    totals = tree.roll_up(np.concatenate([base, lines, votes], axis=1))
-    n_l = lines.shape[1]
-    unit_lines, unit_votes = totals[:, 4 : 4 + n_l], totals[:, 4 + n_l :]
+    n_l, n_k = lines.shape[1], votes.shape[1]
+    totals = tree.roll_up(np.concatenate([base, lines, votes, given.astype(np.int64)], axis=1))
+    unit_lines, unit_votes = totals[:, 4 : 4 + n_l], totals[:, 4 + n_l : 4 + n_l + n_k]
+    reported = totals[:, 4 + n_l + n_k :]
     valid = unit_votes.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = np.where(valid[:, None] > 0, unit_votes / np.maximum(valid, 1)[:, None], np.nan)
@@ -376,6 +381,7 @@ def count_up(
         valid=valid,
         shares=shares,
         turnout=turnout,
+        reported=reported,
     )
 
 

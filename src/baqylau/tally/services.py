@@ -15,6 +15,7 @@ The recount is kept current by itself: a new copy or a moderator's decision mark
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -600,23 +601,38 @@ def _ballot_evidence(counted_ballots, pairs: set[tuple[int, int]]) -> dict[tuple
 def _store_findings(
     contest: Contest, findings: list[tuple], kinds: Sequence[str], units: Sequence[int] | None
 ) -> None:
-    """Replace the findings of these kinds (at these units, or everywhere), keeping every row that
-    is still true unchanged: findings are cited elsewhere (legal cases link to them), so a finding
-    with the same unit, figure and values keeps its row, and its links, across recounts."""
+    """Replace the findings of these kinds (at these units, or everywhere). A finding is cited
+    elsewhere (legal cases link to it), so one that still holds keeps its row, and its links,
+    across recounts, even when its figures change (a late copy, a corrected official result): a
+    row is matched by its subject (unit, kind, line, choice), updated only when its figures or
+    details changed, and deleted only when the finding no longer holds."""
     existing_qs = Finding.objects.filter(contest=contest, kind__in=list(kinds))
     if units is not None:
         existing_qs = existing_qs.filter(unit_id__in=list(units))
-    existing = {
-        (unit, kind, line, choice, observed, official): pk
-        for pk, unit, kind, line, choice, observed, official in existing_qs.values_list(
-            "id", "unit_id", "kind", "line", "choice_id", "observed", "official"
-        )
-    }
-    new = {tuple(row[:6]): row for row in findings}
-    stale = [pk for key, pk in existing.items() if key not in new]
+    existing: dict[tuple, list[tuple]] = defaultdict(list)
+    for pk, unit, kind, line, choice, observed, official, details in existing_qs.order_by(
+        "id"
+    ).values_list("id", "unit_id", "kind", "line", "choice_id", "observed", "official", "details"):
+        existing[(unit, kind, line, choice)].append((pk, (observed, official, details)))
+    now = timezone.now()
+    inserts: list[tuple] = []
+    changed: list[Finding] = []
+    for row in findings:
+        same_subject = existing.get(tuple(row[:4]))
+        if not same_subject:
+            inserts.append((contest.pk, *row, now))
+            continue
+        pk, held = same_subject.pop(0)
+        if held != tuple(row[4:7]):
+            changed.append(
+                Finding(pk=pk, observed=row[4], official=row[5], details=row[6], computed_at=now)
+            )
+    stale = [pk for rows in existing.values() for pk, _ in rows]
     for start in range(0, len(stale), 900):
         Finding.objects.filter(pk__in=stale[start : start + 900]).delete()
-    now = timezone.now()
+    Finding.objects.bulk_update(
+        changed, ["observed", "official", "details", "computed_at"], batch_size=500
+    )
     bulk_insert(
         Finding,
         [
@@ -630,11 +646,8 @@ def _store_findings(
             "details",
             "computed_at",
         ],
-        ((contest.pk, *row, now) for key, row in new.items() if key not in existing),
+        inserts,
     )
-    for key, pk in existing.items():  # still true: its message and evidence may have changed
-        if key in new:
-            Finding.objects.filter(pk=pk).update(details=new[key][6], computed_at=now)
 
 
 def _findings_by_unit(contest: Contest, ct: ContestTree) -> tuple[list[str], np.ndarray]:
@@ -668,10 +681,12 @@ def _unit_counts(
     station = ct.tree.is_station
     station_official = np.where((station & has_official)[:, None], np.maximum(official, 0), 0)
     official_sum = ct.tree.roll_up(station_official)
+    official_given = ct.tree.roll_up(((station & has_official)[:, None] & (official >= 0)) * 1)
     official_stations = ct.tree.roll_up((station & has_official).astype(np.int64))
     at_covered = ct.tree.roll_up(
         np.where((settled & has_official)[:, None], np.maximum(official, 0), 0)
     )
+    at_covered_given = ct.tree.roll_up(((settled & has_official)[:, None] & (official >= 0)) * 1)
     took, registered = ct.turnout_columns()
     copy_states = _copy_states(contest, ct, settled)
     result_states = _result_states(ct, observed)
@@ -694,6 +709,7 @@ def _unit_counts(
             },
         }
 
+    known = counted.reported > 0  # a line or choice no counted station gives is unknown, not 0
     rows = []
     for u in units.tolist():
         rows.append(
@@ -704,10 +720,7 @@ def _unit_counts(
                 stations_covered=int(counted.stations_covered[u]),
                 registered_total=int(counted.registered_total[u]),
                 registered_covered=int(counted.registered_covered[u]),
-                lines=dict(zip(ct.line_codes, counted.lines[u].tolist(), strict=True)),
-                votes={
-                    str(c): v for c, v in zip(ct.choice_ids, counted.votes[u].tolist(), strict=True)
-                },
+                **split(np.concatenate([counted.lines[u], counted.votes[u]]), known[u]),
                 shares={
                     str(c): round(v, 6)
                     for c, v in zip(ct.choice_ids, counted.shares[u].tolist(), strict=True)
@@ -715,7 +728,7 @@ def _unit_counts(
                 },
                 turnout=float(counted.turnout[u]) if np.isfinite(counted.turnout[u]) else None,
                 official={
-                    **split(official_sum[u]),
+                    **split(official_sum[u], official_given[u] > 0),
                     "turnout": _turnout(official_sum[u, :n_lines].tolist(), took, registered),
                     "stations": int(official_stations[u]),
                 },
@@ -725,7 +738,7 @@ def _unit_counts(
                     else {}
                 ),
                 official_at_covered={
-                    **split(at_covered[u]),
+                    **split(at_covered[u], at_covered_given[u] > 0),
                     "turnout": _turnout(at_covered[u, :n_lines].tolist(), took, registered),
                 },
                 results=dict(zip(RESULT_STATES, result_states[u].tolist(), strict=True)),

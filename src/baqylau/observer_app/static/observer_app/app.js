@@ -178,7 +178,26 @@
     if ($("#outbox").hidden) return;
     items.sort((a, b) => ORDER[a.state] - ORDER[b.state] || b.created - a.created);
     $("#empty").hidden = items.length > 0;
-    $("#items").replaceChildren(...items.map(row));
+    const list = $("#items");
+    const rows = items.map(keptRow);
+    const shown = new Set(items.map((i) => i.id));
+    for (const id of drawn.keys()) if (!shown.has(id)) drawn.delete(id);
+    const current = Array.from(list.children);
+    if (current.length !== rows.length || current.some((li, i) => li !== rows[i])) list.replaceChildren(...rows);
+  }
+
+  /* A row is drawn again only when what it shows changed: the list is refreshed after every sync,
+     service-worker message and 15-second tick, and a button replaced under the finger loses the
+     tap (Discard, Edit, Resend did nothing when a refresh landed between press and release). */
+  const drawn = new Map();
+
+  function keptRow(item) {
+    const sig = JSON.stringify([item.kind, item.state, item.reply || null, item.next || 0, item.data || null, !!profile]);
+    const old = drawn.get(item.id);
+    if (old && old.sig === sig) return old.li;
+    const li = row(item);
+    drawn.set(item.id, { sig, li });
+    return li;
   }
 
   function row(item) {
