@@ -209,8 +209,14 @@ def test_bad_key_kind_and_body(client, world):
         content_type="application/json",
         **auth(world),
     )
-    assert r.status_code == 400 and r.json()["code"] == "bad_key"
-    assert send(client, world, "nonsense", {}).status_code == 404
+    # refused, and kept all the same: the envelope and its reason
+    assert r.status_code == 400 and r.json()["errors"][0]["code"] == "bad_key"
+    assert set(r.json()["message"]) == {"kk", "ru", "en"}
+    kept = Submission.objects.get(pk=r.json()["submission"])
+    assert kept.rejection.code == "bad_key"
+    r = send(client, world, "nonsense", {"station": "237"})
+    assert r.status_code == 404 and r.json()["errors"][0]["code"] == "unknown_kind"
+    assert Submission.objects.get(pk=r.json()["submission"]).payload["data"] == {"station": "237"}
     r = client.post(
         API + "reports/turnout",
         data={"data": "{not json"},
@@ -225,7 +231,9 @@ def test_bad_key_kind_and_body(client, world):
 
 def test_staff_token_is_403(client, world):
     r = send(client, world, "turnout", {"station": "237"}, user="coord_a")
-    assert r.status_code == 403
+    assert r.status_code == 403 and r.json()["errors"][0]["code"] == "not_an_observer"
+    kept = Submission.objects.get(pk=r.json()["submission"])
+    assert kept.sender == f"user:{world.users['coord_a'].pk}" and kept.rejection.code
 
 
 def test_recent(client, world):

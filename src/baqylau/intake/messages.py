@@ -126,6 +126,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Пустой текст",
         "en": "The text is empty",
     },
+    "bad_key": {
+        "kk": "Хабарламаның кілті (UUID) жоқ немесе қате",
+        "ru": "Нет ключа сообщения (UUID) или он неверен",
+        "en": "The report's key (a UUID) is missing or wrong",
+    },
+    "unknown_kind": {
+        "kk": "Мұндай хабарлама түрі жоқ",
+        "ru": "Нет такого вида сообщения",
+        "en": "There is no such kind of report",
+    },
     "not_an_observer": {
         "kk": "Бұл тіркелгі бақылаушыға тиесілі емес",
         "ru": "Эта учётная запись не принадлежит наблюдателю",

@@ -32,8 +32,13 @@ from baqylau.accounts.services import api_token_create, api_token_revoke
 from baqylau.api_schemas import ErrorOut, errors
 from baqylau.errors import unavailable
 from baqylau.intake.messages import render_all
+from baqylau.intake.models import Submission
+from baqylau.intake.outcome import Problem
+from baqylau.intake.parsing import read_json
+from baqylau.intake.services import manifest, new_submission, store_rejected
 from baqylau.observer_app import selectors, services
 from baqylau.observers.selectors import observer_for_user
+from baqylau.reports.services import SUBMISSION_KIND
 
 api = NinjaAPI(
     title="Baqylau observer app",
@@ -59,16 +64,6 @@ TEXTS = {
         "kk": "Сұраныс дұрыс құрылмаған",
         "ru": "Неверно составленный запрос",
         "en": "The request is malformed",
-    },
-    "bad_key": {
-        "kk": "Хабарламаның кілті (UUID) жоқ немесе қате",
-        "ru": "Нет ключа сообщения (UUID) или он неверен",
-        "en": "The report's key (a UUID) is missing or wrong",
-    },
-    "unknown_kind": {
-        "kk": "Мұндай хабарлама түрі жоқ",
-        "ru": "Нет такого вида сообщения",
-        "en": "There is no such kind of report",
     },
 }
 
@@ -194,29 +189,44 @@ def recent(request, limit: int = 50):
 
 
 def _read(request: HttpRequest) -> tuple[Any, list[tuple[bytes, str]], str]:
-    """(data, files, client key text) from a JSON or multipart request; unreadable data is
-    returned as the text received."""
+    """(data, files, client key text) from a JSON or multipart request. Data that cannot be read
+    is returned as received (`intake.parsing.read_json`: text, or bytes that are not UTF-8)."""
     content_type = request.content_type or ""
     if content_type.startswith("multipart/form-data"):
         raw = request.POST.get("data", "")
         files = [(f.read(), f.content_type or "") for f in request.FILES.getlist("photos")]
         key = request.headers.get("Idempotency-Key") or request.POST.get("client_id", "")
-        try:
-            return (json.loads(raw) if raw else {}), files, key
-        except ValueError:
-            return raw, files, key
-    try:
-        body = json.loads(request.body or b"null")
-    except ValueError:
-        return (
-            request.body.decode("utf-8", "replace"),
-            [],
-            request.headers.get("Idempotency-Key", ""),
-        )
-    if not isinstance(body, dict):
-        return body, [], request.headers.get("Idempotency-Key", "")
-    key = request.headers.get("Idempotency-Key") or str(body.get("client_id", ""))
-    return body.get("data", {}), [], key
+        data, _problem = read_json(raw) if raw else ({}, None)
+        return data, files, key
+    body, problem = read_json(request.body or b"null")
+    key = request.headers.get("Idempotency-Key", "")
+    if problem is not None or not isinstance(body, dict):
+        return body, [], key
+    return body.get("data", {}), [], key or str(body.get("client_id", ""))
+
+
+def _refused(request, kind: str, data: Any, files, key: str, problem: Problem, status: int):
+    """An outbox item refused before its key could be claimed (no valid key, no such kind, not
+    an observer): kept as a rejected envelope all the same, answered in the outbox's format."""
+    observer = observer_for_user(request.auth)
+    submission = new_submission(
+        kind=SUBMISSION_KIND.get(kind, Submission.Kind.NOTE),
+        channel=Submission.Channel.WEB,
+        payload={"report": kind, "data": data, "attachments": manifest(files), "client_id": key},
+        sender=observer.public_id if observer else f"user:{request.auth.pk}",
+        user=request.auth,
+        language=_language(request),
+    )
+    outcome = store_rejected(submission, [problem], actor=request.auth)
+    body = {
+        "client_id": key,
+        "kind": kind,
+        "submission": str(submission.pk),
+        "status": "rejected",
+        "errors": [p.as_dict() for p in outcome.problems],
+        "message": outcome.messages_all(),
+    }
+    return JsonResponse(body, status=status)
 
 
 @api.post(
@@ -224,26 +234,27 @@ def _read(request: HttpRequest) -> tuple[Any, list[tuple[bytes, str]], str]:
     response={
         201: OutboxReplyOut,
         200: OutboxReplyOut,
-        409: OutboxReplyOut,
-        **{status: ErrorOut for status in (400, 401, 403, 404, 422, 429, 503)},
+        **{status: OutboxReplyOut for status in (400, 403, 404, 409, 422)},
+        **{status: ErrorOut for status in (401, 429, 503)},
     },
     summary="Send one outbox item (idempotent by its client key)",
     description="201 recorded · 200 this key was already answered (the same answer again) · "
     "409 this key is being handled right now (retry) · 400 no key or an unreadable body · "
     "403 not an observer, or not placed at that station · 404 no such kind of report · "
-    "422 kept but not recorded (the reasons) · 503 the database is briefly away (retry).",
+    "422 kept but not recorded (the reasons) · 503 the database is briefly away (retry). "
+    "Whatever is sent is kept: a refused item too, with its reasons (errors).",
 )
 def submit(request, kind: str):
-    if kind not in services.KINDS:
-        return _error(404, "unknown_kind")
-    observer, denied = _observer_or_403(request)
-    if denied:
-        return denied
     data, files, key_text = _read(request)
+    if kind not in services.KINDS:
+        return _refused(request, kind, data, files, key_text, Problem("unknown_kind"), 404)
+    observer = observer_for_user(request.auth)
+    if observer is None:
+        return _refused(request, kind, data, files, key_text, Problem("not_an_observer"), 403)
     try:
         key = uuid.UUID(str(key_text))
     except ValueError:
-        return _error(400, "bad_key")
+        return _refused(request, kind, data, files, key_text, Problem("bad_key"), 400)
     if isinstance(data, dict):
         data.pop("lang", None)
     # Unreadable data is passed on as received: stored, then rejected as malformed (never dropped).
