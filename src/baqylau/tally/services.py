@@ -527,17 +527,15 @@ class CrowdFigures:
     compared: np.ndarray  # (U,) stations with voters' figures and an official result
     exceeds_declared: np.ndarray  # (U,) stations where declared votes for a choice > official
     exceeds_photo: np.ndarray  # (U,) stations where photo-confirmed votes for a choice > official
+    exceeds_declared_by: np.ndarray  # (U, K) the same, choice by choice
+    exceeds_photo_by: np.ndarray  # (U, K)
 
     def of_unit(self, u: int, choice_ids: list[int]) -> dict[str, Any]:
         if not self.stations[u]:
             return {}  # no voters' figure under the unit: unknown, never 0
         return {
-            "declared": {
-                str(c): int(v) for c, v in zip(choice_ids, self.declared[u].tolist(), strict=True)
-            },
-            "photo": {
-                str(c): int(v) for c, v in zip(choice_ids, self.photo[u].tolist(), strict=True)
-            },
+            "declared": _by_choice(choice_ids, self.declared[u]),
+            "photo": _by_choice(choice_ids, self.photo[u]),
             "stations": int(self.stations[u]),
             "stations_photo": int(self.stations_photo[u]),
             "compared": int(self.compared[u]),
@@ -545,7 +543,15 @@ class CrowdFigures:
                 "declared": int(self.exceeds_declared[u]),
                 "photo": int(self.exceeds_photo[u]),
             },
+            "exceeds_by_choice": {
+                "declared": _by_choice(choice_ids, self.exceeds_declared_by[u]),
+                "photo": _by_choice(choice_ids, self.exceeds_photo_by[u]),
+            },
         }
+
+
+def _by_choice(choice_ids: list[int], row: np.ndarray) -> dict[str, int]:
+    return {str(c): int(v) for c, v in zip(choice_ids, row.tolist(), strict=True)}
 
 
 def crowd_vs_official(
@@ -590,6 +596,8 @@ def crowd_vs_official(
         compared=roll(compared.astype(np.int64)),
         exceeds_declared=roll(masks["declared"].any(axis=1).astype(np.int64)),
         exceeds_photo=roll(masks["photo"].any(axis=1).astype(np.int64)),
+        exceeds_declared_by=roll(masks["declared"].astype(np.int64)),
+        exceeds_photo_by=roll(masks["photo"].astype(np.int64)),
     )
     if only is not None:
         keep = np.isin(np.arange(ct.size), only)[:, None]
