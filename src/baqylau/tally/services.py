@@ -656,7 +656,7 @@ def _crowd_station_figures(
     """(declared (U, K), photo (U, K), has voters' figures (U,), (station, choice) -> ids of the
     `CrowdCount` rows used) from the platforms' counts and the voters' bot; see
     `crowd_vs_official`."""
-    from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+    from django.db.models import Count
 
     from baqylau.crowd.models import CrowdBallot, CrowdCount
 
@@ -679,23 +679,16 @@ def _crowd_station_figures(
             (station_id, choice_id, registered if registered is not None else photos, photos or 0)
         )
         counts_of.setdefault((station_id, choice_id), []).append(pk)
-    bot: dict[tuple[int, int], list[int]] = {}
-    for station_id, choice_id, with_photo, n in (
+    rows += fetch_all(  # the voters' bot: (station, choice, ballots, of which with a photo)
         CrowdBallot.objects.filter(
             contest=ct.contest, counted=True, choice__isnull=False, station__isnull=False
         )
         .exclude(category__in=("spam", "pending", "spoiled"))
-        .annotate(with_photo=ExpressionWrapper(Q(photo__isnull=False), output_field=BooleanField()))
-        .values("station_id", "choice_id", "with_photo")
-        .annotate(n=Count("id"))
+        .values("station_id", "choice_id")
+        .annotate(n=Count("id"), with_photo=Count("photo"))
         .order_by()
-        .values_list("station_id", "choice_id", "with_photo", "n")
-    ):
-        pair = bot.setdefault((station_id, choice_id), [0, 0])
-        pair[0] += n
-        if with_photo:
-            pair[1] += n
-    rows += [(s, c, d, p) for (s, c), (d, p) in bot.items()]
+        .values_list("station_id", "choice_id", "n", "with_photo")
+    )
     if rows:
         ids = np.array([r[0] for r in rows], np.int64)
         cols = np.array([col.get(r[1], -1) for r in rows])
