@@ -43,8 +43,11 @@ class ChoiceRow:
 
     label: str
     choice: Choice | None = None
-    crowd: int | None = None
+    crowd: int | None = None  # voters who declared the choice, with or without a photo
     crowd_share: float | None = None
+    crowd_photo: int | None = None  # of them, confirmed by a ballot photo
+    crowd_exceeds: int | None = None  # stations where the declared votes exceed the official
+    crowd_photo_exceeds: int | None = None  # ... where the photo-confirmed votes do
     observed: int | None = None
     observed_share: float | None = None
     official: int | None = None
@@ -83,6 +86,11 @@ class ContestPanel:
     results: dict[str, int]
     copies: dict[str, int]
     finding_rows: list[FindingRow]
+    crowd_stations: int = 0  # stations the "from voters" figures rest on
+    crowd_stations_photo: int = 0
+    crowd_compared: int = 0  # of them, stations with an official result to compare with
+    crowd_confirmed_total: int = 0
+    crowd_exceeds: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -185,18 +193,24 @@ def _panel(
     at_observed_total = block.get("official_at_observed_total") if observed_stations else None
     announced_total = sum(announced.values()) if announced else None
     crowd_total = block.get("crowd_total", 0)
+    crowd_stations = block.get("crowd_stations", 0)
+    exceeds_by = block.get("crowd_exceeds_by_choice", {})
+    compared = block.get("crowd_compared", 0)
     rows = []
     for c in own:
         official = _int(block.get("official"), c.id) if official_stations else None
         observed = _int(block.get("observed"), c.id) if observed_stations else None
         at_observed = _int(block.get("official_at_observed"), c.id) if observed_stations else None
-        crowd = _int(block.get("crowd"), c.id) or 0
+        crowd = _int(block.get("crowd"), c.id) if crowd_stations else None
         rows.append(
             ChoiceRow(
                 label=c.localized_name,
                 choice=c,
                 crowd=crowd,
                 crowd_share=_share(crowd, crowd_total),
+                crowd_photo=_int(block.get("crowd_confirmed"), c.id) if crowd_stations else None,
+                crowd_exceeds=_int(exceeds_by.get("declared"), c.id) if compared else None,
+                crowd_photo_exceeds=_int(exceeds_by.get("photo"), c.id) if compared else None,
                 observed=observed,
                 observed_share=_share(observed, observed_total),
                 official=official,
@@ -208,7 +222,7 @@ def _panel(
             )
         )
     rows.sort(key=lambda r: -(r.official or r.observed or r.crowd or 0))
-    for key in ("against_all", "spoiled", "no_photo", "spam", "pending"):
+    for key in ("against_all", "spoiled", "spam", "pending"):
         n = _int(block.get("crowd"), key)
         if n:
             rows.append(
@@ -235,6 +249,11 @@ def _panel(
         observed_total=observed_total,
         crowd_total=crowd_total,
         official_at_observed_total=at_observed_total,
+        crowd_stations=crowd_stations,
+        crowd_stations_photo=block.get("crowd_stations_photo", 0),
+        crowd_compared=compared,
+        crowd_confirmed_total=block.get("crowd_confirmed_total", 0),
+        crowd_exceeds=dict(block.get("crowd_exceeds", {})),
         turnout=turnout,
         findings=dict(block.get("findings", {})),
         results=dict(block.get("results", {})),
@@ -599,7 +618,14 @@ def station_evidence(station: AdminUnit, lang: str) -> dict[str, Any]:
         )
         for r in rows
     ]
-    return {"copies": views, "results": result_views, "incidents": incidents}
+    from baqylau.crowd.selectors import station_crowd_evidence
+
+    return {
+        "copies": views,
+        "results": result_views,
+        "incidents": incidents,
+        "crowd": station_crowd_evidence(station),
+    }
 
 
 # -- the map ------------------------------------------------------------------------------------

@@ -110,3 +110,14 @@ def crowd_exceeds(name: Texts, crowd: int, official: int) -> Texts:
         "en": f"Voters sent {number(crowd)} photos of ballots ({name['en']}), but the official "
         f"result gives {number(official)}.",
     }
+
+
+def crowd_declared_exceeds(name: Texts, crowd: int, official: int) -> Texts:
+    return {
+        "kk": f"{number(crowd)} сайлаушы {name['kk']} бойынша дауыс бергенін мәлімдеді (суретпен "
+        f"немесе суретсіз), ал ресми қорытындыда — {number(official)}.",
+        "ru": f"{number(crowd)} избирателей заявили, что голосовали ({name['ru']}), с фото "
+        f"бюллетеня или без него, а в официальном итоге — {number(official)}.",
+        "en": f"{number(crowd)} voters declared they voted ({name['en']}), with or without a "
+        f"photo of their ballot, but the official result gives {number(official)}.",
+    }

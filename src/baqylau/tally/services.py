@@ -288,6 +288,7 @@ class CompareSummary:
     parts_do_not_sum: int = 0
     official_inconsistent: int = 0
     crowd_exceeds_official: int = 0
+    crowd_declared_exceeds: int = 0
 
 
 #: The kinds that depend on what observers and voters send (recomputed for the stations that
@@ -297,6 +298,7 @@ STATION_KINDS = (
     Kind.STATION_DIFFERS.value,
     Kind.SUBSET_EXCEEDS_TOTAL.value,
     Kind.CROWD_EXCEEDS_OFFICIAL.value,
+    Kind.CROWD_DECLARED_EXCEEDS.value,
 )
 OFFICIAL_KINDS = (Kind.PARTS_DO_NOT_SUM.value, Kind.OFFICIAL_INCONSISTENT.value)
 
@@ -514,69 +516,188 @@ def _relation_text(form, rid: str) -> dict[str, str]:
     return {"kk": text, "ru": text, "en": text}
 
 
-def _crowd_findings(
+@dataclass
+class CrowdFigures:
+    """The voters' figures of every unit (rolled up from its stations), for `UnitCount.crowd`."""
+
+    declared: np.ndarray  # (U, K) voters who declared each choice, with or without a photo
+    photo: np.ndarray  # (U, K) of them, those who confirmed it with a ballot photo
+    stations: np.ndarray  # (U,) stations with any voters' figure
+    stations_photo: np.ndarray  # (U,) stations with at least one photo-confirmed vote
+    compared: np.ndarray  # (U,) stations with voters' figures and an official result
+    exceeds_declared: np.ndarray  # (U,) stations where declared votes for a choice > official
+    exceeds_photo: np.ndarray  # (U,) stations where photo-confirmed votes for a choice > official
+    exceeds_declared_by: np.ndarray  # (U, K) the same, choice by choice
+    exceeds_photo_by: np.ndarray  # (U, K)
+
+    def of_unit(self, u: int, choice_ids: list[int]) -> dict[str, Any]:
+        if not self.stations[u]:
+            return {}  # no voters' figure under the unit: unknown, never 0
+        return {
+            "declared": _by_choice(choice_ids, self.declared[u]),
+            "photo": _by_choice(choice_ids, self.photo[u]),
+            "stations": int(self.stations[u]),
+            "stations_photo": int(self.stations_photo[u]),
+            "compared": int(self.compared[u]),
+            "exceeds": {
+                "declared": int(self.exceeds_declared[u]),
+                "photo": int(self.exceeds_photo[u]),
+            },
+            "exceeds_by_choice": {
+                "declared": _by_choice(choice_ids, self.exceeds_declared_by[u]),
+                "photo": _by_choice(choice_ids, self.exceeds_photo_by[u]),
+            },
+        }
+
+
+def _by_choice(choice_ids: list[int], row: np.ndarray) -> dict[str, int]:
+    return {str(c): int(v) for c, v in zip(choice_ids, row.tolist(), strict=True)}
+
+
+def crowd_vs_official(
     ct: ContestTree, only: np.ndarray | None, summary: CompareSummary
-) -> list[tuple]:
-    """Stations where voters' counted ballot photos for a choice outnumber its official votes
-    (Golos's proof of falsification: every photo is a real ballot)."""
+) -> tuple[list[tuple], CrowdFigures]:
+    """The voters' count of every station and choice, in two tiers, and where it exceeds the
+    official votes ("more voters for X than X's official votes"): the one place the tally
+    compares the crowd with the official result.
+
+    What voters told us comes from two sources, each counting a voter once: the crowd platforms'
+    counts (`CrowdCount`, imported or sent to the API; the latest row per station, choice and
+    platform) and the voters' bot (`CrowdBallot`s counted once per voter and station, not spam).
+    Tiers: *photo* -- confirmed by a ballot photo; *declared* -- every voter who gave the choice,
+    with or without a photo (so photo <= declared). Where sources overlap, a station's figure is
+    the largest any one source gives (never their sum: a voter may use two platforms).
+
+    A station is compared where its official figure for the choice is known; the arithmetic is
+    `forensics.crowd.crowd_impossibility`, once per tier. Photo-confirmed votes above the
+    official votes prove the official figure wrong (given genuine photos);
+    declared votes above them are a weaker finding of their own kind.
+    """
+    from baqylau.forensics.crowd import crowd_impossibility
+
+    n_lines = len(ct.line_codes)
+    declared, photo, has_crowd, counts_of = _crowd_station_figures(ct)
+    has_official, official, result_of = ct.official()
+    off = official[:, n_lines:]
+    station = ct.tree.is_station
+    compared = station & has_official & has_crowd
+    big = np.iinfo(np.int64).max // 2
+    masks = {}
+    for tier, matrix in (("declared", declared), ("photo", photo)):
+        masks[tier] = crowd_impossibility(
+            matrix, np.where(off >= 0, off, big), has_official=compared
+        )["exceeds"]
+    roll = ct.tree.roll_up
+    figures = CrowdFigures(
+        declared=roll(declared),
+        photo=roll(photo),
+        stations=roll(has_crowd.astype(np.int64)),
+        stations_photo=roll((has_crowd & (photo.sum(axis=1) > 0)).astype(np.int64)),
+        compared=roll(compared.astype(np.int64)),
+        exceeds_declared=roll(masks["declared"].any(axis=1).astype(np.int64)),
+        exceeds_photo=roll(masks["photo"].any(axis=1).astype(np.int64)),
+        exceeds_declared_by=roll(masks["declared"].astype(np.int64)),
+        exceeds_photo_by=roll(masks["photo"].astype(np.int64)),
+    )
+    if only is not None:
+        keep = np.isin(np.arange(ct.size), only)[:, None]
+        masks = {tier: mask & keep for tier, mask in masks.items()}
+    names = ct.column_names()
     from baqylau.crowd.models import CrowdBallot
 
-    has_official, official, result_of = ct.official()
     counted_ballots = CrowdBallot.objects.filter(
-        contest=ct.contest,
-        counted=True,
-        photo__isnull=False,
-        category="valid",
-        choice__isnull=False,
-        station__isnull=False,
-    )
-    rows = fetch_all(counted_ballots.values_list("station_id", "choice_id"))
-    if not rows:
-        return []
-    n_lines = len(ct.line_codes)
-    crowd = np.zeros((ct.size, len(ct.choice_ids)), np.int64)
-    col = {c: j for j, c in enumerate(ct.choice_ids)}
-    at = ct.index_of([r[0] for r in rows])
-    cols = np.array([col.get(r[1], -1) for r in rows])
-    ok = cols >= 0
-    np.add.at(crowd, (at[ok], cols[ok]), 1)
-    off = official[:, n_lines:]
-    exceeds = ct.tree.is_station[:, None] & (off >= 0) & (crowd > off)
-    if only is not None:
-        exceeds &= np.isin(np.arange(ct.size), only)[:, None]
-    names = ct.column_names()
-    ballots = _ballot_evidence(
-        counted_ballots,
-        {
-            (int(ct.ids[u]), ct.choice_ids[int(j)])
-            for u, j in zip(*np.nonzero(exceeds), strict=True)
-        },
-    )
+        contest=ct.contest, counted=True, choice__isnull=False, station__isnull=False
+    ).exclude(category__in=("spam", "pending", "spoiled"))
     out = []
-    for u, j in zip(*np.nonzero(exceeds), strict=True):
-        line, choice_id, name = names[n_lines + int(j)]
-        c, f = int(crowd[u, j]), int(off[u, j])
-        out.append(
-            (
-                int(ct.ids[u]),
-                Kind.CROWD_EXCEEDS_OFFICIAL.value,
-                "",
-                choice_id,
-                c,
-                f,
-                {
-                    "excess": c - f,
-                    "message": messages.crowd_exceeds(name, c, f),
-                    "evidence": {
-                        "official_result": int(result_of[u]),
-                        "ballot_photos": c,
-                        "ballots": ballots.get((int(ct.ids[u]), choice_id), []),
-                    },
-                },
-            )
+    for tier, kind, matrix, text in (
+        ("photo", Kind.CROWD_EXCEEDS_OFFICIAL.value, photo, messages.crowd_exceeds),
+        ("declared", Kind.CROWD_DECLARED_EXCEEDS.value, declared, messages.crowd_declared_exceeds),
+    ):
+        pairs = list(zip(*np.nonzero(masks[tier]), strict=True))
+        ballots = _ballot_evidence(
+            counted_ballots.filter(photo__isnull=False) if tier == "photo" else counted_ballots,
+            {(int(ct.ids[u]), ct.choice_ids[int(j)]) for u, j in pairs},
         )
-    summary.crowd_exceeds_official += len(out)
-    return out
+        for u, j in pairs:
+            _line, choice_id, name = names[n_lines + int(j)]
+            c, f = int(matrix[u, j]), int(off[u, j])
+            station_id = int(ct.ids[u])
+            out.append(
+                (
+                    station_id,
+                    kind,
+                    "",
+                    choice_id,
+                    c,
+                    f,
+                    {
+                        "excess": c - f,
+                        "tier": tier,
+                        "message": text(name, c, f),
+                        "evidence": {
+                            "official_result": int(result_of[u]),
+                            "crowd_counts": counts_of.get((station_id, choice_id), []),
+                            "ballot_photos" if tier == "photo" else "voters": c,
+                            "ballots": ballots.get((station_id, choice_id), []),
+                        },
+                    },
+                )
+            )
+        if tier == "photo":
+            summary.crowd_exceeds_official += len(pairs)
+        else:
+            summary.crowd_declared_exceeds += len(pairs)
+    return out, figures
+
+
+def _crowd_station_figures(
+    ct: ContestTree,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[tuple[int, int], list[int]]]:
+    """(declared (U, K), photo (U, K), has voters' figures (U,), (station, choice) -> ids of the
+    `CrowdCount` rows used) from the platforms' counts and the voters' bot; see
+    `crowd_vs_official`."""
+    from django.db.models import Count
+
+    from baqylau.crowd.models import CrowdBallot, CrowdCount
+
+    k = len(ct.choice_ids)
+    col = {c: j for j, c in enumerate(ct.choice_ids)}
+    declared = np.zeros((ct.size, k), np.int64)
+    photo = np.zeros((ct.size, k), np.int64)
+    has = np.zeros(ct.size, bool)
+    latest: dict[tuple[int, int, str], tuple] = {}
+    for pk, station_id, choice_id, source, registered, photos in fetch_all(
+        CrowdCount.objects.filter(contest=ct.contest)
+        .order_by("id")
+        .values_list("id", "station_id", "choice_id", "source", "registered", "photo")
+    ):
+        latest[(station_id, choice_id, source)] = (pk, registered, photos)
+    counts_of: dict[tuple[int, int], list[int]] = {}
+    rows = []  # (station id, choice id, declared, photo)
+    for (station_id, choice_id, _source), (pk, registered, photos) in latest.items():
+        rows.append(
+            (station_id, choice_id, registered if registered is not None else photos, photos or 0)
+        )
+        counts_of.setdefault((station_id, choice_id), []).append(pk)
+    rows += fetch_all(  # the voters' bot: (station, choice, ballots, of which with a photo)
+        CrowdBallot.objects.filter(
+            contest=ct.contest, counted=True, choice__isnull=False, station__isnull=False
+        )
+        .exclude(category__in=("spam", "pending", "spoiled"))
+        .values("station_id", "choice_id")
+        .annotate(n=Count("id"), with_photo=Count("photo"))
+        .order_by()
+        .values_list("station_id", "choice_id", "n", "with_photo")
+    )
+    if rows:
+        ids = np.array([r[0] for r in rows], np.int64)
+        cols = np.array([col.get(r[1], -1) for r in rows])
+        ok = ct.contains(ids) & (cols >= 0)
+        at = ct.index_of(ids[ok])
+        np.maximum.at(declared, (at, cols[ok]), np.array([r[2] for r in rows], np.int64)[ok])
+        np.maximum.at(photo, (at, cols[ok]), np.array([r[3] for r in rows], np.int64)[ok])
+        has[at] = True
+    return declared, photo, has, counts_of
 
 
 def _ballot_evidence(counted_ballots, pairs: set[tuple[int, int]]) -> dict[tuple, list[dict]]:
@@ -675,6 +796,7 @@ def _unit_counts(
     counted: engine.Count,
     settled: np.ndarray,
     units: np.ndarray,
+    crowd: CrowdFigures,
 ) -> list[UnitCount]:
     has_official, official, _ = ct.official()
     n_lines = len(ct.line_codes)
@@ -746,6 +868,7 @@ def _unit_counts(
                 findings={
                     k: v for k, v in zip(kinds, finding_counts[u].tolist(), strict=True) if v
                 },
+                crowd=crowd.of_unit(u, ct.choice_ids),
                 computed_at=now,
             )
         )
@@ -936,10 +1059,11 @@ def recount(contest: Contest, *, stations: Iterable[int] | None = None) -> Recou
     summary.stations_covered = int(counted.stations_covered[roots].sum())
     lap("count")
     only = None if full else units
+    crowd_findings, crowd = crowd_vs_official(ct, only, summary.compare)
     station_findings = (
         _station_findings(ct, observed, only, summary.compare)
         + _subset_findings(ct, counted, settled, only, summary.compare)
-        + _crowd_findings(ct, only, summary.compare)
+        + crowd_findings
     )
     _store_findings(contest, station_findings, STATION_KINDS, None if full else summary.unit_ids)
     if full:
@@ -948,7 +1072,9 @@ def recount(contest: Contest, *, stations: Iterable[int] | None = None) -> Recou
         )
         _store_findings(contest, official_findings, OFFICIAL_KINDS, None)
     lap("compare")
-    _store_unit_counts(contest, _unit_counts(contest, ct, observed, counted, settled, units), full)
+    _store_unit_counts(
+        contest, _unit_counts(contest, ct, observed, counted, settled, units, crowd), full
+    )
     lap("write counts")
     summary.estimate = estimate(contest, ct, settled, station_figures, units)
     lap("estimate")

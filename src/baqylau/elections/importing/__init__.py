@@ -92,6 +92,24 @@ def _unknown_units(election_code: str, paths: list[tuple[str, int]]) -> list[tup
     return [(p, line) for p, line in paths if p not in known]
 
 
+def _crowd_targets_missing(mapping: Mapping, choices: list, name: str) -> list[Problem]:
+    """A crowd platform's counts are of an election, contest and choices that exist."""
+    from ..models import Contest
+
+    contest = Contest.objects.filter(
+        election__code=mapping.election["code"], code=mapping.contest["code"]
+    ).first()
+    if contest is None:
+        where = f"{mapping.election['code']}/{mapping.contest['code']}"
+        return [Problem(name, 0, "*", f"no such election and contest {where!r}: import it first")]
+    known = set(contest.choices.values_list("code", flat=True))
+    return [
+        Problem(name, 1, c.code, f"no choice {c.code!r} in the contest")
+        for c in choices
+        if c.code not in known
+    ]
+
+
 def _open(path: Path, mapping: Mapping, on_decode_error=None, name: str | None = None):
     return open_table(
         path,
@@ -143,7 +161,14 @@ def validate_file(
             parser = RowParser(mapping, header_row[1], name)
             for problem in parser.problems:
                 problems.add(problem)
-            if not parser.ok:
+            missing = (
+                _crowd_targets_missing(mapping, parser.choices, name)
+                if mapping.crowd is not None and parser.ok
+                else []
+            )
+            for problem in missing:
+                problems.add(problem)
+            if not parser.ok or missing:
                 return 0, problems
             for line, cells in table:
                 rows += 1
@@ -235,7 +260,6 @@ def run_import(
                     progress("write", done, rows)
         writer.write(batch)
         done += len(batch)
-        writer.record_in_ledger()
         counts = writer.counts
         run = ImportRun.objects.create(
             election=writer.election,
@@ -244,8 +268,11 @@ def run_import(
             rows=done,
             units_created=counts.units_created,
             units_updated=counts.units_updated,
-            results_written=counts.results_created + counts.results_changed,
+            results_written=counts.results_created + counts.results_changed
+            if mapping.crowd is None
+            else counts.figures_created,
         )
+        writer.record_in_ledger(run)
         # the count, the comparison and the public pages follow by themselves (a job)
         from baqylau.tally.tasks import recount_election
 

@@ -97,6 +97,24 @@ class RemainingChoices:
 
 
 @dataclass
+class CrowdSpec:
+    """A crowd platform's per-station counts instead of official results: for each choice, the
+    column of the voters who declared it (``declared``) and of those who confirmed it with a
+    ballot photo (``photo``), as templates with ``{code}`` (the choice's code). Rows are stations
+    that already exist; the choices are the contest's."""
+
+    source: str
+    declared: str | None = None
+    photo: str | None = None
+
+    def columns(self, code: str) -> tuple[str | None, str | None]:
+        return (
+            self.declared.replace("{code}", code) if self.declared else None,
+            self.photo.replace("{code}", code) if self.photo else None,
+        )
+
+
+@dataclass
 class Mapping:
     election: dict[str, Any]
     contest: dict[str, Any]
@@ -111,9 +129,11 @@ class Mapping:
     member: str | None = None  # member of a zip archive (default: the only .csv in it)
     sheet: str | None = None  # XLSX sheet (default: the first)
     empty_figures: str = "error"  # "error" or "skip" (an empty cell means "no figure")
+    negative_figures: str = "error"  # "error" or "skip" (a negative cell: a transcription error)
     existing_units: bool = False  # results for units that must already exist
     source: str = ""  # where the data came from (stored on each result)
     name: str = ""  # file name of the mapping, for messages
+    crowd: CrowdSpec | None = None  # a crowd platform's counts, not official results
 
     @property
     def row_kind(self) -> str:
@@ -142,7 +162,11 @@ class Mapping:
         cols.extend(self.station_columns().values())
         cols.extend(self.lines.values())
         if isinstance(self.choices, list):
-            cols.extend(c.column for c in self.choices)
+            for c in self.choices:
+                if self.crowd is None:
+                    cols.append(c.column)
+                else:
+                    cols.extend(col for col in self.crowd.columns(c.code) if col)
         return list(dict.fromkeys(cols))
 
     def resolve_choices(self, header: list[str]) -> list[ChoiceSpec]:
@@ -225,6 +249,9 @@ def mapping_from_dict(data: dict[str, Any], name: str = "") -> Mapping:
     empty = file.get("empty_figures", "error")
     if empty not in ("error", "skip"):
         raise MappingError("file.empty_figures must be 'error' or 'skip'")
+    negative = file.get("negative_figures", "error")
+    if negative not in ("error", "skip"):
+        raise MappingError("file.negative_figures must be 'error' or 'skip'")
 
     units = _require(data, "units", "mapping")
     root_data = _require(units, "root", "units")
@@ -306,6 +333,20 @@ def mapping_from_dict(data: dict[str, Any], name: str = "") -> Mapping:
         raise MappingError("choices must be a list or {remaining: true, except: [...]}")
     if not lines and not choices:
         raise MappingError("a mapping needs protocol lines or choices")
+    crowd = None
+    if data.get("crowd") is not None:
+        raw = data["crowd"]
+        if not isinstance(raw, dict) or not (raw.get("declared") or raw.get("photo")):
+            raise MappingError("crowd: needs 'declared' and/or 'photo' column templates")
+        if not isinstance(choices, list) or lines:
+            raise MappingError("crowd: needs an explicit list of choices and no protocol lines")
+        if levels[-1].kind != "station":
+            raise MappingError("crowd: rows must be stations")
+        crowd = CrowdSpec(
+            source=str(raw.get("source") or data.get("source") or name)[:100],
+            declared=raw.get("declared"),
+            photo=raw.get("photo"),
+        )
 
     return Mapping(
         election=election,
@@ -321,9 +362,11 @@ def mapping_from_dict(data: dict[str, Any], name: str = "") -> Mapping:
         member=file.get("member"),
         sheet=file.get("sheet"),
         empty_figures=empty,
-        existing_units=bool(units.get("existing", False)),
+        negative_figures=negative,
+        existing_units=bool(units.get("existing", False)) or crowd is not None,
         source=str(data.get("source", "")),
         name=name,
+        crowd=crowd,
     )
 
 

@@ -47,6 +47,8 @@ class ParsedRow:
     station: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
     votes: dict[str, int] = field(default_factory=dict)  # choice code -> votes
+    #: A crowd platform's counts: choice code -> (declared, photo-confirmed), None where empty.
+    crowd: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
 
     def ancestor_paths(self, root: str) -> list[str]:
         paths, current = [], root
@@ -114,7 +116,9 @@ class RowParser:
             else:
                 index[name] = i
         self.choices: list[ChoiceSpec] = mapping.resolve_choices(self.header)
-        wanted = mapping.used_columns() + [c.column for c in self.choices]
+        wanted = mapping.used_columns()
+        if mapping.crowd is None:
+            wanted += [c.column for c in self.choices]
         for column in dict.fromkeys(wanted):
             if column not in index:
                 self.problems.append(Problem(file_name, 1, column, "missing column"))
@@ -134,10 +138,22 @@ class RowParser:
             for level in mapping.levels
         ]
         self._lines = [(code, index[col], col) for code, col in mapping.lines.items()]
-        self._votes = [(c.code, index[c.column], c.column) for c in self.choices]
+        self._crowd = mapping.crowd
+        if self._crowd is not None:
+            self._votes = []
+            self._crowd_columns = [
+                (
+                    c.code,
+                    *[(index[col], col) if col else None for col in self._crowd.columns(c.code)],
+                )
+                for c in self.choices
+            ]
+        else:
+            self._votes = [(c.code, index[c.column], c.column) for c in self.choices]
         self._station = [(key, index[col], col) for key, col in mapping.station_columns().items()]
         self._registered_line = mapping.registered_line
         self._skip_empty = mapping.empty_figures == "skip"
+        self._skip_negative = mapping.negative_figures == "skip"
         self._root = mapping.root.code
 
     def _level_value(
@@ -170,6 +186,12 @@ class RowParser:
                 unit_names[lang] = value[:300]
         return UnitValue(code=code, kind=level.kind, names=unit_names)
 
+    def _skipped(self, reason: str) -> bool:
+        """An empty (or, when the mapping says so, negative) cell that means "no figure"."""
+        return (self._skip_empty and reason == "empty figure") or (
+            self._skip_negative and reason.startswith("negative figure")
+        )
+
     def parse(self, line: int, cells: list) -> tuple[ParsedRow | None, list[Problem]]:
         bad: list[Problem] = []
         if len(cells) < self.width:
@@ -189,15 +211,39 @@ class RowParser:
             value, reason = parse_figure(cells[i])
             if reason is None:
                 figures[code] = value
-            elif not (self._skip_empty and reason == "empty figure"):
+            elif not self._skipped(reason):
                 bad.append(Problem(self.file, line, col, reason))
         votes: dict[str, int] = {}
         for code, i, col in self._votes:
             value, reason = parse_figure(cells[i])
             if reason is None:
                 votes[code] = value
-            elif not (self._skip_empty and reason == "empty figure"):
+            elif not self._skipped(reason):
                 bad.append(Problem(self.file, line, col, reason))
+
+        crowd: dict[str, tuple[int | None, int | None]] = {}
+        if self._crowd is not None:
+            for code, *columns in self._crowd_columns:
+                pair: list[int | None] = []
+                for spec in columns:
+                    value, reason = (
+                        (None, "empty figure") if spec is None else parse_figure(cells[spec[0]])
+                    )
+                    if reason is not None and reason != "empty figure":
+                        bad.append(Problem(self.file, line, spec[1], reason))
+                    pair.append(value)
+                declared, photo = pair
+                if declared is not None and photo is not None and photo > declared:
+                    bad.append(
+                        Problem(
+                            self.file,
+                            line,
+                            columns[1][1],
+                            f"more photo-confirmed votes ({photo}) than declared ({declared})",
+                        )
+                    )
+                if declared is not None or photo is not None:
+                    crowd[code] = (declared, photo)
 
         station: dict[str, Any] = {}
         if self._registered_line is not None:
@@ -250,4 +296,4 @@ class RowParser:
                 station[key] = _text(raw)
         if bad:
             return None, bad
-        return ParsedRow(line, chain, path, station, figures, votes), []
+        return ParsedRow(line, chain, path, station, figures, votes, crowd), []
