@@ -7,7 +7,11 @@ Lines by protocol form (the codes the importers write):
   in-station, outside), L9 invalid, L10 valid; received = valid + invalid;
 * the 2020 constitutional vote (`ru_vote_2020`): L1 participants on the list, L2 issued, L4
   invalid; valid = the sum of the answers (the protocol has no valid line), received = valid +
-  invalid (= L3, ballots in the boxes, by its control relation).
+  invalid (= L3, ballots in the boxes, by its control relation);
+* Albania 2013 (`al_parliament_2013`): L1 registered, L2 ballots cast (issued and received);
+  valid = the sum of the parties' votes, invalid = ballots cast - valid (not below 0);
+* Uganda 2011 (`ug_president_2011`): L1 registered, L5 took part (issued and received), L2
+  valid, L3 invalid.
 The leader is `leader` (a choice code) or the choice with the most official votes. Units:
 `region` (first two path segments) and `district` (the station's parent path).
 """
@@ -29,6 +33,14 @@ from baqylau.forensics.data import StationArrays
 FORMS = {
     "kz": {"registered": ("L1",), "issued": ("L3",), "received": ("L5",), "invalid": ("L7",)},
     "ru_vote_2020": {"registered": ("L1",), "issued": ("L2",), "invalid": ("L4",)},
+    "al_parliament_2013": {"registered": ("L1",), "issued": ("L2",), "received": ("L2",)},
+    "ug_president_2011": {
+        "registered": ("L1",),
+        "issued": ("L5",),
+        "received": ("L5",),
+        "valid": ("L2",),
+        "invalid": ("L3",),
+    },
     "ru_uik": {
         "registered": ("L1",),
         "issued": ("L3", "L4", "L5"),
@@ -110,9 +122,13 @@ def station_arrays(
     def line_sum(key: str) -> np.ndarray:
         return sum(table[:, line_index[c]] for c in mapping[key])
 
-    invalid = line_sum("invalid")
     valid = line_sum("valid") if "valid" in mapping else votes.sum(axis=1)
-    received = line_sum("received") if "received" in mapping else valid + invalid
+    if "invalid" in mapping:
+        invalid = line_sum("invalid")
+        received = line_sum("received") if "received" in mapping else valid + invalid
+    else:  # only the ballots cast are published: invalid is what the choices do not account for
+        received = line_sum("received")
+        invalid = np.clip(received - valid, 0, None)
     totals = votes.sum(axis=0)
     leader_index = choice_index[leader] if leader is not None else int(np.argmax(totals))
     parts = [p.split("/") for p in paths]
