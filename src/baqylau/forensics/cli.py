@@ -17,7 +17,9 @@ def register(app: typer.Typer) -> None:
 def forensics_command(
     file: Annotated[
         Path | None,
-        typer.Option(help="A Russian CEC station file (ru2011|ru2012|ru2018.csv.zip)."),
+        typer.Option(
+            help="A Russian CEC station file (ru2011, ru2012, ru2018, ru2020 or ru2021.csv.zip)."
+        ),
     ] = None,
     year: Annotated[
         int | None, typer.Option(help="Year of --file (default: from its name).")

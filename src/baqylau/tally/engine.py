@@ -35,7 +35,11 @@ TURNOUT_LINES: dict[str, tuple[tuple[str, ...], str]] = {
     # Russian precinct (UIK) protocol: ballots issued early, at the station and outside it.
     "ru_uik": (("L3", "L4", "L5"), "L1"),
     "ru_uik_2011": (("L3", "L4", "L5"), "L1"),
+    "ru_uik_2012": (("L3", "L4", "L5"), "L1"),
     "ru_uik_2018": (("L3", "L4", "L5"), "L1"),
+    "ru_uik_2021": (("L3", "L4", "L5"), "L1"),
+    # the 2020 constitutional vote: one line of ballots issued to participants
+    "ru_vote_2020": (("L2",), "L1"),
 }
 DEFAULT_TURNOUT: tuple[tuple[str, ...], str] = (("L5",), "L1")
 

@@ -21,6 +21,16 @@ to a country. Example (abridged)::
 `choices` is either an explicit list of ``{column, code, names, number, kind}`` or
 ``{remaining: true, except: [...]}``: every column not used elsewhere, the code derived from the
 header and the ballot number parsed from a leading ``"N. "``.
+
+Tables as published are rarely clean; three things are said in the mapping, never by editing the
+file:
+
+* **missing-value markers** — ``file: {missing_values: ["NA", "", "-"]}``: a cell holding one of
+  them is *no figure* (nothing is stored for that line or choice: unknown, never 0);
+* **computed lines** — ``lines: {L5: {sum: [VALID, INVALID]}}``: a protocol line the table does
+  not have, the sum of columns (no figure when any part is missing);
+* **unnamed columns** — a column with an empty header is called ``#N`` (N = its position, from
+  1), e.g. a row-number column ``#1`` used as a station code; unnamed columns are never choices.
 """
 
 from __future__ import annotations
@@ -43,6 +53,13 @@ CHOICE_KINDS = ("candidate", "party", "against_all", "option")
 MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "mappings"
 
 _NUMBERED = re.compile(r"^\s*(\d+)\s*[.)]\s*(.+?)\s*$")
+_UNNAMED = re.compile(r"^#\d+$")
+
+
+def column_names(header: list[str]) -> list[str]:
+    """The names mappings use for a header's columns: the header text, or ``#N`` (N = position,
+    from 1) for a column whose header is empty."""
+    return [h if h.strip() else f"#{i}" for i, h in enumerate(header, start=1)]
 
 
 class MappingError(ValueError):
@@ -123,6 +140,8 @@ class Mapping:
     lines: dict[str, str]
     choices: list[ChoiceSpec] | RemainingChoices
     station: dict[str, str] = field(default_factory=dict)
+    computed: dict[str, list[str]] = field(default_factory=dict)  # line code -> columns summed
+    missing_values: frozenset[str] = frozenset()  # cells meaning "no figure"
     format: str | None = None  # None: from the file name
     encoding: str = "utf-8"
     delimiter: str = ","
@@ -140,16 +159,21 @@ class Mapping:
         return self.levels[-1].kind
 
     @property
+    def line_codes(self) -> list[str]:
+        """Every protocol line the import writes: read from a column or computed."""
+        return [*self.lines, *self.computed]
+
+    @property
     def registered_line(self) -> str | None:
         ref = self.station.get("registered")
-        return ref if ref in self.lines else None
+        return ref if ref in self.line_codes else None
 
     def station_columns(self) -> dict[str, str]:
         """Station fields read from a column (not from a protocol line)."""
         return {
             key: col
             for key, col in self.station.items()
-            if not (key == "registered" and col in self.lines)
+            if not (key == "registered" and col in self.line_codes)
         }
 
     def used_columns(self) -> list[str]:
@@ -161,6 +185,8 @@ class Mapping:
             cols.extend(v for v in level.names.values() if "{" not in v)
         cols.extend(self.station_columns().values())
         cols.extend(self.lines.values())
+        for parts in self.computed.values():
+            cols.extend(parts)
         if isinstance(self.choices, list):
             for c in self.choices:
                 if self.crowd is None:
@@ -176,7 +202,7 @@ class Mapping:
         used = set(self.used_columns()) | set(self.choices.except_)
         specs: list[ChoiceSpec] = []
         seen: set[str] = set()
-        columns = [h for h in header if h not in used and h.strip()]
+        columns = [h for h in header if h not in used and h.strip() and not _UNNAMED.match(h)]
         for position, column in enumerate(columns, start=1):
             number, name = parse_choice_header(column)
             if number is None and self.choices.number_from_position:
@@ -289,10 +315,22 @@ def mapping_from_dict(data: dict[str, Any], name: str = "") -> Mapping:
     if station and levels[-1].kind != "station":
         raise MappingError("station: fields are only allowed when rows describe stations")
 
-    lines = {str(k): str(v) for k, v in (data.get("lines") or {}).items()}
-    for code in lines:
+    lines: dict[str, str] = {}
+    computed: dict[str, list[str]] = {}
+    for key, value in (data.get("lines") or {}).items():
+        code = str(key)
         if len(code) > 16:
             raise MappingError(f"lines: code {code!r} is longer than 16 characters")
+        if isinstance(value, dict):
+            parts = value.get("sum")
+            if set(value) != {"sum"} or not isinstance(parts, list) or not parts:
+                raise MappingError(f"lines.{code}: a computed line is {{sum: [column, ...]}}")
+            computed[code] = [str(p) for p in parts]
+        else:
+            lines[code] = str(value)
+    missing = file.get("missing_values", [])
+    if not isinstance(missing, list):
+        raise MappingError("file.missing_values must be a list of cell texts, e.g. [NA, '']")
 
     raw_choices = data.get("choices")
     choices: list[ChoiceSpec] | RemainingChoices
@@ -331,7 +369,7 @@ def mapping_from_dict(data: dict[str, Any], name: str = "") -> Mapping:
         choices = []
     else:
         raise MappingError("choices must be a list or {remaining: true, except: [...]}")
-    if not lines and not choices:
+    if not lines and not computed and not choices:
         raise MappingError("a mapping needs protocol lines or choices")
     crowd = None
     if data.get("crowd") is not None:
@@ -356,6 +394,8 @@ def mapping_from_dict(data: dict[str, Any], name: str = "") -> Mapping:
         lines=lines,
         choices=choices,
         station=station,
+        computed=computed,
+        missing_values=frozenset("" if v is None else str(v).strip() for v in missing),
         format=fmt,
         encoding=file.get("encoding", "utf-8"),
         delimiter=file.get("delimiter", ","),

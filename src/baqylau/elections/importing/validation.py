@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .mapping import ChoiceSpec, LevelSpec, Mapping
+from .mapping import ChoiceSpec, LevelSpec, Mapping, column_names
 
 MAX_FIGURE = 2_147_483_647  # PositiveIntegerField on every supported database
 TRUE_VALUES = {"1", "true", "yes", "y", "x", "да", "иә", "+"}
@@ -105,7 +105,7 @@ class RowParser:
     def __init__(self, mapping: Mapping, header: list[Any], file_name: str) -> None:
         self.mapping = mapping
         self.file = file_name
-        self.header = [_text(h) for h in header]
+        self.header = column_names([_text(h) for h in header])
         self.width = len(self.header)
         self.problems: list[Problem] = []
         index: dict[str, int] = {}
@@ -138,6 +138,10 @@ class RowParser:
             for level in mapping.levels
         ]
         self._lines = [(code, index[col], col) for code, col in mapping.lines.items()]
+        self._computed = [
+            (code, [(index[col], col) for col in parts]) for code, parts in mapping.computed.items()
+        ]
+        self._missing = mapping.missing_values
         self._crowd = mapping.crowd
         if self._crowd is not None:
             self._votes = []
@@ -206,20 +210,33 @@ class RowParser:
         ]
         path = "/".join([self._root, *(u.code for u in chain)])
 
+        def figure(i: int, col: str) -> int | None:
+            """The cell's count; None for no figure (a missing-value marker, or an empty cell
+            where the mapping allows it); a bad cell is a problem."""
+            if self._missing and _text(cells[i]) in self._missing:
+                return None
+            value, reason = parse_figure(cells[i])
+            if reason is None:
+                return value
+            if not self._skipped(reason):
+                bad.append(Problem(self.file, line, col, reason))
+            return None
+
         figures: dict[str, int] = {}
         for code, i, col in self._lines:
-            value, reason = parse_figure(cells[i])
-            if reason is None:
+            if (value := figure(i, col)) is not None:
                 figures[code] = value
-            elif not self._skipped(reason):
-                bad.append(Problem(self.file, line, col, reason))
+        for code, parts in self._computed:
+            values = [figure(i, col) for i, col in parts]
+            if all(v is not None for v in values):
+                total = sum(values)
+                if total > MAX_FIGURE:
+                    bad.append(Problem(self.file, line, parts[0][1], f"{code}: sum too large"))
+                figures[code] = total
         votes: dict[str, int] = {}
         for code, i, col in self._votes:
-            value, reason = parse_figure(cells[i])
-            if reason is None:
+            if (value := figure(i, col)) is not None:
                 votes[code] = value
-            elif not self._skipped(reason):
-                bad.append(Problem(self.file, line, col, reason))
 
         crowd: dict[str, tuple[int | None, int | None]] = {}
         if self._crowd is not None:

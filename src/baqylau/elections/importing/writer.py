@@ -444,7 +444,7 @@ class Writer:
             return
         if not hasattr(self, "_managed_keys"):
             self._managed_keys = {
-                OfficialLine: set(self.mapping.lines),
+                OfficialLine: set(self.mapping.line_codes),
                 OfficialVote: set(self.choice_ids.values()),
             }
         if not self.mapping.existing_units:
