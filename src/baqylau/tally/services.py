@@ -105,6 +105,27 @@ class UnitTree:
                 i = int(self.tree.parent[i])
         return np.array(sorted(found), np.int64)
 
+    def names(self, index: Iterable[int]) -> dict[int, dict[str, str]]:
+        """Unit index → its name in kk/ru/en (each falling back to another language, then to the
+        path), for the few units a finding names."""
+        wanted = sorted({int(i) for i in index})
+        out: dict[int, dict[str, str]] = {}
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            rows = AdminUnit.objects.filter(id__in=[int(self.ids[i]) for i in chunk]).values_list(
+                "id", "name_kk", "name_ru", "name_en"
+            )
+            by_id = {r[0]: r[1:] for r in rows}
+            for i in chunk:
+                kk, ru, en = by_id.get(int(self.ids[i]), ("", "", ""))
+                path = self.paths[i]
+                out[i] = {
+                    "kk": kk or ru or en or path,
+                    "ru": ru or kk or en or path,
+                    "en": en or ru or kk or path,
+                }
+        return out
+
     def ancestors(self) -> np.ndarray:
         """(U, depth + 1): each unit itself, then its parent, grandparent ... (-1 padded)."""
         depth = int(self.tree.depth.max(initial=0))
@@ -430,17 +451,23 @@ def _subset_findings(
 
 
 def _parts_findings(ct: ContestTree, summary: CompareSummary) -> list[tuple]:
-    """Official totals that are not the sum of their parts. A unit with no stations under it
-    (an election imported by region) compares its total with its children's only."""
+    """Official totals (announced for a unit: the country, a region) that are not the sum of
+    their parts. A unit with no stations under it (an election imported by region) compares its
+    total with its children's only, and only where some part has the figure: a unit whose parts
+    are unknown is never flagged."""
     has_official, official, result_of = ct.official()
     parts = engine.parts_check(ct.tree, official)
     names = ct.column_names()
+    n_children = ct.tree.children_count()
+    n_stations = ct.tree.roll_up(ct.tree.is_station.astype(np.int64))
+    unit_names = ct.names(np.nonzero(parts.mismatch)[0])
     out = []
     for u, j in zip(*np.nonzero(parts.mismatch), strict=True):
         total, psum = int(official[u, j]), int(parts.parts_sum[u, j])
         line, choice_id, name = names[int(j)]
         children = str(parts.parts[u]) == "children"
         complete = bool(parts.complete[u, j])
+        n_parts = int(n_children[u] if children else n_stations[u]) if complete else None
         out.append(
             (
                 int(ct.ids[u]),
@@ -453,8 +480,9 @@ def _parts_findings(ct: ContestTree, summary: CompareSummary) -> list[tuple]:
                     "parts": str(parts.parts[u]),
                     "complete": complete,
                     "difference": total - psum,
+                    "parts_count": n_parts,
                     "message": messages.parts_do_not_sum(
-                        name, ct.paths[u], total, psum, children, complete
+                        name, unit_names[int(u)], total, psum, children, complete, n_parts
                     ),
                     "evidence": {"official_result": int(result_of[u])},
                 },

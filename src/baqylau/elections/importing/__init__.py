@@ -92,6 +92,23 @@ def _unknown_units(election_code: str, paths: list[tuple[str, int]]) -> list[tup
     return [(p, line) for p, line in paths if p not in known]
 
 
+def _missing_records(mapping: Mapping, choices: list, name: str) -> list[Problem]:
+    """Announced totals go to an election, a contest and choices that exist: those the mapping
+    names by code and the database lacks."""
+    from ..models import Choice, Contest
+
+    code, contest_code = mapping.election["code"], mapping.contest["code"]
+    contest = Contest.objects.filter(election__code=code, code=contest_code).first()
+    if contest is None:
+        return [Problem(name, 0, "", f"no contest {contest_code!r} in election {code!r}")]
+    known = set(Choice.objects.filter(contest=contest).values_list("code", flat=True))
+    return [
+        Problem(name, 1, c.column, f"no choice {c.code!r} in contest {contest_code!r}")
+        for c in choices
+        if c.code not in known
+    ]
+
+
 def _open(path: Path, mapping: Mapping, on_decode_error=None, name: str | None = None):
     return open_table(
         path,
@@ -124,7 +141,7 @@ def validate_file(
 
     first_line: dict[str, int] = {}
     pending: list[tuple[str, int]] = []
-    code_column = mapping.levels[-1].code
+    code_column = mapping.unit_column or mapping.levels[-1].code
 
     def check_pending() -> None:
         if mapping.existing_units and pending:
@@ -145,6 +162,12 @@ def validate_file(
                 problems.add(problem)
             if not parser.ok:
                 return 0, problems
+            if mapping.announced:
+                missing = _missing_records(mapping, parser.choices, name)
+                for problem in missing:
+                    problems.add(problem)
+                if missing:
+                    return 0, problems
             for line, cells in table:
                 rows += 1
                 parsed, bad = parser.parse(line, cells)

@@ -139,6 +139,7 @@ class RowParser:
         self._registered_line = mapping.registered_line
         self._skip_empty = mapping.empty_figures == "skip"
         self._root = mapping.root.code
+        self._unit_i = index[mapping.unit_column] if mapping.unit_column else None
 
     def _level_value(
         self,
@@ -170,6 +171,15 @@ class RowParser:
                 unit_names[lang] = value[:300]
         return UnitValue(code=code, kind=level.kind, names=unit_names)
 
+    def _unit_path(self, text: str) -> str:
+        """A unit's path as written ("KZ/almaty-city"), or below the mapping's root
+        ("almaty-city" with root KZ)."""
+        path = text.strip().strip("/")
+        root = self._root
+        if path and root and path != root and not path.startswith(f"{root}/"):
+            path = f"{root}/{path}"
+        return path
+
     def parse(self, line: int, cells: list) -> tuple[ParsedRow | None, list[Problem]]:
         bad: list[Problem] = []
         if len(cells) < self.width:
@@ -183,6 +193,10 @@ class RowParser:
             for level, code_i, empty_i, names in self._levels
         ]
         path = "/".join([self._root, *(u.code for u in chain)])
+        if self._unit_i is not None:  # an existing unit of any level, by its path
+            path = self._unit_path(_text(cells[self._unit_i]))
+            if not path:
+                bad.append(Problem(self.file, line, self.mapping.unit_column, "empty unit path"))
 
         figures: dict[str, int] = {}
         for code, i, col in self._lines:

@@ -146,8 +146,25 @@ class Writer:
             self.counts.records_updated += 1
         return obj
 
+    def _prepare_existing(self, choices: list[ChoiceSpec]) -> None:
+        """Announced totals: the election, contest and choices exist (validated); never rename
+        them from a mapping that names them by code only."""
+        m = self.mapping
+        self.contest = Contest.objects.select_related("election").get(
+            election__code=m.election["code"], code=m.contest["code"]
+        )
+        self.election = self.contest.election
+        by_code = dict(Choice.objects.filter(contest=self.contest).values_list("code", "id"))
+        self.choice_ids = {spec.code: by_code[spec.code] for spec in choices}
+        self.ancestors = {}
+        self._ancestors_seen = set()
+        self._ancestor_rows = {}
+
     def prepare(self, choices: list[ChoiceSpec]) -> None:
         m = self.mapping
+        if m.announced:
+            self._prepare_existing(choices)
+            return
         e = m.election
         self.election = self._upsert(
             Election,
