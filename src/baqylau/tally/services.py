@@ -64,6 +64,7 @@ class UnitTree:
     """The unit tree of an election as arrays: ids (sorted), paths, and the engine's `Tree`."""
 
     def __init__(self, election_id: int):
+        self.election_id = election_id
         rows = list(
             AdminUnit.objects.filter(election_id=election_id)
             .order_by("id")
@@ -805,20 +806,65 @@ class EstimateSummary:
     threshold: float | None = None
     second_round: str | None = None  # due / not_due / undecided
     stations_used: int = 0
-    label: str = engine.NOT_RANDOM_LABEL
+    label: str = engine.POSTSTRATIFIED_LABEL
+
+
+def ok_all(est: engine.Estimates, u: int) -> bool:
+    """The unit has an estimate and an interval for every choice."""
+    return bool(np.isfinite(est.share[u]).all() and np.isfinite(est.margin[u]).all())
+
+
+def station_strata(ct: UnitTree) -> tuple[np.ndarray, np.ndarray]:
+    """(settlement class, size class) of every unit of the tree (-1 above the stations), from
+    what the station records know: town or village, abroad, closed, registered voters."""
+    n = ct.size
+    urban, abroad, closed, known = (np.zeros(n, bool) for _ in range(4))
+    rows = fetch_all(
+        AdminUnit.objects.filter(
+            election_id=ct.election_id, kind=AdminUnit.Kind.STATION
+        ).values_list("id", "is_abroad", "closed", "settlement")
+    )
+    if rows:
+        at = ct.index_of([r[0] for r in rows])
+        abroad[at] = [bool(r[1]) for r in rows]
+        closed[at] = [bool(r[2]) for r in rows]
+        urban[at] = [r[3] == AdminUnit.Settlement.URBAN for r in rows]
+        known[at] = [bool(r[3]) for r in rows]
+    return engine.station_classes(
+        ct.tree.is_station, ct.tree.registered, urban, abroad, closed, known
+    )
+
+
+def _coverage_rows(table: np.ndarray, names: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The coverage diagnostic of one unit: stations of each class, and how many observed."""
+    return [
+        {"class": name, "stations": int(all_), "observed": int(seen)}
+        for name, (all_, seen) in zip(names, table.tolist(), strict=True)
+        if all_
+    ]
 
 
 def estimate(
     contest: Contest, ct: ContestTree, settled: np.ndarray, figures: np.ndarray, units: np.ndarray
 ) -> EstimateSummary:
-    """Ratio estimates of every choice's share in the given non-station units, with 95% margins.
+    """Every choice's share in the given non-station units, post-stratified, with 95% margins
+    (`engine.poststratified_estimates`: strata by region, town or village, and station size,
+    with an interval that includes the selection uncertainty the strata can see).
 
     Stored as `Estimate` rows with ``random_sample=False`` (observed stations are not a random
-    sample) and, in ``details``, the method, the label, the interval, the official share and —
-    for the leading choice — whether the interval says a second round was due.
+    sample) and, in ``details``, the method, the label, the interval, the strata, the coverage
+    diagnostic (stations observed against all, by settlement and by size), the official share
+    and — for the leading choice — whether the interval says a second round was due.
     """
     n_lines = len(ct.line_codes)
-    est = engine.ratio_estimates(ct.tree, settled, figures[:, n_lines:])
+    settlement, size = station_strata(ct)
+    cell = np.where(settlement >= 0, settlement * len(engine.SIZE_CLASSES) + size, -1)
+    votes = figures[:, n_lines:]
+    est = engine.poststratified_estimates(ct.tree, settled, votes, cell)
+    by_settlement = engine.coverage_by_class(
+        ct.tree, settled, settlement, len(engine.SETTLEMENT_CLASSES)
+    )
+    by_size = engine.coverage_by_class(ct.tree, settled, size, len(engine.SIZE_CLASSES))
     official_votes = ct.official()[1][:, n_lines:]
     off = np.where(official_votes >= 0, official_votes, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -834,19 +880,30 @@ def estimate(
     )
     units = units[~ct.tree.is_station[units]]
     rows: list[Estimate] = []
-    for u in units[np.isfinite(est.share[units]).all(axis=1)].tolist():
+    ok = np.isfinite(est.share[units]).all(axis=1) & np.isfinite(est.margin[units]).all(axis=1)
+    for u in units[ok].tolist():
         shares = est.share[u]
         leader = int(np.argmax(shares))
+        coverage = {
+            "settlement": _coverage_rows(by_settlement[u], engine.SETTLEMENT_CLASSES),
+            "size": _coverage_rows(by_size[u], engine.SIZE_CLASSES),
+        }
         for j, cid in enumerate(ct.choice_ids):
             share, margin = float(shares[j]), float(est.margin[u, j])
             details: dict[str, Any] = {
-                "label": engine.NOT_RANDOM_LABEL,
-                "method": "stratified ratio estimator" if est.stratified[u] else "ratio estimator",
+                "label": engine.POSTSTRATIFIED_LABEL,
+                "method": "post-stratified ratio estimator",
+                "strata": "child unit × settlement (town, village, abroad, closed, not known) "
+                "× size (terciles of registered voters)",
+                "interval_method": f"Poisson bootstrap over covered stations within strata "
+                f"({engine.BOOTSTRAP_REPLICATES} replicates, weights re-estimated) plus the "
+                "spread between strata for strata no observer covered",
                 "interval": [max(share - margin, 0.0), min(share + margin, 1.0)],
-                "stratified": bool(est.stratified[u]),
+                "stratified": True,
                 "strata_used": int(est.strata_used[u]),
                 "strata_total": int(est.strata_total[u]),
                 "registered_in_used_strata": float(est.registered_in_used_strata[u]),
+                "coverage": coverage,
                 "official_share": float(off_share[u, j]) if np.isfinite(off_share[u, j]) else None,
                 "leader": j == leader,
             }
@@ -873,7 +930,7 @@ def estimate(
 
     summary = EstimateSummary(threshold=threshold)
     roots = np.flatnonzero(ct.tree.parent < 0)
-    if roots.size and np.isfinite(est.share[roots[0]]).all() and ct.choice_ids:
+    if roots.size and ok_all(est, roots[0]) and ct.choice_ids:
         r = int(roots[0])
         leader = int(np.argmax(est.share[r]))
         summary.unit_id = int(ct.ids[r])

@@ -42,7 +42,15 @@ from django.utils.text import slugify
 
 LANGUAGES = ("kk", "ru", "en")
 FORMATS = ("csv", "zip", "xlsx")
-STATION_FIELDS = ("registered", "address", "latitude", "longitude", "abroad", "closed")
+STATION_FIELDS = (
+    "registered",
+    "address",
+    "latitude",
+    "longitude",
+    "abroad",
+    "closed",
+    "settlement",
+)
 UNIT_KINDS = ("country", "region", "district", "subdistrict", "station")
 CHOICE_KINDS = ("candidate", "party", "against_all", "option")
 MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "mappings"

@@ -15,6 +15,19 @@ MAX_FIGURE = 2_147_483_647  # PositiveIntegerField on every supported database
 TRUE_VALUES = {"1", "true", "yes", "y", "x", "да", "иә", "+"}
 FALSE_VALUES = {"", "0", "false", "no", "n", "нет", "жоқ", "-"}
 CLOSED_VALUES = {"", "military", "hospital", "detention", "other"}
+#: Town or village (empty: not known), in the words a table may use.
+SETTLEMENT_VALUES = {
+    "": "",
+    "urban": "urban",
+    "town": "urban",
+    "city": "urban",
+    "город": "urban",
+    "қала": "urban",
+    "rural": "rural",
+    "village": "rural",
+    "село": "rural",
+    "ауыл": "rural",
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -260,6 +273,11 @@ class RowParser:
                         )
                     )
                 station[key] = text
+            elif key == "settlement":
+                text = _text(raw).lower()
+                if text not in SETTLEMENT_VALUES:
+                    bad.append(Problem(self.file, line, col, f"not a town or village: {text!r}"))
+                station[key] = SETTLEMENT_VALUES.get(text, "")
             else:  # address
                 station[key] = _text(raw)
         if bad:

@@ -33,6 +33,7 @@ _STATION_FIELDS = {
     "longitude": "longitude",
     "abroad": "is_abroad",
     "closed": "closed",
+    "settlement": "settlement",
 }
 
 
@@ -275,7 +276,7 @@ class Writer:
             values[f"name_{lang}"] = name
         for key in self.station_keys:
             value = row.station.get(key)
-            if key == "closed" and value is None:
+            if key in ("closed", "settlement") and value is None:
                 value = ""
             values[_STATION_FIELDS[key]] = value
         return values
