@@ -183,7 +183,7 @@ def test_shipped_mappings_load():
     assert {"ru2011", "ru2012", "ru2018", "ru2020", "ru2021", "kz2019_regions"} <= set(names)
     for name in names:
         m = load_mapping(name)
-        assert m.levels and (m.lines or m.choices)
+        assert (m.levels or m.announced) and (m.lines or m.choices)
     ru = load_mapping("ru2018")
     assert ru.registered_line == "L1" and list(ru.lines)[-1] == "L12"
     assert ru.contest["protocol_form"] == "ru_uik_2018"

@@ -70,6 +70,30 @@ class FindingRow:
 
 
 @dataclass
+class CoverageRow:
+    """One stratum class of the coverage diagnostic: observed stations against all."""
+
+    label: str
+    stations: int
+    observed: int
+    share_of_all: float | None  # this class's share of all stations
+    share_of_observed: float | None  # its share of the observed stations
+    covered: float | None  # observed / stations of the class
+
+
+@dataclass
+class EstimatePanel:
+    """The tally's stored estimate of a unit (leader first), with its coverage diagnostic."""
+
+    rows: list[tuple[Choice, float, float, float]]  # choice, share, low, high
+    stations_used: int
+    strata_used: int
+    strata_total: int
+    coverage: list[CoverageRow]
+    second_round: str | None
+
+
+@dataclass
 class ContestPanel:
     contest: Contest
     rows: list[ChoiceRow]
@@ -91,6 +115,7 @@ class ContestPanel:
     crowd_compared: int = 0  # of them, stations with an official result to compare with
     crowd_confirmed_total: int = 0
     crowd_exceeds: dict[str, int] = field(default_factory=dict)
+    estimate: EstimatePanel | None = None
 
 
 @dataclass
@@ -262,6 +287,59 @@ def _panel(
     )
 
 
+def _class_label(group: str, key: str) -> str:
+    return {
+        ("settlement", "urban"): _("Towns"),
+        ("settlement", "rural"): _("Villages"),
+        ("settlement", "abroad"): _("Abroad"),
+        ("settlement", "closed"): _("Closed stations"),
+        ("settlement", "unknown"): _("Town or village not known"),
+        ("size", "small"): _("Small stations (lowest third by registered voters)"),
+        ("size", "medium"): _("Middle-sized stations"),
+        ("size", "large"): _("Large stations (highest third by registered voters)"),
+    }.get((group, key), key)
+
+
+def _estimate_panel(contest: Contest, unit: AdminUnit) -> EstimatePanel | None:
+    """The estimate as the tally stored it (`tally.selectors.unit_estimates`): every choice's
+    share and interval, and the coverage diagnostic of the unit (observed vs all stations by
+    settlement and by size)."""
+    from baqylau.tally.selectors import unit_estimates
+
+    rows = list(unit_estimates(contest, unit))
+    if not rows:
+        return None
+    details = rows[0].details or {}
+    coverage: list[CoverageRow] = []
+    for group in ("settlement", "size"):
+        items = (details.get("coverage") or {}).get(group, [])
+        all_total = sum(i["stations"] for i in items)
+        observed_total = sum(i["observed"] for i in items)
+        coverage += [
+            CoverageRow(
+                label=_class_label(group, i["class"]),
+                stations=i["stations"],
+                observed=i["observed"],
+                share_of_all=_share(i["stations"], all_total),
+                share_of_observed=_share(i["observed"], observed_total),
+                covered=_share(i["observed"], i["stations"]),
+            )
+            for i in items
+        ]
+    leader = next((r for r in rows if (r.details or {}).get("leader")), rows[0])
+    return EstimatePanel(
+        rows=[
+            (r.choice, r.share, max(r.share - r.margin, 0.0), min(r.share + r.margin, 1.0))
+            for r in rows
+        ],
+        stations_used=rows[0].stations_used,
+        strata_used=int(details.get("strata_used", 0)),
+        strata_total=int(details.get("strata_total", 0)),
+        coverage=coverage,
+        second_round=(leader.details or {}).get("second_round"),
+    )
+
+
 def _finding_row(item: dict, units: dict[int, AdminUnit]) -> FindingRow:
     unit = units.get(item.get("unit"))
     text = localized(item.get("message") or {}, current_language())
@@ -404,6 +482,9 @@ def unit_page(election: Election, unit_id: int) -> UnitPage:
         for c in contests
         if str(c.id) in data["contests"]
     ]
+    if not unit.is_station:
+        for panel in page.panels:
+            panel.estimate = _estimate_panel(panel.contest, unit)
     page.counters = _counters(data, unit)
     page.rejected_reasons = _rejected_reasons(election, unit)
     types = _catalogue("reports.ViolationType")

@@ -64,6 +64,7 @@ class UnitTree:
     """The unit tree of an election as arrays: ids (sorted), paths, and the engine's `Tree`."""
 
     def __init__(self, election_id: int):
+        self.election_id = election_id
         rows = list(
             AdminUnit.objects.filter(election_id=election_id)
             .order_by("id")
@@ -104,6 +105,27 @@ class UnitTree:
                 found.add(i)
                 i = int(self.tree.parent[i])
         return np.array(sorted(found), np.int64)
+
+    def names(self, index: Iterable[int]) -> dict[int, dict[str, str]]:
+        """Unit index → its name in kk/ru/en (each falling back to another language, then to the
+        path), for the few units a finding names."""
+        wanted = sorted({int(i) for i in index})
+        out: dict[int, dict[str, str]] = {}
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            rows = AdminUnit.objects.filter(id__in=[int(self.ids[i]) for i in chunk]).values_list(
+                "id", "name_kk", "name_ru", "name_en"
+            )
+            by_id = {r[0]: r[1:] for r in rows}
+            for i in chunk:
+                kk, ru, en = by_id.get(int(self.ids[i]), ("", "", ""))
+                path = self.paths[i]
+                out[i] = {
+                    "kk": kk or ru or en or path,
+                    "ru": ru or kk or en or path,
+                    "en": en or ru or kk or path,
+                }
+        return out
 
     def ancestors(self) -> np.ndarray:
         """(U, depth + 1): each unit itself, then its parent, grandparent ... (-1 padded)."""
@@ -432,17 +454,23 @@ def _subset_findings(
 
 
 def _parts_findings(ct: ContestTree, summary: CompareSummary) -> list[tuple]:
-    """Official totals that are not the sum of their parts. A unit with no stations under it
-    (an election imported by region) compares its total with its children's only."""
+    """Official totals (announced for a unit: the country, a region) that are not the sum of
+    their parts. A unit with no stations under it (an election imported by region) compares its
+    total with its children's only, and only where some part has the figure: a unit whose parts
+    are unknown is never flagged."""
     has_official, official, result_of = ct.official()
     parts = engine.parts_check(ct.tree, official)
     names = ct.column_names()
+    n_children = ct.tree.children_count()
+    n_stations = ct.tree.roll_up(ct.tree.is_station.astype(np.int64))
+    unit_names = ct.names(np.nonzero(parts.mismatch)[0])
     out = []
     for u, j in zip(*np.nonzero(parts.mismatch), strict=True):
         total, psum = int(official[u, j]), int(parts.parts_sum[u, j])
         line, choice_id, name = names[int(j)]
         children = str(parts.parts[u]) == "children"
         complete = bool(parts.complete[u, j])
+        n_parts = int(n_children[u] if children else n_stations[u]) if complete else None
         out.append(
             (
                 int(ct.ids[u]),
@@ -455,8 +483,9 @@ def _parts_findings(ct: ContestTree, summary: CompareSummary) -> list[tuple]:
                     "parts": str(parts.parts[u]),
                     "complete": complete,
                     "difference": total - psum,
+                    "parts_count": n_parts,
                     "message": messages.parts_do_not_sum(
-                        name, ct.paths[u], total, psum, children, complete
+                        name, unit_names[int(u)], total, psum, children, complete, n_parts
                     ),
                     "evidence": {"official_result": int(result_of[u])},
                 },
@@ -900,20 +929,65 @@ class EstimateSummary:
     threshold: float | None = None
     second_round: str | None = None  # due / not_due / undecided
     stations_used: int = 0
-    label: str = engine.NOT_RANDOM_LABEL
+    label: str = engine.POSTSTRATIFIED_LABEL
+
+
+def ok_all(est: engine.Estimates, u: int) -> bool:
+    """The unit has an estimate and an interval for every choice."""
+    return bool(np.isfinite(est.share[u]).all() and np.isfinite(est.margin[u]).all())
+
+
+def station_strata(ct: UnitTree) -> tuple[np.ndarray, np.ndarray]:
+    """(settlement class, size class) of every unit of the tree (-1 above the stations), from
+    what the station records know: town or village, abroad, closed, registered voters."""
+    n = ct.size
+    urban, abroad, closed, known = (np.zeros(n, bool) for _ in range(4))
+    rows = fetch_all(
+        AdminUnit.objects.filter(
+            election_id=ct.election_id, kind=AdminUnit.Kind.STATION
+        ).values_list("id", "is_abroad", "closed", "settlement")
+    )
+    if rows:
+        at = ct.index_of([r[0] for r in rows])
+        abroad[at] = [bool(r[1]) for r in rows]
+        closed[at] = [bool(r[2]) for r in rows]
+        urban[at] = [r[3] == AdminUnit.Settlement.URBAN for r in rows]
+        known[at] = [bool(r[3]) for r in rows]
+    return engine.station_classes(
+        ct.tree.is_station, ct.tree.registered, urban, abroad, closed, known
+    )
+
+
+def _coverage_rows(table: np.ndarray, names: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The coverage diagnostic of one unit: stations of each class, and how many observed."""
+    return [
+        {"class": name, "stations": int(all_), "observed": int(seen)}
+        for name, (all_, seen) in zip(names, table.tolist(), strict=True)
+        if all_
+    ]
 
 
 def estimate(
     contest: Contest, ct: ContestTree, settled: np.ndarray, figures: np.ndarray, units: np.ndarray
 ) -> EstimateSummary:
-    """Ratio estimates of every choice's share in the given non-station units, with 95% margins.
+    """Every choice's share in the given non-station units, post-stratified, with 95% margins
+    (`engine.poststratified_estimates`: strata by region, town or village, and station size,
+    with an interval that includes the selection uncertainty the strata can see).
 
     Stored as `Estimate` rows with ``random_sample=False`` (observed stations are not a random
-    sample) and, in ``details``, the method, the label, the interval, the official share and —
-    for the leading choice — whether the interval says a second round was due.
+    sample) and, in ``details``, the method, the label, the interval, the strata, the coverage
+    diagnostic (stations observed against all, by settlement and by size), the official share
+    and — for the leading choice — whether the interval says a second round was due.
     """
     n_lines = len(ct.line_codes)
-    est = engine.ratio_estimates(ct.tree, settled, figures[:, n_lines:])
+    settlement, size = station_strata(ct)
+    cell = np.where(settlement >= 0, settlement * len(engine.SIZE_CLASSES) + size, -1)
+    votes = figures[:, n_lines:]
+    est = engine.poststratified_estimates(ct.tree, settled, votes, cell)
+    by_settlement = engine.coverage_by_class(
+        ct.tree, settled, settlement, len(engine.SETTLEMENT_CLASSES)
+    )
+    by_size = engine.coverage_by_class(ct.tree, settled, size, len(engine.SIZE_CLASSES))
     official_votes = ct.official()[1][:, n_lines:]
     off = np.where(official_votes >= 0, official_votes, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -929,19 +1003,30 @@ def estimate(
     )
     units = units[~ct.tree.is_station[units]]
     rows: list[Estimate] = []
-    for u in units[np.isfinite(est.share[units]).all(axis=1)].tolist():
+    ok = np.isfinite(est.share[units]).all(axis=1) & np.isfinite(est.margin[units]).all(axis=1)
+    for u in units[ok].tolist():
         shares = est.share[u]
         leader = int(np.argmax(shares))
+        coverage = {
+            "settlement": _coverage_rows(by_settlement[u], engine.SETTLEMENT_CLASSES),
+            "size": _coverage_rows(by_size[u], engine.SIZE_CLASSES),
+        }
         for j, cid in enumerate(ct.choice_ids):
             share, margin = float(shares[j]), float(est.margin[u, j])
             details: dict[str, Any] = {
-                "label": engine.NOT_RANDOM_LABEL,
-                "method": "stratified ratio estimator" if est.stratified[u] else "ratio estimator",
+                "label": engine.POSTSTRATIFIED_LABEL,
+                "method": "post-stratified ratio estimator",
+                "strata": "child unit × settlement (town, village, abroad, closed, not known) "
+                "× size (terciles of registered voters)",
+                "interval_method": f"Poisson bootstrap over covered stations within strata "
+                f"({engine.BOOTSTRAP_REPLICATES} replicates, weights re-estimated) plus the "
+                "spread between strata for strata no observer covered",
                 "interval": [max(share - margin, 0.0), min(share + margin, 1.0)],
-                "stratified": bool(est.stratified[u]),
+                "stratified": True,
                 "strata_used": int(est.strata_used[u]),
                 "strata_total": int(est.strata_total[u]),
                 "registered_in_used_strata": float(est.registered_in_used_strata[u]),
+                "coverage": coverage,
                 "official_share": float(off_share[u, j]) if np.isfinite(off_share[u, j]) else None,
                 "leader": j == leader,
             }
@@ -968,7 +1053,7 @@ def estimate(
 
     summary = EstimateSummary(threshold=threshold)
     roots = np.flatnonzero(ct.tree.parent < 0)
-    if roots.size and np.isfinite(est.share[roots[0]]).all() and ct.choice_ids:
+    if roots.size and ok_all(est, roots[0]) and ct.choice_ids:
         r = int(roots[0])
         leader = int(np.argmax(est.share[r]))
         summary.unit_id = int(ct.ids[r])

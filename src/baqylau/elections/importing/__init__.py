@@ -92,19 +92,18 @@ def _unknown_units(election_code: str, paths: list[tuple[str, int]]) -> list[tup
     return [(p, line) for p, line in paths if p not in known]
 
 
-def _crowd_targets_missing(mapping: Mapping, choices: list, name: str) -> list[Problem]:
-    """A crowd platform's counts are of an election, contest and choices that exist."""
-    from ..models import Contest
+def _missing_targets(mapping: Mapping, choices: list, name: str) -> list[Problem]:
+    """Announced totals and crowd counts go to an election, a contest and choices that exist:
+    those the mapping names by code and the database lacks."""
+    from ..models import Choice, Contest
 
-    contest = Contest.objects.filter(
-        election__code=mapping.election["code"], code=mapping.contest["code"]
-    ).first()
+    code, contest_code = mapping.election["code"], mapping.contest["code"]
+    contest = Contest.objects.filter(election__code=code, code=contest_code).first()
     if contest is None:
-        where = f"{mapping.election['code']}/{mapping.contest['code']}"
-        return [Problem(name, 0, "*", f"no such election and contest {where!r}: import it first")]
-    known = set(contest.choices.values_list("code", flat=True))
+        return [Problem(name, 0, "", f"no contest {contest_code!r} in election {code!r}")]
+    known = set(Choice.objects.filter(contest=contest).values_list("code", flat=True))
     return [
-        Problem(name, 1, c.code, f"no choice {c.code!r} in the contest")
+        Problem(name, 1, c.column, f"no choice {c.code!r} in contest {contest_code!r}")
         for c in choices
         if c.code not in known
     ]
@@ -142,7 +141,7 @@ def validate_file(
 
     first_line: dict[str, int] = {}
     pending: list[tuple[str, int]] = []
-    code_column = mapping.levels[-1].code
+    code_column = mapping.unit_column or mapping.levels[-1].code
 
     def check_pending() -> None:
         if mapping.existing_units and pending:
@@ -162,8 +161,8 @@ def validate_file(
             for problem in parser.problems:
                 problems.add(problem)
             missing = (
-                _crowd_targets_missing(mapping, parser.choices, name)
-                if mapping.crowd is not None and parser.ok
+                _missing_targets(mapping, parser.choices, name)
+                if (mapping.crowd is not None or mapping.announced) and parser.ok
                 else []
             )
             for problem in missing:

@@ -18,6 +18,11 @@ to a country. Example (abridged)::
     lines: {L1: "Число избирателей, включенных в список избирателей", ...}
     choices: {remaining: true, except: [url], kind: candidate}
 
+Figures announced for units that already exist, at any level (a national or a regional total
+published by a commission), use ``units: {existing: true, unit: COLUMN}`` instead of levels: the
+column holds each row's unit path (``KZ``, ``KZ/almaty-city``), the election and the contest are
+named by their codes only, and the choices by their codes (see ``mappings/kz2019_announced.yaml``).
+
 `choices` is either an explicit list of ``{column, code, names, number, kind}`` or
 ``{remaining: true, except: [...]}``: every column not used elsewhere, the code derived from the
 header and the ballot number parsed from a leading ``"N. "``.
@@ -47,7 +52,15 @@ from django.utils.text import slugify
 
 LANGUAGES = ("kk", "ru", "en")
 FORMATS = ("csv", "zip", "xlsx")
-STATION_FIELDS = ("registered", "address", "latitude", "longitude", "abroad", "closed")
+STATION_FIELDS = (
+    "registered",
+    "address",
+    "latitude",
+    "longitude",
+    "abroad",
+    "closed",
+    "settlement",
+)
 UNIT_KINDS = ("country", "region", "district", "subdistrict", "station")
 CHOICE_KINDS = ("candidate", "party", "against_all", "option")
 MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "mappings"
@@ -150,13 +163,19 @@ class Mapping:
     empty_figures: str = "error"  # "error" or "skip" (an empty cell means "no figure")
     negative_figures: str = "error"  # "error" or "skip" (a negative cell: a transcription error)
     existing_units: bool = False  # results for units that must already exist
+    unit_column: str | None = None  # rows name existing units of any level by path
     source: str = ""  # where the data came from (stored on each result)
     name: str = ""  # file name of the mapping, for messages
     crowd: CrowdSpec | None = None  # a crowd platform's counts, not official results
 
     @property
     def row_kind(self) -> str:
-        return self.levels[-1].kind
+        return self.levels[-1].kind if self.levels else "unit"
+
+    @property
+    def announced(self) -> bool:
+        """Rows name existing units of any level (announced totals), see the module doc."""
+        return self.unit_column is not None
 
     @property
     def line_codes(self) -> list[str]:
@@ -177,7 +196,7 @@ class Mapping:
         }
 
     def used_columns(self) -> list[str]:
-        cols: list[str] = []
+        cols: list[str] = [self.unit_column] if self.unit_column else []
         for level in self.levels:
             cols.append(level.code)
             if level.if_empty:
@@ -255,14 +274,17 @@ def mapping_from_dict(data: dict[str, Any], name: str = "") -> Mapping:
     """Build and check a mapping from plain data (parsed YAML or command options)."""
     if not isinstance(data, dict):
         raise MappingError("a mapping must be a YAML mapping")
+    units = _require(data, "units", "mapping")
+    unit_column = units.get("unit") if isinstance(units, dict) else None
     election = dict(_require(data, "election", "mapping"))
-    for key in ("code", "date", "kind", "country"):
+    # announced totals name an election and a contest that exist: their codes are enough
+    for key in ("code",) if unit_column else ("code", "date", "kind", "country"):
         _require(election, key, "election")
-    if isinstance(election["date"], str):
+    if isinstance(election.get("date"), str):
         election["date"] = dt.date.fromisoformat(election["date"])
     election["names"] = _names(election.get("names"), "election")
     contest = dict(_require(data, "contest", "mapping"))
-    for key in ("code", "kind", "protocol_form"):
+    for key in ("code",) if unit_column else ("code", "kind", "protocol_form"):
         _require(contest, key, "contest")
     contest["names"] = _names(contest.get("names"), "contest")
     if contest.get("majority_threshold") is not None:
@@ -279,15 +301,22 @@ def mapping_from_dict(data: dict[str, Any], name: str = "") -> Mapping:
     if negative not in ("error", "skip"):
         raise MappingError("file.negative_figures must be 'error' or 'skip'")
 
-    units = _require(data, "units", "mapping")
-    root_data = _require(units, "root", "units")
+    if unit_column:
+        if units.get("existing") is False or units.get("levels"):
+            raise MappingError("units.unit: rows that name units by path need existing units")
+        units = {**units, "existing": True}
+        root_data = units.get("root") or {}
+        root_code = str(root_data.get("code", ""))
+    else:
+        root_data = _require(units, "root", "units")
+        root_code = str(_require(root_data, "code", "units.root"))
     root = RootSpec(
-        code=str(_require(root_data, "code", "units.root")),
+        code=root_code,
         kind=root_data.get("kind", "country"),
         names=_names(root_data.get("names"), "units.root"),
     )
     levels: list[LevelSpec] = []
-    for i, lv in enumerate(_require(units, "levels", "units")):
+    for i, lv in enumerate([] if unit_column else _require(units, "levels", "units")):
         where = f"units.levels[{i}]"
         kind = _require(lv, "kind", where)
         if kind not in UNIT_KINDS:
@@ -312,7 +341,7 @@ def mapping_from_dict(data: dict[str, Any], name: str = "") -> Mapping:
     bad = set(station) - set(STATION_FIELDS)
     if bad:
         raise MappingError(f"station: unknown field(s) {sorted(bad)}; use {STATION_FIELDS}")
-    if station and levels[-1].kind != "station":
+    if station and (not levels or levels[-1].kind != "station"):
         raise MappingError("station: fields are only allowed when rows describe stations")
 
     lines: dict[str, str] = {}
@@ -404,6 +433,7 @@ def mapping_from_dict(data: dict[str, Any], name: str = "") -> Mapping:
         empty_figures=empty,
         negative_figures=negative,
         existing_units=bool(units.get("existing", False)) or crowd is not None,
+        unit_column=str(unit_column) if unit_column else None,
         source=str(data.get("source", "")),
         name=name,
         crowd=crowd,

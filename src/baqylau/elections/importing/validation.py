@@ -15,6 +15,19 @@ MAX_FIGURE = 2_147_483_647  # PositiveIntegerField on every supported database
 TRUE_VALUES = {"1", "true", "yes", "y", "x", "да", "иә", "+"}
 FALSE_VALUES = {"", "0", "false", "no", "n", "нет", "жоқ", "-"}
 CLOSED_VALUES = {"", "military", "hospital", "detention", "other"}
+#: Town or village (empty: not known), in the words a table may use.
+SETTLEMENT_VALUES = {
+    "": "",
+    "urban": "urban",
+    "town": "urban",
+    "city": "urban",
+    "город": "urban",
+    "қала": "urban",
+    "rural": "rural",
+    "village": "rural",
+    "село": "rural",
+    "ауыл": "rural",
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -159,6 +172,7 @@ class RowParser:
         self._skip_empty = mapping.empty_figures == "skip"
         self._skip_negative = mapping.negative_figures == "skip"
         self._root = mapping.root.code
+        self._unit_i = index[mapping.unit_column] if mapping.unit_column else None
 
     def _level_value(
         self,
@@ -196,6 +210,15 @@ class RowParser:
             self._skip_negative and reason.startswith("negative figure")
         )
 
+    def _unit_path(self, text: str) -> str:
+        """A unit's path as written ("KZ/almaty-city"), or below the mapping's root
+        ("almaty-city" with root KZ)."""
+        path = text.strip().strip("/")
+        root = self._root
+        if path and root and path != root and not path.startswith(f"{root}/"):
+            path = f"{root}/{path}"
+        return path
+
     def parse(self, line: int, cells: list) -> tuple[ParsedRow | None, list[Problem]]:
         bad: list[Problem] = []
         if len(cells) < self.width:
@@ -209,6 +232,10 @@ class RowParser:
             for level, code_i, empty_i, names in self._levels
         ]
         path = "/".join([self._root, *(u.code for u in chain)])
+        if self._unit_i is not None:  # an existing unit of any level, by its path
+            path = self._unit_path(_text(cells[self._unit_i]))
+            if not path:
+                bad.append(Problem(self.file, line, self.mapping.unit_column, "empty unit path"))
 
         def figure(i: int, col: str) -> int | None:
             """The cell's count; None for no figure (a missing-value marker, or an empty cell
@@ -309,6 +336,11 @@ class RowParser:
                         )
                     )
                 station[key] = text
+            elif key == "settlement":
+                text = _text(raw).lower()
+                if text not in SETTLEMENT_VALUES:
+                    bad.append(Problem(self.file, line, col, f"not a town or village: {text!r}"))
+                station[key] = SETTLEMENT_VALUES.get(text, "")
             else:  # address
                 station[key] = _text(raw)
         if bad:

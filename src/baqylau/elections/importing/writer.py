@@ -33,6 +33,7 @@ _STATION_FIELDS = {
     "longitude": "longitude",
     "abroad": "is_abroad",
     "closed": "closed",
+    "settlement": "settlement",
 }
 
 
@@ -146,10 +147,25 @@ class Writer:
             self.counts.records_updated += 1
         return obj
 
+    def _prepare_existing(self, choices: list[ChoiceSpec]) -> None:
+        """Announced totals and crowd counts: the election, contest and choices exist (validated);
+        never rename them from a mapping that names them by code only."""
+        m = self.mapping
+        self.contest = Contest.objects.select_related("election").get(
+            election__code=m.election["code"], code=m.contest["code"]
+        )
+        self.election = self.contest.election
+        by_code = dict(Choice.objects.filter(contest=self.contest).values_list("code", "id"))
+        self.choice_ids = {spec.code: by_code[spec.code] for spec in choices}
+        self.ancestors = {}
+        self._ancestors_seen = set()
+        self._ancestor_rows = {}
+        self._crowd_new: list[int] = []
+
     def prepare(self, choices: list[ChoiceSpec]) -> None:
         m = self.mapping
-        if m.crowd is not None:
-            self._prepare_crowd(choices)
+        if m.crowd is not None or m.announced:
+            self._prepare_existing(choices)
             return
         e = m.election
         self.election = self._upsert(
@@ -261,7 +277,7 @@ class Writer:
             values[f"name_{lang}"] = name
         for key in self.station_keys:
             value = row.station.get(key)
-            if key == "closed" and value is None:
+            if key in ("closed", "settlement") and value is None:
                 value = ""
             values[_STATION_FIELDS[key]] = value
         return values
@@ -388,19 +404,6 @@ class Writer:
         return changed
 
     # -- a crowd platform's counts ----------------------------------------------------------
-    def _prepare_crowd(self, choices: list[ChoiceSpec]) -> None:
-        """The election, contest and choices must exist (checked by the first pass)."""
-        m = self.mapping
-        self.election = Election.objects.get(code=m.election["code"])
-        self.contest = Contest.objects.get(election=self.election, code=m.contest["code"])
-        found = dict(
-            Choice.objects.filter(
-                contest=self.contest, code__in=[c.code for c in choices]
-            ).values_list("code", "id")
-        )
-        self.choice_ids = {c.code: found[c.code] for c in choices}
-        self._crowd_new: list[int] = []
-
     def _write_crowd(self, rows: list[ParsedRow]) -> None:
         """A new `CrowdCount` row for each station and choice whose figures differ from the
         latest of this source (a second run of the same file writes nothing)."""
