@@ -76,13 +76,32 @@ def live(request, code: str):
 
 @coordinator_required
 def coverage(request, code: str):
+    from baqylau.observers.models import Shift
+
     election = _election(code)
     level = request.GET.get("level", "region")
     if level not in (AdminUnit.Kind.REGION, AdminUnit.Kind.DISTRICT):
         level = AdminUnit.Kind.REGION
+    shift = request.GET.get("shift", Shift.OPENING)
+    if shift not in Shift.values:
+        shift = Shift.OPENING
     lang = (request.LANGUAGE_CODE or "ru")[:2]
     table = observer_selectors.coverage_table(election, level=level, lang=lang, user=request.user)
-    return render(request, "reports/coverage.html", {"election": election, "table": table})
+    by_shift = observer_selectors.shift_coverage(
+        election, shift=shift, level=level, lang=lang, user=request.user
+    )
+    context = {
+        "election": election,
+        "table": table,
+        "cov": by_shift,
+        "level": level,
+        "shift": shift,
+        "shifts": Shift.choices,
+        "map": observer_selectors.uncovered_map(
+            election, by_shift, href=lambda u: f"?level=district&shift={shift}&region={u.pk}"
+        ),
+    }
+    return render(request, "reports/coverage.html", context)
 
 
 def _first(data, names) -> str:
