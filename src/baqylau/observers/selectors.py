@@ -288,10 +288,26 @@ def observer_placements(observer: Observer) -> list[tuple[Election, AdminUnit]]:
         return hit[1]
     rows = _assignments_at_stations(observer.pk, AdminUnit.Kind.STATION)
     found = [(a.election, a.station) for a in rows]
+    known = {station.pk for _e, station in found}
+    for source in _placement_sources:
+        for election, station in source(observer):
+            if station.pk not in known:
+                known.add(station.pk)
+                found.append((election, station))
     if len(_placements) >= 20_000:
         _placements.clear()
     _placements[observer.pk] = (now, found)
     return found
+
+
+#: Other places an observer may report from (a mobile group's open task), registered by the
+#: apps that own them (`register_placement_source`); each returns [(election, station), ...].
+_placement_sources: list = []
+
+
+def register_placement_source(source) -> None:
+    if source not in _placement_sources:
+        _placement_sources.append(source)
 
 
 def clear_placements(**_kwargs) -> None:
@@ -417,10 +433,13 @@ def gap_alerts(
     assignments = list(assignments)
 
     latest: dict[tuple[int, int], CheckIn] = {}
+    ever_admitted: set[int] = set()
     for checkin in CheckIn.objects.filter(
         election=election, observer_id__in={a.observer_id for a in assignments}
     ).order_by("received_at", "id"):
         latest[(checkin.observer_id, checkin.station_id)] = checkin
+        if checkin.status == CheckIn.Status.ADMITTED:
+            ever_admitted.add(checkin.station_id)
     out_statuses = {CheckIn.Status.NOT_ADMITTED, CheckIn.Status.REMOVED}
 
     def excluded(a: Assignment) -> bool:
@@ -435,6 +454,18 @@ def gap_alerts(
         for sid, items in sorted(by_station.items(), key=lambda kv: kv[1][0].station.path)
         if not any(a.shift == Shift.COUNT and not excluded(a) for a in items)
     ]
+    # A station loses its observer when someone had been admitted there and nobody placed
+    # there is admitted now (removed, left, or turned away).
+    lost = [
+        {"station_id": sid, "station": items[0].station.code, "path": items[0].station.path}
+        for sid, items in sorted(by_station.items(), key=lambda kv: kv[1][0].station.path)
+        if sid in ever_admitted
+        and not any(
+            (c := latest.get((a.observer_id, sid))) is not None
+            and c.status == CheckIn.Status.ADMITTED
+            for a in items
+        )
+    ]
     not_admitted = []
     seen = set()
     for a in assignments:
@@ -447,6 +478,7 @@ def gap_alerts(
                     "station": a.station.code,
                     "station_id": a.station_id,
                     "status": c.status,
+                    "status_label": CheckIn.Status(c.status).label,
                     "reason": c.reason,
                     "at": c.received_at,
                 }
@@ -468,7 +500,13 @@ def gap_alerts(
                         "last_report": when,
                     }
                 )
-    return {"no_count": no_count, "not_admitted": not_admitted, "silent": silent}
+    return {
+        "placed": bool(assignments),
+        "no_count": no_count,
+        "lost": lost,
+        "not_admitted": not_admitted,
+        "silent": silent,
+    }
 
 
 def partner_coverage(user, election: Election) -> list[dict[str, str]]:

@@ -13,6 +13,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from baqylau.elections.models import AdminUnit, Election
+from baqylau.mobile.selectors import groups_for
+from baqylau.moderation.selectors import is_moderator
 from baqylau.observers import selectors as observer_selectors
 from baqylau.observers.views import coordinator_required
 from baqylau.reports import selectors, sms
@@ -70,6 +72,8 @@ def live(request, code: str):
         "violation_types": ViolationType.objects.filter(active=True),
         "regions": AdminUnit.objects.filter(election=election, kind=AdminUnit.Kind.REGION),
         "filters": request.GET,
+        "can_moderate": is_moderator(user),
+        "can_dispatch": groups_for(user).filter(active=True).exists(),
     }
     return render(request, "reports/live.html", context)
 
