@@ -11,6 +11,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("", include("baqylau.mobile.urls")),
     path("staff/", include("baqylau.reports.urls")),
     path("moderation/", include("baqylau.moderation.urls")),
     path("legal/", include("baqylau.legal.urls")),

@@ -285,6 +285,13 @@ def incident_for_moderation(incident_id: int) -> Incident | None:
     )
 
 
+def cases_citing(incident: Incident) -> list:
+    """The legal follow-up of a violation report: the cases that cite it."""
+    from baqylau.legal.models import Case
+
+    return list(Case.objects.filter(incidents=incident).order_by("pk"))
+
+
 def station_incidents(incident: Incident) -> QuerySet[Incident]:
     """Other reports of violations at the same station (corroboration, duplicates)."""
     return (

@@ -300,6 +300,7 @@ def incident(request, incident_id: int):
             "media": list(found.submission.media.all()),
             "others": list(selectors.station_incidents(found)),
             "decisions": list(found.decisions.all()),
+            "cases": selectors.cases_citing(found),
             "form": form,
         },
         status=400 if request.method == "POST" else 200,

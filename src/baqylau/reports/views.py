@@ -13,6 +13,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from baqylau.elections.models import AdminUnit, Election
+from baqylau.mobile.selectors import groups_for
+from baqylau.moderation.selectors import is_moderator
 from baqylau.observers import selectors as observer_selectors
 from baqylau.observers.views import coordinator_required
 from baqylau.reports import selectors, sms
@@ -70,19 +72,40 @@ def live(request, code: str):
         "violation_types": ViolationType.objects.filter(active=True),
         "regions": AdminUnit.objects.filter(election=election, kind=AdminUnit.Kind.REGION),
         "filters": request.GET,
+        "can_moderate": is_moderator(user),
+        "can_dispatch": groups_for(user).filter(active=True).exists(),
     }
     return render(request, "reports/live.html", context)
 
 
 @coordinator_required
 def coverage(request, code: str):
+    from baqylau.observers.models import Shift
+
     election = _election(code)
     level = request.GET.get("level", "region")
     if level not in (AdminUnit.Kind.REGION, AdminUnit.Kind.DISTRICT):
         level = AdminUnit.Kind.REGION
+    shift = request.GET.get("shift", Shift.OPENING)
+    if shift not in Shift.values:
+        shift = Shift.OPENING
     lang = (request.LANGUAGE_CODE or "ru")[:2]
     table = observer_selectors.coverage_table(election, level=level, lang=lang, user=request.user)
-    return render(request, "reports/coverage.html", {"election": election, "table": table})
+    by_shift = observer_selectors.shift_coverage(
+        election, shift=shift, level=level, lang=lang, user=request.user
+    )
+    context = {
+        "election": election,
+        "table": table,
+        "cov": by_shift,
+        "level": level,
+        "shift": shift,
+        "shifts": Shift.choices,
+        "map": observer_selectors.uncovered_map(
+            election, by_shift, href=lambda u: f"?level=district&shift={shift}&region={u.pk}"
+        ),
+    }
+    return render(request, "reports/coverage.html", context)
 
 
 def _announced_figures(contest, units: dict[int, AdminUnit], choices: list) -> list[dict]:
