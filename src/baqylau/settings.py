@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "baqylau.crowd",
     "baqylau.bots",
     "baqylau.legal",
+    "baqylau.checklists",
 ]
 
 MIDDLEWARE = [

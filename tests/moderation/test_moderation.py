@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from baqylau.evidence.models import LedgerEntry, MediaFile
@@ -321,11 +321,12 @@ def test_bulk_accept_only_accepts_copies_that_agree(client, election, moderator)
         assert f'name="copies" value="{copy.pk}"' in page  # a box to tick
     for copy in (failed, single):
         assert f'name="copies" value="{copy.pk}"' not in page
-    response = client.post(
-        reverse("moderation:bulk_accept"),
-        {"copies": [failed.pk, single.pk, *(c.pk for c in both)], "next": "/x/"},
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
+    with translation.override("en"):
+        response = client.post(
+            reverse("moderation:bulk_accept"),
+            {"copies": [failed.pk, single.pk, *(c.pk for c in both)], "next": "/x/"},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
     assert response.status_code == 302 and response["Location"] == "/x/"
     moderation = dict(ProtocolCopy.objects.values_list("pk", "moderation"))
     assert [moderation[c.pk] for c in both] == ["accepted", "accepted"]
