@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "baqylau.bots",
     "baqylau.legal",
     "baqylau.mobile",
+    "baqylau.checklists",
 ]
 
 MIDDLEWARE = [
