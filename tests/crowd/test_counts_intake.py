@@ -90,6 +90,14 @@ def test_staff_with_the_right_records_counts_the_tally_compares_them(client, sma
     assert country["photo"] == {lead: 30, other: 210}
     assert country["stations"] == 2 and country["compared"] == 2
     assert country["exceeds"] == {"declared": 2, "photo": 1}
+    # the same figures in the count API, choices by code
+    api = client.get(
+        f"/api/v1/elections/test-kz/count?unit={small['country'].pk}",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    ).json()
+    (mine,) = [c for c in api["counts"] if c["unit_id"] == small["country"].pk]
+    assert mine["crowd"]["declared"] == {"tokayev": 40, "kossanov": 270}
+    assert mine["crowd"]["exceeds_by_choice"]["photo"] == {"tokayev": 0, "kossanov": 1}
     _crowd_counts_verify()
 
 
