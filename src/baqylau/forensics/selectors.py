@@ -6,7 +6,9 @@ Lines by protocol form (the codes the importers write):
 * Russian forms (`ru_*`): L1 registered, L3 + L4 + L5 issued (early, in-station, outside),
   L9 invalid, L10 valid; received = valid + invalid.
 The leader is `leader` (a choice code) or the choice with the most official votes. Units:
-`region` (first two path segments) and `district` (the station's parent path).
+`region` (first two path segments) and `district` (the station's parent path). The observed
+mask marks the stations that had observers (placed there, or an observer's copy received:
+`observers.selectors.observed_station_ids`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from baqylau.elections.models import (
     OfficialVote,
 )
 from baqylau.forensics.data import StationArrays
+from baqylau.observers.selectors import observed_station_ids
 
 FORMS = {
     "kz": {"registered": ("L1",), "issued": ("L3",), "received": ("L5",), "invalid": ("L7",)},
@@ -61,11 +64,13 @@ def station_arrays(
         results = results.filter(unit__path__startswith=path + "/") | results.filter(
             unit__path=path
         )
-    rows = list(results.order_by("id").values_list("id", "unit__path"))
+    rows = list(results.order_by("id").values_list("id", "unit__path", "unit_id"))
     if not rows:
         raise ValueError(f"no station-level official results for {election_code!r}")
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     paths = np.array([r[1] for r in rows])
+    observed_ids = observed_station_ids(election)
+    observed = np.array([r[2] in observed_ids for r in rows], dtype=bool)
     n = ids.size
 
     wanted = sorted({code for codes in mapping.values() for code in codes})
@@ -122,6 +127,7 @@ def station_arrays(
         leader=leader_index,
         units={"region": region, "district": district},
         station_ids=paths,
+        observed=observed,
         label=f"{election_code}/{contest.code}" + (f" under {unit_path}" if unit_path else ""),
     )
 
