@@ -758,11 +758,11 @@ def poststratified_estimates(
     may fall back to its region), re-estimating the ratios and the weights in each of
     ``replicates`` replicates (half as many for the many small units right above the stations,
     districts, to keep a recount fast): the sampling spread within strata and of the weights.
-    (2) The strata nobody covered: their true ratio may differ from the borrowed one by as much
-    as strata differ from each other; with a_h their share of the weight and s² the weighted
-    variance of the covered strata's ratios, (Σ a_h)² · s² is added (their errors are taken to
-    go the same way, which is the cautious choice). margin = z · √(bootstrap + uncovered).
-    Estimates need two covered stations under the unit.
+    (2) The strata nobody covered (closed stations, where observers never get in): their true
+    ratio may be anywhere in the range of the covered strata's ratios of the unit; taken as
+    uniform there (variance range²/12) and, with a_h their share of the weight, all erring the
+    same way (the cautious choice), (Σ a_h)² · range²/12 is added.
+    margin = z · √(bootstrap + uncovered). Estimates need two covered stations under the unit.
     """
     covered = np.asarray(covered, bool) & tree.is_station
     votes = np.maximum(np.asarray(votes, np.int64), 0)
@@ -806,18 +806,15 @@ def poststratified_estimates(
         total = np.bincount(u, weights=weight, minlength=lv.units.size)
         a = np.where(total[u] > 0, weight / np.maximum(total[u], 1e-300), 0.0)
         uncovered = np.bincount(u, weights=np.where(observed_h, 0.0, a), minlength=lv.units.size)
-        var_imp = np.zeros((lv.units.size, k))
-        for j in range(k):
-            wo = np.where(observed_h, a, 0.0)
-            mean = np.bincount(u, weights=wo * np.nan_to_num(ratio[:, j]), minlength=lv.units.size)
-            wsum = np.bincount(u, weights=wo, minlength=lv.units.size)
-            sq = np.bincount(
-                u,
-                weights=wo
-                * (np.nan_to_num(ratio[:, j]) - (mean / np.maximum(wsum, 1e-300))[u]) ** 2,
-                minlength=lv.units.size,
-            )
-            var_imp[:, j] = uncovered**2 * sq / np.maximum(wsum, 1e-300)
+        # an uncovered cell's ratio is taken as anywhere in the range of the covered cells'
+        # ratios of its unit (uniform: variance range² / 12), all uncovered cells erring alike
+        seen = np.flatnonzero(observed_h)
+        high = np.full((lv.units.size, k), -np.inf)
+        low = np.full((lv.units.size, k), np.inf)
+        np.maximum.at(high, u[seen], ratio[seen])
+        np.minimum.at(low, u[seen], ratio[seen])
+        spread = np.where(np.isfinite(high - low), high - low, 0.0)
+        var_imp = uncovered[:, None] ** 2 * spread**2 / 12.0
         ok = counts[lv.units, 1] >= 2
         at = lv.units[ok]
         share[at] = point[ok]
