@@ -122,6 +122,10 @@ def _by_header():
 
 
 def test_import_is_idempotent_and_refuses_unknown_units_and_choices(kz2019, tmp_path):
+    path = tmp_path / "first.csv"
+    path.write_text("unit,kossanov\nKZ/almaty-city,50366\n", encoding="utf-8")
+    # an import told to create units (the admin's default) still only names existing ones
+    assert run_import(path, _by_header(), existing_units=False).ok
     assert _import_national(tmp_path).changed
     assert not _import_national(tmp_path).changed
     bad = _import_national(tmp_path, unit="KZ/nowhere")

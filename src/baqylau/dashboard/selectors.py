@@ -953,9 +953,24 @@ def _forensic_facts(key: str, section: dict[str, Any]) -> list[tuple[str, str]]:
         ]
     if key == "observed":
         if not s.get("available"):
-            return [(_("Result"), _("Not available: too few observed stations."))]
+            reason = {
+                "no_observers": _(
+                    "Not available: no station is known to have had observers (no observer "
+                    "was placed at a station and no observer's protocol copy was received)."
+                ),
+                "no_district_with_both": _(
+                    "Not available: no district has both stations with observers and "
+                    "stations without them."
+                ),
+            }.get(s.get("reason_code"), _("Not available."))
+            return [(_("Result"), reason)]
         low, high = (s.get("excess_leader_votes_95") or [None, None])[:2]
         return [
+            (
+                _("Stations with observers / without, in districts that have both"),
+                f"{_num(s.get('observed', {}).get('stations'))} / "
+                f"{_num(s.get('unobserved', {}).get('stations'))}",
+            ),
             (
                 _("Leader's share, unobserved minus observed"),
                 _num(100 * s["leader_share_difference"], 1) + " " + _("pp"),
@@ -967,6 +982,18 @@ def _forensic_facts(key: str, section: dict[str, Any]) -> list[tuple[str, str]]:
             ),
         ]
     return []
+
+
+def _figures_in(lang: str, names: tuple[str, ...], available: set[str]) -> list[str]:
+    """The figures of a method in the page's language (`<name>-<lang>`); a report published
+    before figures had languages has them under their bare names."""
+    out = []
+    for name in names:
+        if f"{name}-{lang}" in available:
+            out.append(f"{name}-{lang}")
+        elif name in available:
+            out.append(name)
+    return out
 
 
 @dataclass
@@ -996,7 +1023,7 @@ def forensics_page(election: Election) -> dict[str, Any] | None:
             shows=shows,
             cannot_show=cannot,
             facts=_forensic_facts(key, report[key]),
-            figures=[f for f in FORENSIC_FIGURES.get(key, ()) if f in available],
+            figures=_figures_in(current_language(), FORENSIC_FIGURES.get(key, ()), available),
         )
         for key, title, shows, cannot in forensic_methods()
         if key in report

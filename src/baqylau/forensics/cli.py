@@ -135,5 +135,7 @@ def _print_report(console, report: dict) -> None:
                 f"share diff {100 * ob['leader_share_difference']:+.1f} pp; excess "
                 f"{ob['excess_leader_votes']:,.0f} [{lo:,.0f}, {hi:,.0f}]",
             )
+        else:
+            table.add_row("observed vs unobserved", f"not available: {ob.get('reason', '')}")
     console.print(table)
     console.print("Every line is a statistical sign, not proof.")

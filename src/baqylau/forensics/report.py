@@ -143,10 +143,68 @@ def forensic_report(
     return _jsonable(out)
 
 
+#: Languages of the figures: each figure is written once per language, as `<name>-<lang>`.
+FIGURE_LANGUAGES = ("kk", "ru", "en")
+
+#: Titles, axes and legends of the figures in kk/ru/en (the glossary's words: келу / явка for
+#: turnout, учаске / участок for a polling station).
+FIGURE_TEXTS: dict[str, dict[str, str]] = {
+    "turnout_axis": {
+        "kk": "келу (берілген бюллетеньдер / тізімдегі сайлаушылар), %",
+        "ru": "явка (выданные бюллетени / избиратели в списках), %",
+        "en": "turnout (issued / registered), %",
+    },
+    "turnout": {"kk": "келу", "ru": "явка", "en": "turnout"},
+    "turnout_pct": {"kk": "келу, %", "ru": "явка, %", "en": "turnout, %"},
+    "leader_pct": {"kk": "көшбасшының үлесі, %", "ru": "доля лидера, %", "en": "leader share, %"},
+    "leader": {"kk": "көшбасшының үлесі", "ru": "доля лидера", "en": "leader share"},
+    "stations": {"kk": "учаскелер", "ru": "участки", "en": "stations"},
+    "fingerprint": {
+        "kk": "сайлау саусақ ізі (учаскелер саны, логарифм)",
+        "ru": "электоральный отпечаток (число участков, логарифм)",
+        "en": "fingerprint (log stations)",
+    },
+    "klimek": {"kk": "Климек моделі", "ru": "модель Климека", "en": "Klimek fit"},
+    "integer": {"kk": "бүтін пайыздар", "ru": "целые проценты", "en": "integer percentages"},
+    "excess": {
+        "kk": "артық учаскелер: {excess} ± {sd}",
+        "ru": "избыток участков: {excess} ± {sd}",
+        "en": "excess {excess} ± {sd} stations",
+    },
+    "stations_turnout": {
+        "kk": "учаскелер (келу)",
+        "ru": "участки (явка)",
+        "en": "stations (turnout)",
+    },
+    "stations_leader": {
+        "kk": "учаскелер (көшбасшы үлесі)",
+        "ru": "участки (доля лидера)",
+        "en": "stations (leader share)",
+    },
+    "percent_bins": {
+        "kk": "пайыз (0,1 пайыздық тармақ аралықтары)",
+        "ru": "процент (интервалы по 0,1 п. п.)",
+        "en": "percent (0.1 pp bins)",
+    },
+}
+
+
+def figure_text(key: str, lang: str) -> str:
+    """One text of the figures in ``lang`` (English when the language is not known)."""
+    texts = FIGURE_TEXTS[key]
+    return texts.get(lang, texts["en"])
+
+
 def write_figures(
-    arrays: StationArrays, directory: Path, *, klimek=None, integer=None
+    arrays: StationArrays,
+    directory: Path,
+    *,
+    klimek=None,
+    integer=None,
+    languages: tuple[str, ...] = FIGURE_LANGUAGES,
 ) -> list[str]:
-    """Turnout and leader-share histograms, fingerprint heatmap, integer-percent histograms."""
+    """Turnout and leader-share histograms, fingerprint heatmap, integer-percent histograms:
+    each in every language of ``languages`` (titles, axes and legends), as `<name>-<lang>`."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -163,43 +221,61 @@ def write_figures(
             written.append(str(path))
         plt.close(fig)
 
-    for name, hist, xlabel in (
-        ("turnout_histogram", turnout_histogram(arrays), "turnout (issued / registered), %"),
-        ("leader_share_histogram", leader_share_histogram(arrays), "leader share, %"),
-    ):
-        fig, ax = plt.subplots(figsize=(8, 3.5))
-        edges = 100 * hist["edges"]
-        ax.stairs(hist["counts"], edges, fill=True, alpha=0.7)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("stations")
-        ax.set_title(f"{label}: {xlabel.split(' (')[0].split(',')[0]}")
-        save(fig, name)
-
+    histograms = (
+        ("turnout_histogram", turnout_histogram(arrays), "turnout_axis", "turnout"),
+        ("leader_share_histogram", leader_share_histogram(arrays), "leader_pct", "leader"),
+    )
     ok, turnout, share = station_rates(arrays)
-    fig, ax = plt.subplots(figsize=(5.5, 5))
     h, xe, ye = np.histogram2d(turnout * 100, share * 100, bins=100, range=[[0, 100], [0, 100]])
-    ax.imshow(np.log1p(h.T), origin="lower", extent=[0, 100, 0, 100], cmap="magma", aspect="auto")
-    ax.set_xlabel("turnout, %")
-    ax.set_ylabel("leader share, %")
-    title = f"{label}: fingerprint (log stations)"
-    if klimek is not None:
-        title += f"\nKlimek fit fi={klimek.fi:.2f}, fe={klimek.fe:.2f}"
-    ax.set_title(title)
-    save(fig, "fingerprint")
-
     ph = percent_histograms(arrays, kobak_inclusion(arrays))
-    fig, axes = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
     centres = (ph["edges"][:-1] + ph["edges"][1:]) / 2
-    for ax, key in zip(axes, ("turnout", "leader_share"), strict=True):
-        ax.plot(centres, ph[key], lw=0.6)
-        ax.set_ylabel(f"stations ({key.replace('_', ' ')})")
-    axes[-1].set_xlabel("percent (0.1 pp bins)")
-    title = f"{label}: integer percentages"
-    if integer is not None:
-        title += f" — excess {integer.excess:.0f} ± {integer.null_sd:.0f} stations"
-    axes[0].set_title(title)
-    save(fig, "integer_percentages")
+    for lang in languages:
+
+        def t(key: str, lang: str = lang) -> str:
+            return figure_text(key, lang)
+
+        for name, hist, axis, short in histograms:
+            fig, ax = plt.subplots(figsize=(8, 3.5))
+            ax.stairs(hist["counts"], 100 * hist["edges"], fill=True, alpha=0.7)
+            ax.set_xlabel(t(axis))
+            ax.set_ylabel(t("stations"))
+            ax.set_title(f"{label}: {t(short)}")
+            save(fig, f"{name}-{lang}")
+
+        fig, ax = plt.subplots(figsize=(5.5, 5))
+        ax.imshow(
+            np.log1p(h.T), origin="lower", extent=[0, 100, 0, 100], cmap="magma", aspect="auto"
+        )
+        ax.set_xlabel(t("turnout_pct"))
+        ax.set_ylabel(t("leader_pct"))
+        title = f"{label}: {t('fingerprint')}"
+        if klimek is not None:
+            title += f"\n{t('klimek')}: fi={klimek.fi:.2f}, fe={klimek.fe:.2f}"
+        ax.set_title(title)
+        save(fig, f"fingerprint-{lang}")
+
+        fig, axes = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
+        for ax, key, ylabel in zip(
+            axes, ("turnout", "leader_share"), ("stations_turnout", "stations_leader"), strict=True
+        ):
+            ax.plot(centres, ph[key], lw=0.6, label=t(ylabel))
+            ax.set_ylabel(t(ylabel))
+            ax.legend(loc="upper right", fontsize="small")
+        axes[-1].set_xlabel(t("percent_bins"))
+        title = f"{label}: {t('integer')}"
+        if integer is not None:
+            excess = t("excess").format(excess=f"{integer.excess:.0f}", sd=f"{integer.null_sd:.0f}")
+            title += f" — {excess}"
+        axes[0].set_title(title)
+        save(fig, f"integer_percentages-{lang}")
     return written
 
 
-__all__ = ["TEXTS", "forensic_report", "write_figures"]
+__all__ = [
+    "FIGURE_LANGUAGES",
+    "FIGURE_TEXTS",
+    "TEXTS",
+    "figure_text",
+    "forensic_report",
+    "write_figures",
+]

@@ -13,7 +13,9 @@ Lines by protocol form (the codes the importers write):
 * Uganda 2011 (`ug_president_2011`): L1 registered, L5 took part (issued and received), L2
   valid, L3 invalid.
 The leader is `leader` (a choice code) or the choice with the most official votes. Units:
-`region` (first two path segments) and `district` (the station's parent path).
+`region` (first two path segments) and `district` (the station's parent path). The observed
+mask marks the stations that had observers (placed there, or an observer's copy received:
+`observers.selectors.observed_station_ids`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from baqylau.elections.models import (
     OfficialVote,
 )
 from baqylau.forensics.data import StationArrays
+from baqylau.observers.selectors import observed_station_ids
 
 FORMS = {
     "kz": {"registered": ("L1",), "issued": ("L3",), "received": ("L5",), "invalid": ("L7",)},
@@ -80,11 +83,13 @@ def station_arrays(
         results = results.filter(unit__path__startswith=path + "/") | results.filter(
             unit__path=path
         )
-    rows = list(results.order_by("id").values_list("id", "unit__path"))
+    rows = list(results.order_by("id").values_list("id", "unit__path", "unit_id"))
     if not rows:
         raise ValueError(f"no station-level official results for {election_code!r}")
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     paths = np.array([r[1] for r in rows])
+    observed_ids = observed_station_ids(election)
+    observed = np.array([r[2] in observed_ids for r in rows], dtype=bool)
     n = ids.size
 
     wanted = sorted({code for codes in mapping.values() for code in codes})
@@ -145,6 +150,7 @@ def station_arrays(
         leader=leader_index,
         units={"region": region, "district": district},
         station_ids=paths,
+        observed=observed,
         label=f"{election_code}/{contest.code}" + (f" under {unit_path}" if unit_path else ""),
     )
 

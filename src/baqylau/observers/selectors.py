@@ -325,6 +325,21 @@ def region_paths(user) -> list[str] | None:
 # --- coverage -------------------------------------------------------------------------------------
 
 
+def observed_station_ids(election: Election) -> set[int]:
+    """Stations that had observers: an observer was placed there (an assignment), or an
+    observer's protocol copy of the station was received and not rejected by a moderator. The
+    forensic comparison of observed and unobserved stations takes its mask from here."""
+    from baqylau.protocols.models import ProtocolCopy
+
+    placed = Assignment.objects.filter(election=election).values_list("station_id", flat=True)
+    copied = (
+        ProtocolCopy.objects.filter(station__election=election, source=ProtocolCopy.Source.OBSERVER)
+        .exclude(moderation=ProtocolCopy.Moderation.REJECTED)
+        .values_list("station_id", flat=True)
+    )
+    return set(placed) | set(copied)
+
+
 def coverage_table(
     election: Election, *, level: str = AdminUnit.Kind.REGION, lang: str = "ru", user=None
 ) -> dict[str, Any]:

@@ -695,12 +695,20 @@ def _poststratify(
 
     A stratum with no (weighted) observed station takes the post-stratified ratio and valid
     votes per registered voter of its group (the same region), else of its unit."""
+    from scipy import sparse
+
     h, m = lv.population.size, lv.units.size
     k = y.shape[1]
-    per_station = _one_hot(lv.stratum[obs], h)  # (n, H)
-    hx = np.asarray((w * x) @ per_station)  # (B, H)
-    hreg = np.asarray((w * reg) @ per_station)
-    hy = np.stack([np.asarray((w * y[:, j]) @ per_station) for j in range(k)], axis=2)
+    # one sparse matrix holds every station's x, registered and y in its stratum's columns:
+    # the sums of all replicates are one product
+    n, width = obs.size, k + 2
+    columns = (lv.stratum[obs][:, None] * width + np.arange(width)).ravel()
+    values = np.column_stack([x, reg, y]).ravel()
+    per_station = sparse.csr_matrix(
+        (values, (np.repeat(np.arange(n), width), columns)), shape=(n, h * width)
+    )
+    sums = np.asarray(w @ per_station).reshape(w.shape[0], h, width)
+    hx, hreg, hy = sums[..., 0], sums[..., 1], sums[..., 2:]
     groups = _one_hot(lv.stratum_group, lv.n_groups)  # (H, G)
     units = _one_hot(lv.stratum_unit, m)  # (H, M)
     g, u = lv.stratum_group, lv.stratum_unit
@@ -752,12 +760,13 @@ def poststratified_estimates(
     Interval. (1) A Poisson bootstrap over the covered stations (each station drawn a Poisson(1)
     number of times, so stations are resampled within their strata and a thinly covered stratum
     may fall back to its region), re-estimating the ratios and the weights in each of
-    ``replicates`` replicates: the sampling spread within strata and the spread of the weights.
-    (2) The strata nobody covered: their true ratio may differ from the borrowed one by as much
-    as strata differ from each other; with a_h their share of the weight and s² the weighted
-    variance of the covered strata's ratios, (Σ a_h)² · s² is added (their errors are taken to
-    go the same way, which is the cautious choice). margin = z · √(bootstrap + uncovered).
-    Estimates need two covered stations under the unit.
+    ``replicates`` replicates (half as many for the many small units right above the stations,
+    districts, to keep a recount fast): the sampling spread within strata and of the weights.
+    (2) The strata nobody covered (closed stations, where observers never get in): their true
+    ratio may be anywhere in the range of the covered strata's ratios of the unit; taken as
+    uniform there (variance range²/12) and, with a_h their share of the weight, all erring the
+    same way (the cautious choice), (Σ a_h)² · range²/12 is added.
+    margin = z · √(bootstrap + uncovered). Estimates need two covered stations under the unit.
     """
     covered = np.asarray(covered, bool) & tree.is_station
     votes = np.maximum(np.asarray(votes, np.int64), 0)
@@ -789,28 +798,27 @@ def poststratified_estimates(
         point, ratio, weight = (
             a[0] for a in _poststratify(lv, obs, x, y, reg, np.ones((1, obs.size)))
         )
-        draws = rng.poisson(1.0, (replicates, obs.size)).astype(np.float64)
+        # units right above the stations (districts: many, small) get half the replicates
+        reps = replicates if depth < max(depths) or len(depths) == 1 else max(replicates // 2, 2)
+        draws = rng.poisson(1.0, (reps, obs.size)).astype(np.float64)
         boot = _poststratify(lv, obs, x, y, reg, draws)[0]
         with warnings.catch_warnings(), np.errstate(invalid="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)  # units no observer covered
-            var_boot = np.nanvar(boot, axis=0, ddof=1) if replicates > 1 else np.zeros_like(point)
+            var_boot = np.nanvar(boot, axis=0, ddof=1) if reps > 1 else np.zeros_like(point)
         observed_h = np.bincount(lv.stratum[obs], minlength=lv.population.size) > 0
         u = lv.stratum_unit
         total = np.bincount(u, weights=weight, minlength=lv.units.size)
         a = np.where(total[u] > 0, weight / np.maximum(total[u], 1e-300), 0.0)
         uncovered = np.bincount(u, weights=np.where(observed_h, 0.0, a), minlength=lv.units.size)
-        var_imp = np.zeros((lv.units.size, k))
-        for j in range(k):
-            wo = np.where(observed_h, a, 0.0)
-            mean = np.bincount(u, weights=wo * np.nan_to_num(ratio[:, j]), minlength=lv.units.size)
-            wsum = np.bincount(u, weights=wo, minlength=lv.units.size)
-            sq = np.bincount(
-                u,
-                weights=wo
-                * (np.nan_to_num(ratio[:, j]) - (mean / np.maximum(wsum, 1e-300))[u]) ** 2,
-                minlength=lv.units.size,
-            )
-            var_imp[:, j] = uncovered**2 * sq / np.maximum(wsum, 1e-300)
+        # an uncovered cell's ratio is taken as anywhere in the range of the covered cells'
+        # ratios of its unit (uniform: variance range² / 12), all uncovered cells erring alike
+        seen = np.flatnonzero(observed_h)
+        high = np.full((lv.units.size, k), -np.inf)
+        low = np.full((lv.units.size, k), np.inf)
+        np.maximum.at(high, u[seen], ratio[seen])
+        np.minimum.at(low, u[seen], ratio[seen])
+        spread = np.where(np.isfinite(high - low), high - low, 0.0)
+        var_imp = uncovered[:, None] ** 2 * spread**2 / 12.0
         ok = counts[lv.units, 1] >= 2
         at = lv.units[ok]
         share[at] = point[ok]

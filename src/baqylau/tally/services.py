@@ -1020,7 +1020,7 @@ def estimate(
                 "× size (terciles of registered voters)",
                 "interval_method": f"Poisson bootstrap over covered stations within strata "
                 f"({engine.BOOTSTRAP_REPLICATES} replicates, weights re-estimated) plus the "
-                "spread between strata for strata no observer covered",
+                "range of the covered strata's ratios for strata no observer covered",
                 "interval": [max(share - margin, 0.0), min(share + margin, 1.0)],
                 "stratified": True,
                 "strata_used": int(est.strata_used[u]),

@@ -169,6 +169,27 @@ def _common(election: Election, page: selectors.UnitPage, lang: str) -> dict:
     }
 
 
+def _forensic_figures(election: Election, files: dict[str, bytes]) -> list[dict]:
+    """The published forensic report's figures in the current language (titles, axes and
+    legends translated when the report was published), added to ``files``; [] without one."""
+    from baqylau.forensics.services import figure_path
+
+    report = selectors.forensics_page(election)
+    if report is None:
+        return []
+    out = []
+    for method in report["methods"]:
+        names = []
+        for name in method.figures:
+            path = figure_path(election.code, name, "svg")
+            if path is not None:
+                files[f"forensics-{name}.svg"] = path.read_bytes()
+                names.append(f"forensics-{name}.svg")
+        if names:
+            out.append({"title": method.title, "figures": names})
+    return out
+
+
 def election_report(election: Election, lang: str) -> bytes:
     with translation.override(lang):
         root = selectors.root_units(election)[0]
@@ -191,6 +212,7 @@ def election_report(election: Election, lang: str) -> bytes:
             links=False,
         ).encode()
         first = page.panels[0].contest.id if page.panels else None
+        forensics = _forensic_figures(election, files)
         regions = []
         for row in page.children:
             regions.append(
@@ -211,7 +233,16 @@ def election_report(election: Election, lang: str) -> bytes:
                 "findings": _("What the comparison found"),
                 "map": _("Map of the regions"),
                 "regions": _("Regions"),
+                "forensics": _("Election forensics"),
+                "forensics_caveat": _("A sign, not proof.")
+                + " "
+                + _(
+                    "Each method looks for statistical patterns in the official results of the "
+                    "polling stations that often come with falsification; each also has honest "
+                    "explanations."
+                ),
             },
+            "forensics": forensics,
             "panels": panels,
             "map_label": map_info["label"],
             "map_attribution": _(

@@ -218,7 +218,7 @@ def run_import(
     from ..models import ImportRun
 
     path = Path(path)
-    if existing_units is not None:
+    if existing_units is not None and not mapping.announced:  # announced: units always exist
         mapping.existing_units = existing_units
     name = display_name or path.name
     started = time.monotonic()
