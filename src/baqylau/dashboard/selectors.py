@@ -829,6 +829,17 @@ def _forensic_facts(key: str, section: dict[str, Any]) -> list[tuple[str, str]]:
             (_("Anomalous votes for the leader"), _num(s.get("anomalous_votes"))),
             (_("Share of the leader's votes"), _pct(s.get("anomalous_share"))),
             (_("Turnout of the clean mode"), _pct(s.get("clean_mode_turnout"))),
+            (
+                _("Clean region ends at turnout"),
+                _pct(s.get("clean_limit_turnout"))
+                + " ("
+                + (
+                    _("the peak of the other choices' votes below the overall turnout")
+                    if s.get("variant") == "peak"
+                    else _("where the leader's share starts to rise")
+                )
+                + ")",
+            ),
         ]
     if key == "digits":
         return [

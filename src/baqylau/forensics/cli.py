@@ -44,6 +44,14 @@ def forensics_command(
     digit_draws: Annotated[
         int, typer.Option(min=20, help="Bootstrap resamples of the digit table.")
     ] = 200,
+    shpilkin_variant: Annotated[
+        str,
+        typer.Option(
+            help="Shpilkin's clean region: 'peak' (up to the peak of the others' votes below "
+            "the overall turnout) or 'plateau' (on until the leader's share rises); both are "
+            "in the report."
+        ),
+    ] = "peak",
     publish: Annotated[
         bool,
         typer.Option(
@@ -93,6 +101,7 @@ def forensics_command(
                     contest_code=contest,
                     digit_choices=digit_choice or None,
                     digit_draws=digit_draws,
+                    shpilkin_variant=shpilkin_variant,
                 )
             _print_report(console, report)
             console.print(f"Published: {report_dir(election)} (the election's forensics page)")
@@ -108,6 +117,7 @@ def forensics_command(
             figures_dir=out / "figures" if figures else None,
             digit_choices=digit_choice or None,
             digit_draws=digit_draws,
+            shpilkin_variant=shpilkin_variant,
         )
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
     _print_report(console, report)
@@ -146,7 +156,10 @@ def _print_report(console, report: dict) -> None:
     table.add_row(
         "Shpilkin",
         f"{sh['anomalous_votes']:,.0f} anomalous votes ({100 * sh['anomalous_share']:.1f} % "
-        f"of the leader's), clean mode at {100 * sh['clean_mode_turnout']:.1f} % turnout",
+        f"of the leader's), clean mode at {100 * sh['clean_mode_turnout']:.1f} % turnout, "
+        f"clean region up to {100 * sh['clean_limit_turnout']:.1f} % ({sh['variant']}; "
+        + ", ".join(f"{name}: {v['anomalous_votes']:,.0f}" for name, v in sh["variants"].items())
+        + ")",
     )
     dg = report["digits"]
     table.add_row(

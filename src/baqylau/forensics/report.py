@@ -101,11 +101,14 @@ def forensic_report(
     figures_dir: str | Path | None = None,
     digit_choices: list[str] | None = None,
     digit_draws: int = 200,
+    shpilkin_variant: str = "peak",
 ) -> dict[str, Any]:
     """Run every method on `arrays`; write PNG + SVG figures to `figures_dir` if given.
 
     `digit_choices` are the choices of the digit table besides turnout (default: the leader;
-    ["all"]: every choice); `digit_draws` its bootstrap resamples."""
+    ["all"]: every choice); `digit_draws` its bootstrap resamples; `shpilkin_variant` which
+    end of Shpilkin's clean region gives the main figures ("peak" or "plateau"; both are
+    reported)."""
     timings: dict[str, float] = {}
     out: dict[str, Any] = {"summary": arrays.summary(), "consistency": arrays.consistency()}
 
@@ -129,7 +132,9 @@ def forensic_report(
     out["integer_percentages"] = _section("integer_percentages", integer.to_dict())
     klimek = timed("fingerprint", fit_klimek, arrays, seed=seed)
     out["fingerprint"] = _section("fingerprint", klimek.to_dict())
-    out["shpilkin"] = _section("shpilkin", timed("shpilkin", shpilkin_estimate, arrays))
+    out["shpilkin"] = _section(
+        "shpilkin", timed("shpilkin", shpilkin_estimate, arrays, variant=shpilkin_variant)
+    )
     table = timed(
         "digit_table",
         digit_table,

@@ -57,6 +57,7 @@ def publish_forensic_report(
     contest_code: str | None = None,
     digit_choices: list[str] | None = None,
     digit_draws: int = 200,
+    shpilkin_variant: str = "peak",
 ) -> dict[str, Any]:
     """Run every forensic method on the election's official station results and publish it."""
     from baqylau.forensics.report import forensic_report
@@ -75,6 +76,7 @@ def publish_forensic_report(
             figures_dir=run,
             digit_choices=digit_choices,
             digit_draws=digit_draws,
+            shpilkin_variant=shpilkin_variant,
         )
         report["figures"] = sorted({Path(p).stem for p in report.get("figures", [])})
         report["published"] = {
