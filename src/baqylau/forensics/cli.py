@@ -151,7 +151,12 @@ def _print_report(console, report: dict) -> None:
         f"p ≤ {ip['p_value']:.3g}, {ip['draws']} draws)",
     )
     fp = report["fingerprint"]
-    table.add_row("fingerprint (Klimek)", f"fi = {fp['fi']:.2f}, fe = {fp['fe']:.2f}")
+    table.add_row(
+        "fingerprint (Klimek)",
+        f"fi = {fp['fi']:.2f}, fe = {fp['fe']:.2f} (α = {fp['alpha']:g}, θ = {fp['theta']:g}, "
+        f"extreme spread {fp['sigma_extreme']:g}; distance {fp['distance']:.2g} against "
+        f"{fp['distance_clean']:.2g} without fraud)",
+    )
     sh = report["shpilkin"]
     table.add_row(
         "Shpilkin",
