@@ -226,3 +226,25 @@ def test_pdf_report_carries_the_figures_of_its_language(published, election, lan
         data = pdf.election_report(election, lang)
         text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True).stdout
         assert heading in " ".join(text.decode().split())
+
+
+DIGIT_TABLE = {
+    "en": ("Standard digit table", "Second-digit mean (2BL)", "Turnout", "All stations"),
+    "ru": ("Стандартная таблица цифр", "Среднее вторых цифр (2BL)", "Явка", "Все участки"),
+    "kk": ("Цифрлардың стандартты кестесі", "Екінші цифрлардың орташасы (2BL)", "Келу", "Барлық"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ru", "kk"])
+def test_page_shows_the_digit_table(client, published, lang):
+    """The report's standard digit table (turnout and the leader, the whole and each region,
+    each statistic with its interval) is on the page in the page's language."""
+    table = published["digits"]["table"]
+    assert table["variables"][0] == "turnout" and len(table["variables"]) == 2
+    regions = {r["unit"] for r in table["rows"]} - {""}
+    assert regions and len(table["rows"]) == 2 * (1 + len(regions))
+    html = client.get(_url(lang, "forensics", "sim-fp")).content.decode()
+    for text in DIGIT_TABLE[lang]:
+        assert text in html, text
+    whole = next(r for r in table["rows"] if r["unit"] == "" and r["variable"] == "turnout")
+    assert whole["stations"] == 2000 and whole["2bl"]["interval"]

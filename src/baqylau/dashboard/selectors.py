@@ -849,6 +849,12 @@ def forensic_methods() -> list[tuple[str, str, str, str]]:
                 # xgettext:no-python-format
                 "Whether the digits of the leader's counts depart from 2BL, uniform last digits "
                 "and the 20 % share of 0/5 endings."
+            )
+            + " "
+            + _(
+                "The table gives the analysts' standard statistics (Mebane; the Election "
+                "Forensics Toolkit) for turnout and choices, per unit, each with its reference "
+                "value and a bootstrap interval; * marks a reference outside the interval."
             ),
             _("Weak signals: honest counts need not follow these laws.") + " " + sign,
         ),
@@ -930,6 +936,17 @@ def _forensic_facts(key: str, section: dict[str, Any]) -> list[tuple[str, str]]:
             (_("Anomalous votes for the leader"), _num(s.get("anomalous_votes"))),
             (_("Share of the leader's votes"), _pct(s.get("anomalous_share"))),
             (_("Turnout of the clean mode"), _pct(s.get("clean_mode_turnout"))),
+            (
+                _("Clean region ends at turnout"),
+                _pct(s.get("clean_limit_turnout"))
+                + " ("
+                + (
+                    _("the peak of the other choices' votes below the overall turnout")
+                    if s.get("variant") == "peak"
+                    else _("where the leader's share starts to rise")
+                )
+                + ")",
+            ),
         ]
     if key == "digits":
         return [
@@ -1004,6 +1021,59 @@ class ForensicMethod:
     cannot_show: str
     facts: list[tuple[str, str]]
     figures: list[str]
+    table: dict[str, Any] | None = None  # the digit table: {"headers": [...], "rows": [...]}
+
+
+def _digit_table(election: Election, section: dict[str, Any]) -> dict[str, Any] | None:
+    """The standard digit table of the report for the page: one row per variable and unit,
+    each cell "value (low – high)" with a mark where the reference lies outside the interval."""
+    data = section.get("table")
+    if not data or not data.get("rows"):
+        return None
+    from baqylau.elections.models import AdminUnit, Choice
+
+    names = {
+        "2bl": _("Second-digit mean (2BL)"),
+        "last_digit": _("Last-digit mean"),
+        "c05": _("Counts ending in 0 or 5"),
+        "p05": _("Percentages ending in 0 or 5"),
+        "skew": _("Skewness"),
+        "kurtosis": _("Kurtosis"),
+        "dip_p": _("Dip test of unimodality, p-value"),
+    }
+    choices = {c.code: c.localized_name for c in Choice.objects.filter(contest__election=election)}
+    units = {
+        u.path: u.localized_name
+        for u in AdminUnit.objects.filter(
+            election=election, path__in={r["unit"] for r in data["rows"] if r["unit"]}
+        )
+    }
+    reference = data.get("reference", {})
+    headers = [_("Variable"), _("Unit"), _("Stations")]
+    for key in data["statistics"]:
+        label = names.get(key, key)
+        if key in reference:
+            label += " (" + _("reference %(value)s") % {"value": _num(reference[key], 3)} + ")"
+        headers.append(label)
+    rows = []
+    for row in data["rows"]:
+        variable = _("Turnout") if row["variable"] == "turnout" else row["variable"]
+        cells = [
+            choices.get(row["variable"], variable),
+            units.get(row["unit"], row["unit"]) if row["unit"] else _("All stations"),
+            _num(row.get("stations")),
+        ]
+        for key in data["statistics"]:
+            cell = row.get(key) or {}
+            text = _num(cell.get("value"), 3)
+            if cell.get("interval"):
+                low, high = cell["interval"]
+                text += f" ({_num(low, 3)} – {_num(high, 3)})"
+            if cell.get("departs"):
+                text += " *"
+            cells.append(text)
+        rows.append(cells)
+    return {"headers": headers, "rows": rows, "draws": data.get("draws")}
 
 
 def forensics_page(election: Election) -> dict[str, Any] | None:
@@ -1024,6 +1094,7 @@ def forensics_page(election: Election) -> dict[str, Any] | None:
             cannot_show=cannot,
             facts=_forensic_facts(key, report[key]),
             figures=_figures_in(current_language(), FORENSIC_FIGURES.get(key, ()), available),
+            table=_digit_table(election, report[key]) if key == "digits" else None,
         )
         for key, title, shows, cannot in forensic_methods()
         if key in report

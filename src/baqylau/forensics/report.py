@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from baqylau.forensics.data import StationArrays, kobak_inclusion
-from baqylau.forensics.digits import digit_tests
+from baqylau.forensics.digits import digit_table, digit_tests
 from baqylau.forensics.distributions import (
     fit_klimek,
     leader_share_histogram,
@@ -52,7 +52,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "digits": (
         "Whether the digits of the leader's counts depart from 2BL, uniform last digits and "
-        "the 20 % share of 0/5 endings.",
+        "the 20 % share of 0/5 endings. The table gives the analysts' standard statistics "
+        "(Mebane; the Election Forensics Toolkit) for turnout and choices, per unit, each with "
+        "its reference value and a bootstrap interval; * marks a reference outside the interval.",
         "Weak signals: honest counts need not follow these laws. " + SIGN,
     ),
     "outliers": (
@@ -97,8 +99,16 @@ def forensic_report(
     draws: int = 1000,
     seed: int = 0,
     figures_dir: str | Path | None = None,
+    digit_choices: list[str] | None = None,
+    digit_draws: int = 200,
+    shpilkin_variant: str = "peak",
 ) -> dict[str, Any]:
-    """Run every method on `arrays`; write PNG + SVG figures to `figures_dir` if given."""
+    """Run every method on `arrays`; write PNG + SVG figures to `figures_dir` if given.
+
+    `digit_choices` are the choices of the digit table besides turnout (default: the leader;
+    ["all"]: every choice); `digit_draws` its bootstrap resamples; `shpilkin_variant` which
+    end of Shpilkin's clean region gives the main figures ("peak" or "plateau"; both are
+    reported)."""
     timings: dict[str, float] = {}
     out: dict[str, Any] = {"summary": arrays.summary(), "consistency": arrays.consistency()}
 
@@ -122,10 +132,25 @@ def forensic_report(
     out["integer_percentages"] = _section("integer_percentages", integer.to_dict())
     klimek = timed("fingerprint", fit_klimek, arrays, seed=seed)
     out["fingerprint"] = _section("fingerprint", klimek.to_dict())
-    out["shpilkin"] = _section("shpilkin", timed("shpilkin", shpilkin_estimate, arrays))
+    out["shpilkin"] = _section(
+        "shpilkin", timed("shpilkin", shpilkin_estimate, arrays, variant=shpilkin_variant)
+    )
+    table = timed(
+        "digit_table",
+        digit_table,
+        arrays,
+        level="region" if "region" in arrays.units else None,
+        choices=digit_choices,
+        draws=digit_draws,
+        seed=seed,
+    )
     out["digits"] = _section(
         "digits",
-        {"counts": "leader votes per station", **timed("digits", digit_tests, arrays.leader_votes)},
+        {
+            "counts": "leader votes per station",
+            **timed("digits", digit_tests, arrays.leader_votes),
+            "table": table,
+        },
     )
     if arrays.units:
         res = timed("outliers", district_outliers, arrays)
