@@ -337,12 +337,22 @@ def placement(request, code: str):
 def targets(request, code: str):
     election = get_object_or_404(Election, code=code)
     districts = selectors.planning_units(request.user, election)
-    form = TargetForm(request.POST or None, districts=districts)
+    form = TargetForm(request.POST or None, districts=districts, election=election)
     if request.method == "POST" and form.is_valid():
-        stations = _stations_of(form.cleaned_data["district"])
-        count = services.set_targets(
-            stations=stations, observers=form.cleaned_data["observers"], actor=request.user
-        )
+        station = form.cleaned_data["station"]
+        stations = [station] if station else _stations_of(form.cleaned_data["district"])
+        try:
+            count = services.set_targets(
+                stations=stations, observers=form.cleaned_data["observers"], actor=request.user
+            )
+        except PermissionDenied:
+            form.add_error(None, _("This polling station is outside your region."))
+            return render(
+                request,
+                "observers/targets.html",
+                {"election": election, "form": form},
+                status=403,
+            )
         messages.success(request, _("Targets set for %(count)s stations.") % {"count": count})
         return redirect("reports:coverage", code=election.code)
     return render(
