@@ -3,7 +3,9 @@ checks the user's own roles again)."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import time
 from functools import wraps
 
 from django.apps import apps
@@ -83,8 +85,14 @@ def observer_list(request):
 
 
 def _import_dir():
+    """Where a previewed table waits for its confirmation (abandoned ones go after a day)."""
     path = settings.DATA_DIR / "imports"
     path.mkdir(parents=True, exist_ok=True)
+    stale = time.time() - 24 * 3600
+    for old in path.iterdir():
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < stale:
+                old.unlink()
     return path
 
 
