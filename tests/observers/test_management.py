@@ -180,3 +180,17 @@ def test_one_station_target_and_the_regional_limit(client, world):
     assert r.status_code == 302 and StationTarget.objects.get().observers == 3
     r = client.post(f"/ru/staff/e/{code}/targets/", {"station": "237", "observers": 2})
     assert r.status_code == 403 and StationTarget.objects.count() == 1
+
+
+def test_a_target_for_one_shift(world):
+    from baqylau.observers.services import set_station_target
+
+    set_station_target(station=world.stations["300"], observers=3, shift="count")
+    set_station_target(station=world.stations["237"], observers=2)  # every shift
+    opening = shift_coverage(world.election, shift="opening")
+    count = shift_coverage(world.election, shift="count")
+    assert opening["total"]["planned"] == 1 and opening["total"]["wanted"] == 2
+    assert count["total"]["planned"] == 2 and count["total"]["wanted"] == 5
+    # count: B1 at 300 (1 of 3), A1 at 237 (1 of 2): both placed, neither at target
+    assert count["total"]["placed"] == 2 and count["total"]["on_target"] == 0
+    assert [s["code"] for s in count["uncovered"]] == ["237", "300"]

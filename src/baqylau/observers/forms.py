@@ -143,6 +143,11 @@ class TargetForm(forms.Form):
         choices=[(2, "2"), (3, "3")],
         coerce=int,
     )
+    shift = forms.ChoiceField(
+        label=_("Shift"),
+        choices=[("", _("every shift"))] + list(Shift.choices),
+        required=False,
+    )
 
     def __init__(self, *args, districts, election, **kwargs):
         super().__init__(*args, **kwargs)

@@ -351,7 +351,10 @@ def targets(request, code: str):
         stations = [station] if station else _stations_of(form.cleaned_data["district"])
         try:
             count = services.set_targets(
-                stations=stations, observers=form.cleaned_data["observers"], actor=request.user
+                stations=stations,
+                observers=form.cleaned_data["observers"],
+                shift=form.cleaned_data["shift"],
+                actor=request.user,
             )
         except PermissionDenied:
             form.add_error(None, _("This polling station is outside your region."))
