@@ -5,25 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('elections', '0003_import_job'),
-        ('observers', '0001_initial'),
+        ("elections", "0003_import_job"),
+        ("observers", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='stationtarget',
-            name='shift',
-            field=models.CharField(blank=True, choices=[('opening', 'opening – midday'), ('afternoon', 'midday – close'), ('count', 'count')], default='', max_length=16, verbose_name='shift'),
+            model_name="stationtarget",
+            name="shift",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("opening", "opening – midday"),
+                    ("afternoon", "midday – close"),
+                    ("count", "count"),
+                ],
+                default="",
+                max_length=16,
+                verbose_name="shift",
+            ),
         ),
         migrations.AlterField(
-            model_name='stationtarget',
-            name='station',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='elections.adminunit'),
+            model_name="stationtarget",
+            name="station",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="elections.adminunit",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stationtarget',
-            constraint=models.UniqueConstraint(fields=('station', 'shift'), name='station_target_per_shift'),
+            model_name="stationtarget",
+            constraint=models.UniqueConstraint(
+                fields=("station", "shift"), name="station_target_per_shift"
+            ),
         ),
     ]
