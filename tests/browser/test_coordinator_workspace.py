@@ -108,8 +108,19 @@ def test_coordinator_imports_places_and_sees_coverage(live_server, page, screens
     assert Observer.objects.filter(organisation=world.orgs["A"]).count() == 3 + 50
     fits_phone(page)
 
+    # one of them: real fields, and an invitation to the bot
+    imported = Observer.objects.filter(organisation=world.orgs["A"]).order_by("-pk").first()
+    page.goto(f"{live_server.url}/kk/staff/observers/{imported.public_id}/")
+    assert page.locator("input[name=name]").input_value().startswith("Байқаушы")
+    assert page.locator("input[name=languages][value=kk]").is_checked()
+    page.click("text=Байланыстыру кодын беру")
+    page.wait_for_selector("[data-testid=link-code]")
+    assert "/link " in page.locator("[data-testid=link-code]").inner_text()
+    fits_phone(page)
+
     # the plan: two observers at each station of the district
     page.goto(f"{live_server.url}/kk/staff/e/{code}/targets/")
+    fits_phone(page)
     page.select_option("select[name=district]", str(district.pk))
     page.select_option("select[name=observers]", "2")
     page.click("#set-targets")
