@@ -42,6 +42,13 @@ def sign_in(page, live_server, user) -> None:
     )
 
 
+def refused(page) -> list[str]:
+    """Content-Security-Policy violations Chromium reports on the console (must stay empty)."""
+    found: list[str] = []
+    page.on("console", lambda m: found.append(m.text) if "Refused to" in m.text else None)
+    return found
+
+
 def fits_phone(page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     inner = page.evaluate("window.innerWidth")
@@ -80,6 +87,7 @@ def test_coordinator_imports_places_and_sees_coverage(live_server, page, screens
         unit(world.election, district, "station", str(400 + n), registered_voters=900)
     code = world.election.code
     page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
+    csp = refused(page)
     sign_in(page, live_server, world.users["coord_a"])
 
     page.goto(f"{live_server.url}/kk/staff/observers/import/")
@@ -100,8 +108,19 @@ def test_coordinator_imports_places_and_sees_coverage(live_server, page, screens
     assert Observer.objects.filter(organisation=world.orgs["A"]).count() == 3 + 50
     fits_phone(page)
 
+    # one of them: real fields, and an invitation to the bot
+    imported = Observer.objects.filter(organisation=world.orgs["A"]).order_by("-pk").first()
+    page.goto(f"{live_server.url}/kk/staff/observers/{imported.public_id}/")
+    assert page.locator("input[name=name]").input_value().startswith("Байқаушы")
+    assert page.locator("input[name=languages][value=kk]").is_checked()
+    page.click("text=Байланыстыру кодын беру")
+    page.wait_for_selector("[data-testid=link-code]")
+    assert "/link " in page.locator("[data-testid=link-code]").inner_text()
+    fits_phone(page)
+
     # the plan: two observers at each station of the district
     page.goto(f"{live_server.url}/kk/staff/e/{code}/targets/")
+    fits_phone(page)
     page.select_option("select[name=district]", str(district.pk))
     page.select_option("select[name=observers]", "2")
     page.click("#set-targets")
@@ -131,6 +150,7 @@ def test_coordinator_imports_places_and_sees_coverage(live_server, page, screens
     assert page.locator("[data-testid=no-gaps]").count() == 1
     fits_phone(page)
     screenshot("coverage-after")
+    assert csp == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -166,6 +186,7 @@ def test_moderator_confirms_and_a_mobile_group_reports(live_server, page, screen
         user=member, organisation=world.orgs["A"], role=Membership.Role.OBSERVER, observer=rover
     )
     page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
+    csp = refused(page)
 
     # the moderator: critical first, the photo shown, confirmed with a reason
     sign_in(page, live_server, moderator)
@@ -243,3 +264,4 @@ def test_moderator_confirms_and_a_mobile_group_reports(live_server, page, screen
     act_image.wait_for()
     assert page.evaluate("(img) => img.naturalWidth", act_image.element_handle()) > 0
     screenshot("task")
+    assert csp == []

@@ -146,3 +146,51 @@ def test_coverage_page_in_kk(client, world):
     assert 'data-testid="no-gaps"' not in html
     client.force_login(world.users["obs_a1"])
     assert client.get(f"/kk/staff/e/{world.election.code}/placement/").status_code == 403
+
+
+def test_a_station_that_loses_its_observer_is_an_alert(client, world):
+    from baqylau.observers.selectors import gap_alerts
+    from baqylau.reports.services import submit_report
+
+    a1 = world.observers["A1"]
+    data = {"election": world.election.code, "station": "237", "status": "admitted"}
+    assert submit_report(kind="checkin", data=data, observer=a1, channel="web").record
+    assert gap_alerts(world.election, user=world.users["coord_a"])["lost"] == []
+    removed = {**data, "status": "removed", "reason": "Төраға шығарып жіберді", "at": "11:00"}
+    assert submit_report(kind="checkin", data=removed, observer=a1, channel="web").record
+    lost = gap_alerts(world.election, user=world.users["coord_a"])["lost"]
+    assert [s["station"] for s in lost] == ["237"]
+    assert [s["code"] for s in shift_coverage(world.election)["lost"]] == ["237"]
+    client.force_login(world.users["coord_a"])
+    html = client.get(f"/kk/staff/e/{world.election.code}/live/").content.decode()
+    assert 'data-testid="lost"' in html and "учаскеден шығарылды" in html.lower()
+
+
+def test_live_view_without_placements_says_there_is_no_plan(client, world):
+    Assignment.objects.all().delete()
+    client.force_login(world.users["coord_a"])
+    html = client.get(f"/kk/staff/e/{world.election.code}/live/").content.decode()
+    assert 'data-testid="no-plan"' in html and 'data-testid="no-count"' not in html
+
+
+def test_one_station_target_and_the_regional_limit(client, world):
+    code = world.election.code
+    client.force_login(world.users["regional_a2"])  # region 02: station 300
+    r = client.post(f"/ru/staff/e/{code}/targets/", {"station": "300", "observers": 3})
+    assert r.status_code == 302 and StationTarget.objects.get().observers == 3
+    r = client.post(f"/ru/staff/e/{code}/targets/", {"station": "237", "observers": 2})
+    assert r.status_code == 403 and StationTarget.objects.count() == 1
+
+
+def test_a_target_for_one_shift(world):
+    from baqylau.observers.services import set_station_target
+
+    set_station_target(station=world.stations["300"], observers=3, shift="count")
+    set_station_target(station=world.stations["237"], observers=2)  # every shift
+    opening = shift_coverage(world.election, shift="opening")
+    count = shift_coverage(world.election, shift="count")
+    assert opening["total"]["planned"] == 1 and opening["total"]["wanted"] == 2
+    assert count["total"]["planned"] == 2 and count["total"]["wanted"] == 5
+    # count: B1 at 300 (1 of 3), A1 at 237 (1 of 2): both placed, neither at target
+    assert count["total"]["placed"] == 2 and count["total"]["on_target"] == 0
+    assert [s["code"] for s in count["uncovered"]] == ["237", "300"]

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from baqylau import caches
 from baqylau.elections.models import AdminUnit
 from baqylau.evidence import ledger
 from baqylau.mobile.models import Dispatch, MobileGroup
@@ -149,12 +150,13 @@ def link_reports(plans) -> None:
     from baqylau.reports.models import CheckIn
 
     rows = [p.records[0] for p in plans if p.recorded and p.outcome.kind in _LINKED]
-    if not rows:
-        return
+    on_task = _OPEN_MEMBERS.get("ids", _open_members)
+    if not any(r.observer_id in on_task for r in rows):
+        return  # the usual case: nobody in the batch is on a task (no query)
     open_tasks = list(
-        Dispatch.objects.select_for_update()
-        .filter(status__in=["sent", "arrived"], group__members__in={r.observer_id for r in rows})
-        .values_list("pk", "station_id", "group__members")
+        Dispatch.objects.filter(
+            status__in=["sent", "arrived"], group__members__in={r.observer_id for r in rows}
+        ).values_list("pk", "station_id", "group__members")
     )
     if not open_tasks:
         return
@@ -165,7 +167,7 @@ def link_reports(plans) -> None:
         for pk, station_id, member in open_tasks:
             if station_id != row.station_id or member != row.observer_id:
                 continue
-            task = Dispatch.objects.get(pk=pk)
+            task = Dispatch.objects.select_for_update().get(pk=pk)
             kind = plan.outcome.kind
             if kind == "checkin":
                 if row.status != CheckIn.Status.ADMITTED or task.status != Dispatch.Status.SENT:
@@ -195,6 +197,18 @@ def link_reports(plans) -> None:
 
 
 _LINKED = {"checkin", "note", "incident"}
+
+#: Observers on an open task, read on every report batch; emptied in every process when a
+#: dispatch or a group changes (`baqylau.caches`, connected in apps.py).
+_OPEN_MEMBERS = caches.TTL(30.0, maxsize=1)
+
+
+def _open_members() -> frozenset[int]:
+    return frozenset(
+        Dispatch.objects.filter(status__in=["sent", "arrived"]).values_list(
+            "group__members", flat=True
+        )
+    )
 
 
 def mark_notified(dispatch_id: int, count: int) -> None:

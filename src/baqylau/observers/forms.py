@@ -134,14 +134,40 @@ class BulkPlaceForm(forms.Form):
 
 
 class TargetForm(forms.Form):
-    district = forms.ModelChoiceField(queryset=None, label=_("District"))
+    district = forms.ModelChoiceField(queryset=None, label=_("District"), required=False)
+    station = forms.CharField(
+        label=_("Or one polling station (its number)"), max_length=64, required=False
+    )
     observers = forms.TypedChoiceField(
         label=_("Observers wanted at each station"),
         choices=[(2, "2"), (3, "3")],
         coerce=int,
     )
+    shift = forms.ChoiceField(
+        label=_("Shift"),
+        choices=[("", _("every shift"))] + list(Shift.choices),
+        required=False,
+    )
 
-    def __init__(self, *args, districts, **kwargs):
+    def __init__(self, *args, districts, election, **kwargs):
         super().__init__(*args, **kwargs)
+        self.election = election
         self.fields["district"].queryset = districts
         self.fields["district"].label_from_instance = lambda u: u.localized_name
+
+    def clean_station(self) -> AdminUnit | None:
+        code = self.cleaned_data["station"].strip().lstrip("№").strip()
+        if not code:
+            return None
+        found = AdminUnit.objects.filter(
+            election=self.election, kind=AdminUnit.Kind.STATION, code=code
+        ).first()
+        if found is None:
+            raise forms.ValidationError(_("No such polling station in this election."))
+        return found
+
+    def clean(self):
+        data = super().clean()
+        if data.get("district") is None and data.get("station") is None:
+            raise forms.ValidationError(_("Choose a district or a polling station."))
+        return data

@@ -30,6 +30,7 @@ from baqylau.observers.models import (
     Organisation,
     Shift,
     StationTarget,
+    target_for,
 )
 
 Role = Membership.Role
@@ -369,11 +370,11 @@ def coverage_table(
     ):
         assigned[row["station_id"]] += row["n"]
         station_orgs[row["station_id"]].add(row["organisation_id"])
-    targets = dict(
-        StationTarget.objects.filter(station__election=election).values_list(
-            "station_id", "observers"
-        )
-    )
+    targets: dict[int, int] = {}
+    for station_id, wanted in StationTarget.objects.filter(station__election=election).values_list(
+        "station_id", "observers"
+    ):
+        targets[station_id] = max(wanted, targets.get(station_id, 0))
     observed = set(
         CheckIn.objects.filter(election=election, status=CheckIn.Status.ADMITTED).values_list(
             "station_id", flat=True
@@ -641,6 +642,16 @@ def station_presence(election: Election, station_ids=None) -> dict[str, Any]:
     }
 
 
+def station_targets(election: Election) -> dict[tuple[int, str], int]:
+    """(station id, shift or "") → observers wanted (see `target_for`)."""
+    return {
+        (station_id, shift): wanted
+        for station_id, shift, wanted in StationTarget.objects.filter(
+            station__election=election
+        ).values_list("station_id", "shift", "observers")
+    }
+
+
 def shift_coverage(
     election: Election,
     *,
@@ -665,11 +676,7 @@ def shift_coverage(
     limit = region_paths(user) if user is not None else None
     if limit is not None:
         stations = [s for s in stations if any(s[2].startswith(p + "/") for p in limit)]
-    targets = dict(
-        StationTarget.objects.filter(station__election=election).values_list(
-            "station_id", "observers"
-        )
-    )
+    targets = station_targets(election)
     presence = station_presence(election)
     keys = ("stations", "planned", "wanted", "placed", "on_target", "checked_in", "reporting")
     rows: dict[int | None, dict[str, Any]] = {}
@@ -687,13 +694,14 @@ def shift_coverage(
             },
         )
         observers = len(presence["placed"].get((station_id, shift), ()))
-        planned = station_id in targets
+        wanted = target_for(targets, station_id, shift)
+        planned = wanted is not None
         values = {
             "stations": 1,
             "planned": int(planned),
-            "wanted": targets.get(station_id, 0),
+            "wanted": wanted or 0,
             "placed": int(planned and observers > 0),
-            "on_target": int(planned and observers >= targets[station_id]),
+            "on_target": int(planned and observers >= wanted),
             "checked_in": int(planned and presence["checked_in"].get((station_id, shift), False)),
             "reporting": int(planned and station_id in presence["reporting"]),
         }
@@ -707,9 +715,9 @@ def shift_coverage(
             "path": path,
             "region_id": region,
             "observers": observers,
-            "wanted": targets.get(station_id, 0),
+            "wanted": wanted or 0,
         }
-        if planned and observers < targets[station_id]:
+        if planned and observers < wanted:
             uncovered.append(where)
         if station_id in presence["lost"]:
             lost.append(where)
@@ -744,11 +752,10 @@ def uncovered_map(election: Election, coverage: dict[str, Any], href=None) -> di
     planned: dict[int, int] = defaultdict(int)
     missing: dict[int, int] = defaultdict(int)
     units = ancestor_map(election)
-    targets = set(
-        StationTarget.objects.filter(station__election=election).values_list(
-            "station_id", flat=True
-        )
-    )
+    shift_targets = station_targets(election)
+    targets = {
+        sid for sid, _shift in shift_targets if target_for(shift_targets, sid, coverage["shift"])
+    }
     for parent_id in AdminUnit.objects.filter(
         election=election, kind=AdminUnit.Kind.STATION, id__in=targets
     ).values_list("parent_id", flat=True):

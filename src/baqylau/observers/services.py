@@ -243,16 +243,23 @@ def remove_assignment(*, assignment: Assignment, actor=None) -> None:
 
 
 @transaction.atomic
-def set_station_target(*, station: AdminUnit, observers: int, actor=None) -> StationTarget:
+def set_station_target(
+    *, station: AdminUnit, observers: int, shift: str = "", actor=None
+) -> StationTarget:
+    """Observers wanted at `station` for `shift` ("" = every shift without its own target)."""
+    if shift and shift not in Shift.values:
+        raise ServiceError(f"unknown shift {shift!r}")
     if actor is not None:
         from baqylau.observers.selectors import may_plan
 
         if not may_plan(actor, station):
             raise PermissionDenied
     target, _created = StationTarget.objects.update_or_create(
-        station=station, defaults={"observers": observers}
+        station=station, shift=shift, defaults={"observers": observers}
     )
-    record_audit(action="target.set", obj=target, actor=actor, after={"observers": observers})
+    record_audit(
+        action="target.set", obj=target, actor=actor, after={"observers": observers, "shift": shift}
+    )
     return target
 
 
@@ -515,8 +522,8 @@ def spread(
 
 
 @transaction.atomic
-def set_targets(*, stations: list[AdminUnit], observers: int, actor=None) -> int:
+def set_targets(*, stations: list[AdminUnit], observers: int, shift: str = "", actor=None) -> int:
     """One target for many stations (a district at once); returns how many were set."""
     for station in stations:
-        set_station_target(station=station, observers=observers, actor=actor)
+        set_station_target(station=station, observers=observers, shift=shift, actor=actor)
     return len(stations)

@@ -3,7 +3,9 @@ checks the user's own roles again)."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import time
 from functools import wraps
 
 from django.apps import apps
@@ -83,8 +85,14 @@ def observer_list(request):
 
 
 def _import_dir():
+    """Where a previewed table waits for its confirmation (abandoned ones go after a day)."""
     path = settings.DATA_DIR / "imports"
     path.mkdir(parents=True, exist_ok=True)
+    stale = time.time() - 24 * 3600
+    for old in path.iterdir():
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < stale:
+                old.unlink()
     return path
 
 
@@ -337,12 +345,25 @@ def placement(request, code: str):
 def targets(request, code: str):
     election = get_object_or_404(Election, code=code)
     districts = selectors.planning_units(request.user, election)
-    form = TargetForm(request.POST or None, districts=districts)
+    form = TargetForm(request.POST or None, districts=districts, election=election)
     if request.method == "POST" and form.is_valid():
-        stations = _stations_of(form.cleaned_data["district"])
-        count = services.set_targets(
-            stations=stations, observers=form.cleaned_data["observers"], actor=request.user
-        )
+        station = form.cleaned_data["station"]
+        stations = [station] if station else _stations_of(form.cleaned_data["district"])
+        try:
+            count = services.set_targets(
+                stations=stations,
+                observers=form.cleaned_data["observers"],
+                shift=form.cleaned_data["shift"],
+                actor=request.user,
+            )
+        except PermissionDenied:
+            form.add_error(None, _("This polling station is outside your region."))
+            return render(
+                request,
+                "observers/targets.html",
+                {"election": election, "form": form},
+                status=403,
+            )
         messages.success(request, _("Targets set for %(count)s stations.") % {"count": count})
         return redirect("reports:coverage", code=election.code)
     return render(
