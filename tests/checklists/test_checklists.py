@@ -129,6 +129,13 @@ def test_verified_report_keeps_counting(world, reports):
     assert [f["status"] for r in flags for f in r.flags] == ["verified"]
     rows, _ = selectors.question_table(moderator, world.election, FORM, root(world))
     assert row(rows, "boxes_empty_shown").total.conflict == 1
+    # the disagreement leads to both reports of 238
+    behind = selectors.filter_reports(
+        selectors.reports(moderator, world.election, FORM),
+        question="boxes_empty_shown",
+        answer="conflict",
+    )
+    assert {r.submission_id for r in behind} == {reports["a2"].pk, reports["c1"].pk}
 
 
 def test_call_log(world, reports):

@@ -334,13 +334,21 @@ def filter_reports(
     answer: str = "",
     flagged: bool = False,
 ) -> list[Report]:
-    """The reports behind a figure: in a unit, with this answer to this question, or flagged."""
+    """The reports behind a figure: in a unit, with this answer to this question ("conflict":
+    the reports of the stations whose reports disagree on it), or flagged."""
+    disputed: set[int] = set()
+    if question and answer == "conflict":
+        stations_ = {r.station.pk: r.station for r in reports_}
+        answers = station_answers(reports_, list(stations_.values()), [question])
+        disputed = {pk for pk, a in answers.items() if a.answers.get(question, False) is None}
     out = []
     for r in reports_:
         if unit is not None and not under(unit, r.station):
             continue
         wanted = answer == "yes"
         if question and answer in ("yes", "no") and r.answers.get(question) is not wanted:
+            continue
+        if question and answer == "conflict" and r.station.pk not in disputed:
             continue
         if flagged and not r.flags:
             continue
