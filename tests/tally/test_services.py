@@ -505,6 +505,38 @@ def test_marked_stations_are_recounted_by_the_job(four_stations):
     assert recount_pending(contest) is None  # nothing left to do
 
 
+def _estimates(contest) -> list[tuple]:
+    return sorted(
+        (e.unit_id, e.choice_id, round(e.share, 9), round(e.margin, 9))
+        for e in Estimate.objects.filter(contest=contest)
+    )
+
+
+def test_the_estimates_follow_the_recount_in_a_job_of_their_own(four_stations):
+    """The recount after a copy or a decision leaves the estimate to one job, queued once however
+    many recounts run before it starts, which writes what a full recount writes."""
+    from django_tasks_db.models import DBTaskResult
+
+    from baqylau.tally.tasks import recount_pending as recount_job
+
+    contest, (a, b, c, d), copies, lines, votes = four_stations
+    recount(contest)
+    add_copy(contest, d, lines, votes)
+    mark_stations(contest.pk, [d.pk])
+    recount_job.call(contest.pk)
+    add_copy(contest, d, lines, votes)
+    mark_stations(contest.pk, [d.pk])
+    recount_job.call(contest.pk)
+    waiting = DBTaskResult.objects.ready().filter(task_path__endswith="refresh_estimates")
+    assert [r.args_kwargs["args"] for r in waiting] == [[contest.pk]]
+    assert run_until_idle() >= 1
+    assert result_of(contest, d).status == "agreed"
+    after_jobs = _estimates(contest)
+    assert after_jobs  # the estimates are there
+    recount(contest)
+    assert _estimates(contest) == after_jobs
+
+
 # -- the acceptance test -----------------------------------------------------------------------
 
 

@@ -1096,9 +1096,15 @@ class RecountSummary:
         return asdict(self)
 
 
-def recount(contest: Contest, *, stations: Iterable[int] | None = None) -> RecountSummary:
+def recount(
+    contest: Contest, *, stations: Iterable[int] | None = None, estimates: bool = True
+) -> RecountSummary:
     """Reconcile copies → count up the tree → compare with the official result → estimate, for
     every station of the contest, or only for ``stations`` and the units above them.
+
+    Without ``estimates`` the estimate is left to `refresh_estimates` (the recount after a copy
+    or a decision: the estimate's bootstrap is most of its cost, and it moves little with one
+    station, so a job of its own rewrites it just after, without holding up the pages).
 
     The count itself always adds up every settled station (arrays of the whole tree, cheap); what
     an incremental recount saves is reconciling and writing: only the stations given, their
@@ -1161,8 +1167,9 @@ def recount(contest: Contest, *, stations: Iterable[int] | None = None) -> Recou
         contest, _unit_counts(contest, ct, observed, counted, settled, units, crowd), full
     )
     lap("write counts")
-    summary.estimate = estimate(contest, ct, settled, station_figures, units)
-    lap("estimate")
+    if estimates:
+        summary.estimate = estimate(contest, ct, settled, station_figures, units)
+        lap("estimate")
     summary.seconds["total"] = round(sum(summary.seconds.values()), 3)
     return summary
 
@@ -1219,10 +1226,18 @@ def recount_pending(contest: Contest) -> RecountSummary | None:
     )
     if not marks:
         return None
-    summary = recount(contest, stations=[m[1] for m in marks])
+    summary = recount(contest, stations=[m[1] for m in marks], estimates=False)
     for mark_id, _station, queued_at in marks:
         PendingRecount.objects.filter(pk=mark_id, queued_at=queued_at).delete()
     return summary
+
+
+def refresh_estimates(contest: Contest) -> EstimateSummary:
+    """Rewrite the estimates of every unit above the stations from the stored station results
+    (after incremental recounts, which leave the estimate to this)."""
+    ct = ContestTree(contest)
+    settled, station_figures = ct.station_matrix(load_observed(contest))
+    return estimate(contest, ct, settled, station_figures, np.arange(ct.size))
 
 
 @transaction.atomic

@@ -27,7 +27,28 @@ def recount_pending(contest_id: int) -> dict | None:
     if summary is None:
         return None
     _refresh_summaries(contest, summary)
+    _queue_estimates(contest_id)
     return {"stations": summary.stations_recounted, "units": summary.units_written}
+
+
+@job(retries=3)
+def refresh_estimates(contest_id: int) -> dict | None:
+    """The estimates of a contest's units, rewritten after incremental recounts (which leave
+    them to this job, on the ordinary lane)."""
+    contest = Contest.objects.filter(pk=contest_id).first()
+    if contest is None:
+        return None
+    return {"leader_choice_id": services.refresh_estimates(contest).leader_choice_id}
+
+
+def _queue_estimates(contest_id: int) -> None:
+    """Queue the estimates' job unless one for the contest waits to start: it reads the results
+    when it starts, so one waiting job covers every recount before it."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.ready().filter(task_path=refresh_estimates.module_path)
+    if not any(r.args_kwargs.get("args") == [contest_id] for r in waiting):
+        refresh_estimates.enqueue(contest_id)
 
 
 @job(retries=3)
