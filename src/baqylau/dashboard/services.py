@@ -392,10 +392,16 @@ def rebuild_summaries(election: Election, unit_ids: Iterable[int] | None = None)
                     contest.pk,
                 )
         rows.append(UnitStats(unit_id=unit_id, election=election, data=data))
-    with transaction.atomic():
-        for start in range(0, len(target_ids), 900):
-            UnitStats.objects.filter(unit_id__in=target_ids[start : start + 900]).delete()
-        UnitStats.objects.bulk_create(rows, batch_size=2000)
+    # an upsert, not delete-then-insert: the urgent lane and a full refresh may write the same
+    # units at once (two workers, or two loops of one), and neither may fail on the other's row
+    rows.sort(key=lambda row: row.unit_id)  # one lock order for every writer
+    UnitStats.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["unit"],
+        update_fields=["election", "data", "computed_at"],
+    )
     return len(rows)
 
 
