@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "baqylau.crowd",
     "baqylau.bots",
     "baqylau.legal",
+    "baqylau.staff",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +141,9 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 OTP_LOGIN_URL = "/admin/login/"
+AXES_LOCKOUT_CALLABLE = "baqylau.staff.views.lockout"  # translated, in the site layout
+LOGIN_URL = "staff:login"  # reversed in the active language: /kk/staff/login/
+LOGIN_REDIRECT_URL = "staff:home"
 
 # Observers' personal data is encrypted with a key derived from this (default: SECRET_KEY).
 OBSERVER_DATA_KEY = os.environ.get("OBSERVER_DATA_KEY", "")

@@ -1,0 +1,12 @@
+"""Staff home links for the coordinators' pages (see `baqylau.staff.links`)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from baqylau.staff.links import COORDINATORS, StaffLink
+
+LINKS = [
+    StaffLink(
+        "reports:live", _("Live coordination"), roles=COORDINATORS, order=10, per_election=True
+    ),
+    StaffLink("reports:coverage", _("Coverage"), roles=COORDINATORS, order=20, per_election=True),
+]
