@@ -8,7 +8,6 @@ confirmed violations (type, time, evidence) without any sender, observer id or f
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from baqylau.dashboard.models import Snapshot, UnitStats
 from baqylau.elections.models import AdminUnit, Choice, Contest, Election
+from baqylau.elections.selectors import natural_key
 from baqylau.i18n import localized, normalize_language
 
 
@@ -310,14 +310,6 @@ def _selectors(unit: AdminUnit, breadcrumbs: list[AdminUnit]) -> list[dict[str, 
 def _name(names: tuple, code: str) -> str:
     kk, ru, en = names
     return localized({"kk": kk, "ru": ru, "en": en}, current_language()) or code
-
-
-def natural_key(code: str) -> tuple:
-    """№2 before №10: digits compare as numbers."""
-    return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part)
-        for part in re.findall(r"\d+|\D+", code or "")
-    )
 
 
 def _children(unit: AdminUnit, first: Contest | None, choices: dict[int, Choice]) -> list[ChildRow]:
