@@ -23,7 +23,7 @@ def free_port() -> int:
 
 def _printed_password(server, seen: list[str]) -> str:
     """Read the demo's output up to its password line (printed before it serves)."""
-    while not any("Demo password" in line for line in seen):
+    while not any("Demo password" in line or "Serving Baqylau" in line for line in seen):
         line = server.stdout.readline()
         if not line:
             break
@@ -54,7 +54,11 @@ def _staff_home_after_login(port: int, username: str, password: str) -> int:
 def test_demo_loads_and_serves(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {"BAQYLAU_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT / "src")}
+    env |= {
+        "BAQYLAU_DATA_DIR": str(tmp_path),
+        "PYTHONPATH": str(ROOT / "src"),
+        "PYTHONUNBUFFERED": "1",
+    }
     command = [sys.executable, "-m", "baqylau", "demo", "--stations", "300", "--port", str(port)]
     server = subprocess.Popen(
         command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -81,7 +85,10 @@ def test_demo_loads_and_serves(tmp_path):
             )
     finally:
         server.terminate()
-        output = "".join(seen) + server.communicate(timeout=30)[0]
+        # read through the same text stream the password was read from (its buffer holds the
+        # lines after it); communicate() would bypass that buffer
+        output = "".join(seen) + server.stdout.read()
+        server.wait(timeout=30)
     assert "Serving Baqylau" in output, output[-2000:]
     assert "16 threads" in output, output[-2000:]
     assert "Independent count:" in output and "copies from" in output, output[-2000:]

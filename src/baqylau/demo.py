@@ -135,12 +135,11 @@ def demo_staff(election) -> tuple[str, dict[str, str]]:
 def _print_accounts(accounts: tuple[str, dict[str, str]], host: str, port: int, console) -> None:
     password, roles = accounts
     base = f"http://{host}:{port}"
-    console.print(
-        f"Demo accounts (demo only; the password changes at every start): [bold]{password}[/]"
-    )
+    console.print(f"Demo password (demo only, new at every start): [bold]{password}[/]")
     for username, role in roles.items():
         where = f"{base}/kk/observe/" if role == "observer" else f"{base}/kk/staff/login/"
         console.print(f"  {role:<12} [bold]{username}[/]  → {where}")
+    console.file.flush()  # seen at once even when the output is a pipe (a log, a test)
 
 
 def _load_demo_election(stations: int, seed: int, console: Console):

@@ -85,3 +85,22 @@ def test_lockout_page_is_translated(client, world, settings):
     assert r.status_code == 429
     html = r.content.decode()
     assert 'lang="kk"' in html and "Account locked" not in html
+
+
+def test_error_pages_are_translated_and_branded(client, world):
+    page = client.get("/kk/no-such-page/")
+    assert page.status_code == 404
+    html = page.content.decode()
+    assert "Бет табылмады" in html and 'class="brand"' in html and "Not Found" not in html
+    client.force_login(world.users["obs_a1"])
+    denied = client.get("/ru/staff/")
+    assert denied.status_code == 403 and "Доступ запрещён" in denied.content.decode()
+
+
+def test_admin_in_kazakh(client, world):
+    chief = get_user_model().objects.create_superuser("chief", "c@example.org", "pw")
+    client.force_login(chief)
+    html = client.get("/kk/admin/").content.decode()
+    assert "Baqylau әкімшілігі" in html and "Соңғы әрекеттер" in html
+    for leftover in ("Даңғо", "Последние действия", "Добавить", "AXES", "Tasks Database Backend"):
+        assert leftover not in html, leftover

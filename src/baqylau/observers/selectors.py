@@ -142,7 +142,7 @@ def observer_card(user, observer: Observer) -> dict[str, Any]:
     card: dict[str, Any] = {
         "public_id": observer.public_id,
         "organisation": observer.organisation.localized_name,
-        "training": observer.training,
+        "training": observer.get_training_display(),  # the word, never the code
         "languages": observer.languages,
         "availability": observer.availability,
     }
