@@ -1,12 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from baqylau.legal.models import CASE_KINDS, LANGUAGE_CHOICES, Case, CaseEvent
+from baqylau.legal.models import CASE_KINDS, Case, CaseEvent
 
 
 class CaseForm(forms.Form):
     kind = forms.ChoiceField(label=_("Document"), choices=[(k.value, k.label) for k in CASE_KINDS])
-    language = forms.ChoiceField(label=_("Language of the document"), choices=LANGUAGE_CHOICES)
+    # language names in the page's language (the model's choices are native names)
+    language = forms.ChoiceField(
+        label=_("Language of the document"),
+        choices=[("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))],
+    )
     decision_date = forms.DateField(
         label=_("Date of the decision or act appealed"),
         required=False,
