@@ -153,6 +153,7 @@ SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET", "")
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["baqylau.formats"]  # kk number grouping and dates (Django has none)
 USE_I18N = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Almaty")
 USE_TZ = True

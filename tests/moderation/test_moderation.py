@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from baqylau.evidence.models import LedgerEntry, MediaFile
@@ -296,8 +296,10 @@ def test_bulk_accept_only_accepts_copies_that_passed(client, election, four_copi
     page = client.get(reverse("moderation:queue")).content.decode()
     assert f'name="copies" value="{single.pk}"' in page  # a box to tick
     assert f'name="copies" value="{failed.pk}"' not in page  # a failed copy has none
+    with translation.override("en"):  # the messages in English (the URL's prefix decides)
+        url = reverse("moderation:bulk_accept")
     response = client.post(
-        reverse("moderation:bulk_accept"),
+        url,
         {"copies": [failed.pk, single.pk, disputed[0].pk], "next": reverse("moderation:queue")},
         HTTP_ACCEPT_LANGUAGE="en",
     )

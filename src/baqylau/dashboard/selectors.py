@@ -403,12 +403,19 @@ def _rejected_reasons(election: Election, unit: AdminUnit) -> list[tuple[str, in
 
 def live(election: Election, unit_id: int) -> dict[str, Any]:
     """The live counters and the turnout curve of a unit, as JSON-ready data."""
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils import formats, timezone
+
     row = get_object_or_404(UnitStats, unit_id=unit_id, election=election)
     d = row.data
+    counters = _counters(d, row.unit)
     return {
         "unit": unit_id,
         "computed_at": row.computed_at.isoformat(),
-        "counters": {c.key: c.value for c in _counters(d, row.unit)},
+        # as the page writes them (language's grouping, server's clock): the refresh shows these
+        "computed_at_text": formats.date_format(timezone.localtime(row.computed_at), "H:i"),
+        "counters": {c.key: c.value for c in counters},
+        "counters_text": {c.key: intcomma(c.value) for c in counters},
         "stations": d["stations"],
         "curve": d.get("curve", {}),
     }
