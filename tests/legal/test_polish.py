@@ -47,3 +47,21 @@ def test_deadline_words():
         assert days_left(-2) == "просрочено на 2 дня"
     with translation.override("kk"):
         assert days_left(-1) == "мерзімі 1 күнге өтіп кетті"
+
+
+def test_an_act_drawn_up_again_gets_a_new_number(world, incidents, lawyer):
+    from django.db import IntegrityError, transaction
+
+    from baqylau.legal import services
+    from baqylau.legal.models import LegalDocument
+
+    incident = incidents[0]
+    first = services.generate_act(user=lawyer, incident=incident, lang="ru")
+    second = services.generate_act(user=lawyer, incident=incident, lang="ru")
+    other = services.generate_act(user=lawyer, incident=incidents[1], lang="kk")
+    numbers = [first.number, second.number, other.number]
+    assert len(set(numbers)) == 3 and all(numbers)
+    assert first.number == f"237-{incident.pk}" and second.number == f"237-{incident.pk}/2"
+    assert second.number in second.title
+    with pytest.raises(IntegrityError), transaction.atomic():  # the database refuses a repeat
+        LegalDocument.objects.filter(pk=second.pk).update(number=first.number)
