@@ -5,21 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('legal', '0002_seed_templates'),
-        ('reports', '0004_violation_names_follow_glossary'),
+        ("legal", "0002_seed_templates"),
+        ("reports", "0004_violation_names_follow_glossary"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='legaldocument',
-            name='number',
-            field=models.CharField(blank=True, max_length=64, verbose_name='number'),
+            model_name="legaldocument",
+            name="number",
+            field=models.CharField(blank=True, max_length=64, verbose_name="number"),
         ),
         migrations.AddConstraint(
-            model_name='legaldocument',
-            constraint=models.UniqueConstraint(condition=models.Q(('number', ''), _negated=True), fields=('number',), name='legal_document_number_unique'),
+            model_name="legaldocument",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("number", ""), _negated=True),
+                fields=("number",),
+                name="legal_document_number_unique",
+            ),
         ),
     ]
