@@ -23,7 +23,6 @@ class StaffConfig(AppConfig):
         # The admin's own header says "Django administration" (kk: "Даңғо әкімшілігі").
         admin.site.site_header = _("Baqylau administration")
         admin.site.site_title = _("Baqylau administration")
-        admin.site.index_title = _("Administration")
         for label, model, singular, plural in THIRD_PARTY_NAMES:
             try:
                 config = apps.get_app_config(label)
