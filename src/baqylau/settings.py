@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "baqylau.bots",
     "baqylau.legal",
     "baqylau.staff",
+    "baqylau.mobile",
+    "baqylau.checklists",
 ]
 
 MIDDLEWARE = [
@@ -259,5 +261,6 @@ TASKS = {
             if os.environ.get("BAQYLAU_JOBS") == "immediate"
             else "django_tasks_db.DatabaseBackend"
         ),
+        "QUEUES": ["default", "urgent"],  # baqylau.jobs.registry.QUEUES
     }
 }

@@ -13,6 +13,7 @@ import typer
 import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -181,7 +182,7 @@ def test_text_tables_still_import(app, tmp_path, mapping_file):
             "observers.csv: the file is not a text (CSV) table: it is a JPEG",
         ),
         ("observers.csv", os.urandom(4000), "the file is not a text (CSV) table: it is binary"),
-        ("observers.csv", "name,phone\nÉlise,1\n".encode("cp1252"), "line 2: not UTF-8 text"),
+        ("observers.csv", "name,phone\nÉlise,1\n".encode("cp1252"), "line 2 is not UTF-8 text"),
         ("observers.xlsx", "damaged", "observers.xlsx: the workbook is damaged"),
         ("observers.xlsx", "jpeg", "observers.xlsx: not a readable XLSX workbook: it is a JPEG"),
     ],
@@ -192,7 +193,8 @@ def test_observers_import_refuses_binary(app, tmp_path, settings, name, content,
     data = {"damaged": lambda: damaged_xlsx(tmp_path), "jpeg": jpeg}.get(content)
     path = tmp_path / name
     path.write_bytes(data() if data else content)
-    result = run(app, "observers", "import", "org1", str(path))
+    with translation.override("en"):
+        result = run(app, "observers", "import", "org1", str(path))
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit), result.exception
     assert said in " ".join(result.output.split())

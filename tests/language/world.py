@@ -27,6 +27,8 @@ def make_world():
         kk, ru = names.get(unit.kind, ("{code}", "{code}"))
         unit.name_kk, unit.name_ru = kk.format(code=unit.code), ru.format(code=unit.code)
         unit.save()
+    world.contest.name_kk, world.contest.name_ru = "Президент сайлауы", "Выборы президента"
+    world.contest.save()
     for choice in world.contest.choices.all():
         choice.name_kk = choice.name_ru = f"Кандидат {choice.number}"
         choice.save()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from baqylau.crowd.models import CrowdBallot, CrowdVoter
+from baqylau.crowd.models import CrowdBallot, CrowdCount, CrowdVoter
 
 
 @admin.register(CrowdVoter)
@@ -21,3 +21,21 @@ class CrowdBallotAdmin(admin.ModelAdmin):
     list_display = ("pk", "station", "category", "choice", "counted", "created_at")
     list_filter = ("category", "counted")
     readonly_fields = ("submission", "voter", "photo", "perceptual_hash", "spam_reasons")
+
+
+@admin.register(CrowdCount)
+class CrowdCountAdmin(admin.ModelAdmin):
+    """Read-only: counts come through the importer or the API, and are in the ledger."""
+
+    list_display = ("pk", "station", "choice", "source", "registered", "photo", "recorded_at")
+    list_filter = ("source",)
+    search_fields = ("station__code", "station__path")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

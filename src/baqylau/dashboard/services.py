@@ -211,7 +211,6 @@ def _contest_block(
     count: UnitCount | None,
     crowd_keys: list[str],
     crowd_all: np.ndarray,
-    crowd_confirmed: np.ndarray,
     listed: list,
 ) -> dict:
     if count is None:
@@ -219,7 +218,12 @@ def _contest_block(
     official = count.official or {}
     at_covered = count.official_at_covered or {}
     observed_votes = dict(count.votes or {})
-    crowd_total = int(crowd_all.sum())
+    crowd = count.crowd or {}  # the tally's voters' figures by choice (empty: none known)
+    categories = _as_dict(crowd_keys, crowd_all)  # ballots that give no choice (bot)
+    # voters who said how they voted: a choice, against all (no such choice), a spoiled ballot
+    crowd_total = sum(crowd.get("declared", {}).values()) + sum(
+        categories.get(k, 0) for k in ("against_all", "spoiled")
+    )
     return {
         "official": dict(official.get("votes", {})),
         "official_total": sum(official.get("votes", {}).values()),
@@ -232,9 +236,15 @@ def _contest_block(
         "observed_lines": dict(count.lines or {}),
         "official_at_observed": dict(at_covered.get("votes", {})),
         "official_at_observed_total": sum(at_covered.get("votes", {}).values()),
-        "crowd": _as_dict(crowd_keys, crowd_all),
-        "crowd_confirmed": _as_dict(crowd_keys, crowd_confirmed),
+        "crowd": {**crowd.get("declared", {}), **categories},
+        "crowd_confirmed": dict(crowd.get("photo", {})),
         "crowd_total": crowd_total,
+        "crowd_confirmed_total": sum(crowd.get("photo", {}).values()),
+        "crowd_stations": crowd.get("stations", 0),
+        "crowd_stations_photo": crowd.get("stations_photo", 0),
+        "crowd_compared": crowd.get("compared", 0),
+        "crowd_exceeds": dict(crowd.get("exceeds", {})),
+        "crowd_exceeds_by_choice": dict(crowd.get("exceeds_by_choice", {})),
         "turnout": {
             "official": official.get("turnout"),
             "observed": count.turnout,
@@ -313,8 +323,8 @@ def rebuild_summaries(election: Election, unit_ids: Iterable[int] | None = None)
     listed = _findings_lists(tree, contest_ids, units)
     crowd = {}
     for contest in contests:
-        keys = [str(c.pk) for c in contest.choices.all()] + list(sources.CROWD_CATEGORIES)
-        crowd[contest.pk] = (keys, *activity.crowd_by_contest(contest.pk, keys))
+        keys = list(sources.CROWD_CATEGORIES)
+        crowd[contest.pk] = (keys, activity.crowd_by_contest(contest.pk, keys)[0])
     leaders = _leaders(contests, tree)
 
     rows = []
@@ -360,12 +370,11 @@ def rebuild_summaries(election: Election, unit_ids: Iterable[int] | None = None)
             "map": {},
         }
         for contest in contests:
-            keys, crowd_all, crowd_confirmed = crowd[contest.pk]
+            keys, crowd_all = crowd[contest.pk]
             block = _contest_block(
                 counts.get((contest.pk, unit_id)),
                 keys,
                 crowd_all[u],
-                crowd_confirmed[u],
                 listed.get((contest.pk, u), []),
             )
             if not block:

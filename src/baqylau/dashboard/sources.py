@@ -17,8 +17,9 @@ from baqylau.observers.models import Assignment
 from baqylau.protocols.models import ProtocolCopy
 from baqylau.reports.models import CheckIn, Incident, TurnoutCount
 
-#: Crowd categories that are not a choice (the "from voters" column's other rows).
-CROWD_CATEGORIES = ("against_all", "spoiled", "no_photo", "spam", "pending")
+#: Crowd categories that are not a choice (the "from voters" column's other rows): the votes by
+#: choice, with and without a photo, are the tally's (`UnitCount.crowd`).
+CROWD_CATEGORIES = ("against_all", "spoiled", "spam", "pending")
 
 
 def copy_stations(election: Election) -> list[int]:
@@ -76,8 +77,8 @@ def turnout_counts(election: Election) -> list[tuple[int, dt.datetime, int, int 
 def crowd_rows(election: Election) -> list[tuple[int, int, str, bool, dt.datetime | None, str]]:
     """(station id, contest id, key, confirmed, received at, voter) of the voters' ballot photos.
 
-    `key` is a choice id (as a string) for a valid ballot, else its category (`CROWD_CATEGORIES`
-    or "pending"). Confirmed: counted (once per voter and station, not spam) with a photo.
+    `key` is a choice id (as a string) for a ballot that gives a choice (with or without a
+    photo), else its category (`CROWD_CATEGORIES`). Confirmed: counted (once per voter and station, not spam) with a photo.
     The voter is the crowd app's voter row id (itself a keyed hash), only ever counted.
     """
     rows = (
@@ -96,6 +97,7 @@ def crowd_rows(election: Election) -> list[tuple[int, int, str, bool, dt.datetim
     )
     out = []
     for station, contest, category, choice, photo, counted, at, voter in rows:
-        key = str(choice) if category == "valid" and choice is not None else category
+        given = category in ("valid", "against_all", "no_photo") and choice is not None
+        key = str(choice) if given else category
         out.append((station, contest, key, bool(counted and photo), at, str(voter)))
     return out

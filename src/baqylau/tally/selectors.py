@@ -147,6 +147,20 @@ def station_status(station: AdminUnit) -> StationStatus:
 # The independent count (tally models; derived data recomputed by the tally)
 
 
+def _crowd_by_code(crowd: dict | None, codes: dict[str, str]) -> dict[str, Any]:
+    """The voters' figures of a unit (`UnitCount.crowd`) with choices by code; {} when none."""
+    crowd = dict(crowd or {})
+    for key in ("declared", "photo"):
+        if key in crowd:
+            crowd[key] = {codes.get(str(k), str(k)): v for k, v in crowd[key].items()}
+    if "exceeds_by_choice" in crowd:
+        crowd["exceeds_by_choice"] = {
+            tier: {codes.get(str(k), str(k)): v for k, v in values.items()}
+            for tier, values in crowd["exceeds_by_choice"].items()
+        }
+    return crowd
+
+
 def election_count(election: Election, *, unit_id: int | None = None) -> dict[str, Any] | None:
     """Observed counts and estimates of a unit and its children (default: the top units).
 
@@ -196,6 +210,7 @@ def election_count(election: Election, *, unit_id: int | None = None) -> dict[st
                 "results": dict(row.results or {}),
                 "copies": dict(row.copies or {}),
                 "findings": dict(row.findings or {}),
+                "crowd": _crowd_by_code(row.crowd, codes),
                 "computed_at": row.computed_at,
             }
             for row in counts
