@@ -69,6 +69,7 @@ SEEDED_BY_MIGRATIONS = [
     ("baqylau.moderation.migrations.0003_reject_reason_catalogue", "add_reasons"),
     ("baqylau.reports.migrations.0002_violation_catalogue", "seed"),
     ("baqylau.reports.migrations.0004_law_article_references", "forward"),
+    ("baqylau.reports.migrations.0004_violation_names_follow_glossary", "rename"),
     ("baqylau.legal.migrations.0002_seed_templates", "seed"),
 ]
 

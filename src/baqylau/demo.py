@@ -42,8 +42,104 @@ def register(app: typer.Typer) -> None:
         console.print(
             f"Ready: [bold]{election.units.filter(kind='station').count():,}[/] stations."
         )
+        _print_accounts(demo_staff(election), host, port, console)
         if serve:
             serve_command(host=host, port=port, workers=1, threads=DEFAULT_THREADS, asgi=False)
+
+
+DEMO_ORGANISATION = "demo-observers"
+DEMO_OBSERVERS = 30
+# (user name, role); the observer account is linked to the first demo observer.
+DEMO_ACCOUNTS = (
+    ("demo-admin", "admin"),
+    ("demo-coordinator", "coordinator"),
+    ("demo-regional", "regional"),
+    ("demo-moderator", "moderator"),
+    ("demo-lawyer", "lawyer"),
+    ("demo-observer", "observer"),
+)
+_DEMO_NAMES = (
+    "Айгерім Сапарова",
+    "Нұрлан Ахметов",
+    "Дина Жұмабаева",
+    "Ерлан Қасымов",
+    "Мадина Ермекова",
+    "Асхат Оспанов",
+    "Гүлнар Бекова",
+    "Тимур Сейітов",
+    "Әсел Нұрланқызы",
+    "Бауыржан Әлиев",
+)
+
+
+def demo_staff(election) -> tuple[str, dict[str, str]]:
+    """The demo organisation, its observers placed at the first stations (natural order), and one
+    account per role. A fresh password is set on every start and returned to be printed (demo
+    only: a real installation creates its accounts in the admin or with `baqylau observers`)."""
+    import secrets
+
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from baqylau.elections.selectors import natural_key
+    from baqylau.observers.models import Membership, Observer, Organisation
+    from baqylau.observers.services import add_membership, assign_observer, create_observer
+
+    password = "demo-" + secrets.token_urlsafe(6)
+    with transaction.atomic():
+        org, created = Organisation.objects.get_or_create(
+            code=DEMO_ORGANISATION,
+            defaults={
+                "kind": Organisation.Kind.NGO,
+                "name_kk": "«Таза сайлау» демо-бірлестігі",
+                "name_ru": "Демо-объединение «Честные выборы»",
+                "name_en": "Clean Elections (demo)",
+            },
+        )
+        if created:
+            stations = sorted(
+                election.units.filter(kind="station"), key=lambda u: natural_key(u.code)
+            )[:DEMO_OBSERVERS]
+            for i, station in enumerate(stations):
+                observer = create_observer(
+                    organisation=org,
+                    name=_DEMO_NAMES[i % len(_DEMO_NAMES)],
+                    phone=f"+7 700 555 {i:04d}",
+                    training=Observer.Training.TRAINED,
+                    languages=["kk", "ru"],
+                    language="kk",
+                )
+                assign_observer(observer=observer, station=station, shift="opening")
+                assign_observer(observer=observer, station=station, shift="count")
+        region = election.units.filter(kind="region").order_by("code").first()
+        first_observer = org.observers.order_by("created_at", "id").first()
+        User = get_user_model()
+        for username, role in DEMO_ACCOUNTS:
+            user, _new = User.objects.get_or_create(username=username)
+            user.set_password(password)
+            user.is_active = True
+            if role == "admin":
+                user.is_staff = user.is_superuser = True
+            user.save()
+            if not Membership.objects.filter(user=user, organisation=org, role=role).exists():
+                add_membership(
+                    user=user,
+                    organisation=org,
+                    role=role,
+                    region=region if role == "regional" else None,
+                    observer=first_observer if role == "observer" else None,
+                )
+    return password, dict(DEMO_ACCOUNTS)
+
+
+def _print_accounts(accounts: tuple[str, dict[str, str]], host: str, port: int, console) -> None:
+    password, roles = accounts
+    base = f"http://{host}:{port}"
+    console.print(f"Demo password (demo only, new at every start): [bold]{password}[/]")
+    for username, role in roles.items():
+        where = f"{base}/kk/observe/" if role == "observer" else f"{base}/kk/staff/login/"
+        console.print(f"  {role:<12} [bold]{username}[/]  → {where}")
+    console.file.flush()  # seen at once even when the output is a pipe (a log, a test)
 
 
 def _load_demo_election(stations: int, seed: int, console: Console):

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "baqylau.crowd",
     "baqylau.bots",
     "baqylau.legal",
+    "baqylau.staff",
     "baqylau.mobile",
     "baqylau.checklists",
 ]
@@ -142,6 +143,9 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 OTP_LOGIN_URL = "/admin/login/"
+AXES_LOCKOUT_CALLABLE = "baqylau.staff.views.lockout"  # translated, in the site layout
+LOGIN_URL = "staff:login"  # reversed in the active language: /kk/staff/login/
+LOGIN_REDIRECT_URL = "staff:home"
 
 # Observers' personal data is encrypted with a key derived from this (default: SECRET_KEY).
 OBSERVER_DATA_KEY = os.environ.get("OBSERVER_DATA_KEY", "")
@@ -151,6 +155,7 @@ SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET", "")
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["baqylau.formats"]  # kk number grouping and dates (Django has none)
 USE_I18N = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Almaty")
 USE_TZ = True

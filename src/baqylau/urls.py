@@ -2,8 +2,11 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from baqylau.staff.views import login_redirect
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/login/", login_redirect),  # old address: the sign-in page in the user's language
     path("sms/", include("baqylau.reports.sms_urls")),
     path("bots/", include("baqylau.bots.urls")),
     path("", include("baqylau.evidence.urls")),
@@ -11,6 +14,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("staff/", include("baqylau.staff.urls")),
     path("", include("baqylau.mobile.urls")),
     path("staff/", include("baqylau.reports.urls")),
     path("moderation/", include("baqylau.moderation.urls")),

@@ -107,3 +107,44 @@ def test_deadline_basis_in_each_language():
     assert rule.basis_in("ru", "dat").startswith("пункту 9 статьи 20 Конституционного закона")
     assert rule.basis_in("kk").endswith("Конституциялық заңның 20-бабының 9-тармағы")
     assert rule.basis_in("en").startswith("Article 20(9)")
+
+
+@pytest.mark.parametrize(
+    ("stored", "kk", "ru"),
+    [
+        ("election_law 41(3)", "41-баптың 3-тармағы", "пункт 3 статьи 41"),
+        (
+            "election_law 41(3,6); election_law 25(3)",
+            "41-баптың 3, 6-тармақтары; 25-баптың 3-тармағы",
+            "пункты 3, 6 статьи 41; пункт 3 статьи 25",
+        ),
+        ("election_law 43(7-1)", "43-баптың 7-1-тармағы", "пункт 7-1 статьи 43"),
+        (
+            "election_law 20-1; election_law 43(1)",
+            "20-1-бап; 43-баптың 1-тармағы",
+            "статья 20-1; пункт 1 статьи 43",
+        ),
+    ],
+)
+def test_stored_lists_in_kk_and_ru_never_read_art(stored, kk, ru):
+    """The lawyers' incident list and every page write stored references through format_refs:
+    the glossary's forms, never the English abbreviations inside kk or ru text."""
+    assert format_refs(stored, "kk", with_act=False) == kk
+    assert format_refs(stored, "ru", with_act=False) == ru
+    for lang in ("kk", "ru"):
+        written = format_refs(stored, lang) + format_refs(stored, lang, with_act=False)
+        assert "art." not in written and "Article" not in written
+
+
+def test_the_criminal_code_named_in_kk_and_ru():
+    assert format_refs("election_law 41; criminal_code 151", "kk") == (
+        "«Қазақстан Республикасындағы сайлау туралы» Конституциялық заңның 41-бабы; "
+        "Қазақстан Республикасы Қылмыстық кодексінің 151-бабы"
+    )
+    assert format_refs("criminal_code 151", "ru").startswith("статья 151 ")
+
+
+def test_text_that_is_not_a_reference_is_kept():
+    assert format_refs("", "ru") == ""
+    assert format_refs("see the note", "ru") == "see the note"
+    assert format_refs("art. 41 p.3", "kk") == "art. 41 p.3"  # never lost, never guessed

@@ -48,7 +48,7 @@ def test_incident_sms_in_observers_language(client, world):
     # the violation by its name in the observer's language, never its code
     assert (
         r.content.decode()
-        == f"Алынды: №238, Бюллетень салу, бұрмалау (14:15). Нөмірі {incident.pk}"
+        == f"Алынды: №238, Бюллетеньдерді заңсыз салу, бұрмалау (14:15). Нөмірі {incident.pk}"
     )
     assert incident.text == "екі бюллетень"
 

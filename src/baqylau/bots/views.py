@@ -7,6 +7,7 @@ import json
 
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -30,6 +31,16 @@ async def webhook(request: HttpRequest, bot: str) -> HttpResponse:
     telegram_bot, dispatcher = runtime.webhook_pair(bot)
     await dispatcher.feed_raw_update(telegram_bot, update)
     return JsonResponse({"ok": True})
+
+
+# What a failed check means, in words (the codes stay in the JSON answer).
+VERIFY_PROBLEMS = {
+    "not_a_statement": _("this is not a statement of the bot"),
+    "no_signature": _("the statement has no signature"),
+    "bad_signature": _("the signature does not match the official key"),
+    "unknown_bot": _("signed for a bot that is not one of the official ones"),
+    "": _("the statement could not be checked"),
+}
 
 
 def _official() -> dict:
@@ -75,4 +86,7 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         }
     if request.GET.get("format") == "json" or request.content_type == "application/json":
         return JsonResponse(official)
+    if "result" in official:
+        problem = official["result"]["problem"] or ("unknown_bot" if checked else "")
+        official["result"]["problem_text"] = VERIFY_PROBLEMS.get(problem, VERIFY_PROBLEMS[""])
     return render(request, "bots/verify.html", {"official": official, "statement": statement})

@@ -16,6 +16,7 @@ from baqylau.api_schemas import errors
 from baqylau.dashboard import exports
 from baqylau.dashboard.models import Snapshot, UnitStats
 from baqylau.elections.models import AdminUnit, Choice, Election
+from baqylau.elections.selectors import natural_key
 
 router = Router(tags=["public"])
 
@@ -70,7 +71,9 @@ def unit(request, code: str, unit_id: int) -> dict[str, Any]:
         "choices": choices,
         "figures": stats.data if stats else None,
         "computed_at": stats.computed_at.isoformat() if stats else None,
-        "children": [_unit(c) for c in unit.children.order_by("code")],
+        "children": [
+            _unit(c) for c in sorted(unit.children.all(), key=lambda c: natural_key(c.code))
+        ],
     }
 
 

@@ -15,6 +15,10 @@ from html import escape
 from pathlib import Path
 
 import yaml
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from baqylau.i18n import normalize_language
 
 GEO_DIR = Path(__file__).resolve().parent / "geo"
 
@@ -122,6 +126,13 @@ def format_value(value: float | None, kind: str) -> str:
     return f"{value:.2f}"
 
 
+def _shape_name(pcode: str, feature: dict) -> str:
+    """A shape's name in the current language (regions.yaml), else the shape file's English."""
+    lang = normalize_language(get_language())
+    names = mapping().get("shapes", {}).get(pcode, {})
+    return names.get(lang) or feature["properties"]["name_en"]
+
+
 def render_svg(
     regions: list[Region],
     kind: str,
@@ -171,9 +182,7 @@ def render_svg(
         t = None if value is None else (value - lo) / ((hi - lo) or 1.0)
         fill = _colour(t, kind)
         label = (
-            f"{region.name}: {format_value(value, kind)}"
-            if region
-            else feature["properties"]["name_en"]
+            f"{region.name}: {format_value(value, kind)}" if region else _shape_name(pcode, feature)
         )
         shape = f'<path d="{d}" fill="{fill}" stroke="#555" stroke-width="0.7"/>'
         if pcode in cities:  # a city is a speck at this scale: mark it with a dot
@@ -209,7 +218,7 @@ def render_svg(
     )
     out.append(
         f'<rect x="{lx}" y="{ly + 14}" width="10" height="10" fill="#e6e6e6" stroke="#999"/>'
-        f'<text x="{lx + 14}" y="{ly + 24}" font-size="12">no data / нет данных / дерек жоқ</text>'
+        f'<text x="{lx + 14}" y="{ly + 24}" font-size="12">{escape(str(_("no data")))}</text>'
     )
     out.append("</svg>")
     return "".join(out)

@@ -8,7 +8,6 @@ confirmed violations (type, time, evidence) without any sender, observer id or f
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from baqylau.dashboard.models import Snapshot, UnitStats
 from baqylau.elections.models import AdminUnit, Choice, Contest, Election
+from baqylau.elections.selectors import natural_key
 from baqylau.i18n import localized, normalize_language
 
 
@@ -409,14 +409,6 @@ def _name(names: tuple, code: str) -> str:
     return localized({"kk": kk, "ru": ru, "en": en}, current_language()) or code
 
 
-def natural_key(code: str) -> tuple:
-    """№2 before №10: digits compare as numbers."""
-    return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part)
-        for part in re.findall(r"\d+|\D+", code or "")
-    )
-
-
 def _children(unit: AdminUnit, first: Contest | None, choices: dict[int, Choice]) -> list[ChildRow]:
     children = sorted(unit.children.select_related("stats"), key=lambda u: natural_key(u.code))
     rows = []
@@ -511,12 +503,19 @@ def _rejected_reasons(election: Election, unit: AdminUnit) -> list[tuple[str, in
 
 def live(election: Election, unit_id: int) -> dict[str, Any]:
     """The live counters and the turnout curve of a unit, as JSON-ready data."""
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils import formats, timezone
+
     row = get_object_or_404(UnitStats, unit_id=unit_id, election=election)
     d = row.data
+    counters = _counters(d, row.unit)
     return {
         "unit": unit_id,
         "computed_at": row.computed_at.isoformat(),
-        "counters": {c.key: c.value for c in _counters(d, row.unit)},
+        # as the page writes them (language's grouping, server's clock): the refresh shows these
+        "computed_at_text": formats.date_format(timezone.localtime(row.computed_at), "H:i"),
+        "counters": {c.key: c.value for c in counters},
+        "counters_text": {c.key: intcomma(c.value) for c in counters},
         "stations": d["stations"],
         "curve": d.get("curve", {}),
     }

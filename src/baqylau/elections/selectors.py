@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -40,6 +41,14 @@ def ancestor_of_kind(
             return unit_id
         unit_id = unit["parent_id"]
     return None
+
+
+def natural_key(code: str) -> tuple:
+    """№2 before №10: digits compare as numbers (the one station order, everywhere)."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.findall(r"\d+|\D+", code or "")
+    )
 
 
 def localized(row: dict[str, Any], lang: str) -> str:

@@ -137,7 +137,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "There is no such kind of report",
     },
     "not_an_observer": {
-        "kk": "Бұл тіркелгі бақылаушыға тиесілі емес",
+        "kk": "Бұл есептік жазба байқаушыға тиесілі емес",
         "ru": "Эта учётная запись не принадлежит наблюдателю",
         "en": "This account is not an observer's",
     },

@@ -1,12 +1,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from baqylau.legal.models import CASE_KINDS, LANGUAGE_CHOICES, Case, CaseEvent
+from baqylau.iin import is_valid_iin
+from baqylau.legal.models import CASE_KINDS, Case, CaseEvent
 
 
 class CaseForm(forms.Form):
     kind = forms.ChoiceField(label=_("Document"), choices=[(k.value, k.label) for k in CASE_KINDS])
-    language = forms.ChoiceField(label=_("Language of the document"), choices=LANGUAGE_CHOICES)
+    # language names in the page's language (the model's choices are native names)
+    language = forms.ChoiceField(
+        label=_("Language of the document"),
+        choices=[("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))],
+    )
     decision_date = forms.DateField(
         label=_("Date of the decision or act appealed"),
         required=False,
@@ -49,3 +54,11 @@ class ProfileForm(forms.Form):
     address = forms.CharField(label=_("Address"), max_length=500, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
+
+    def clean_iin(self) -> str:
+        value = "".join(self.cleaned_data.get("iin", "").split())
+        if value and not is_valid_iin(value):
+            raise forms.ValidationError(
+                _("An IIN has 12 digits and a valid check digit; check the number.")
+            )
+        return value

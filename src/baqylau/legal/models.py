@@ -260,6 +260,8 @@ class LegalDocument(models.Model):
     )
     template = models.ForeignKey(DocumentTemplate, on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("title"), max_length=300)
+    # An act's number ("237-15"; drawn up again: "237-15/2"): never two documents with one number.
+    number = models.CharField(_("number"), max_length=64, blank=True)
     pdf_path = models.CharField(max_length=500, editable=False)
     pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64)
     pdf_size = models.PositiveBigIntegerField(_("PDF size"))
@@ -282,6 +284,9 @@ class LegalDocument(models.Model):
             models.CheckConstraint(
                 condition=Q(case__isnull=False) | Q(incident__isnull=False),
                 name="legal_document_has_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["number"], condition=~Q(number=""), name="legal_document_number_unique"
             ),
         ]
 

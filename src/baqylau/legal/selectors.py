@@ -217,8 +217,22 @@ def _footer(kind: str, ident: str) -> str:
     return f"Baqylau · {kind} · {ident}"
 
 
+def act_number(incident: Incident, drawn_before: int = 0) -> str:
+    """The act's number: station and incident ("237-15"); the n-th act of the same incident
+    gets "/n" ("237-15/2"), so an act drawn up again never repeats a number."""
+    base = f"{incident.station.code}-{incident.pk}"
+    return base if drawn_before == 0 else f"{base}/{drawn_before + 1}"
+
+
 def act_data(
-    user, incident: Incident, lang: str, template: DocumentTemplate, *, reveal: bool, when
+    user,
+    incident: Incident,
+    lang: str,
+    template: DocumentTemplate,
+    *,
+    reveal: bool,
+    when,
+    number: str = "",
 ) -> dict[str, Any]:
     """Everything an act of violation shows, in `lang`."""
     from baqylau.legal.render import fill
@@ -231,7 +245,7 @@ def act_data(
     return {
         "layout": "act",
         "lang": lang,
-        "title": f"{template.title} № {station['code']}-{incident.pk}",
+        "title": f"{template.title} № {number or act_number(incident)}",
         "footer": _footer(template.kind, f"incident {incident.pk}"),
         "when": timezone.localtime(when).isoformat(),
         "phrases": fill(template.phrases, values, lang),

@@ -275,7 +275,9 @@ def _revealed(data: dict) -> list[str]:
     return sorted(set(found))
 
 
-def _save_document(*, user, kind, lang, template, data, when, case=None, incident=None):
+def _save_document(
+    *, user, kind, lang, template, data, when, case=None, incident=None, number: str = ""
+):
     pdf = render.render_pdf(template.body, data, when=when)
     docx = render.render_docx(data)
     pdf_path, pdf_sha = _store("documents", pdf, ".pdf")
@@ -288,6 +290,7 @@ def _save_document(*, user, kind, lang, template, data, when, case=None, inciden
         incident=incident,
         template=template,
         title=data["title"],
+        number=number,
         pdf_path=pdf_path,
         pdf_sha256=pdf_sha,
         pdf_size=len(pdf),
@@ -323,7 +326,13 @@ def generate_act(*, user, incident: Incident, lang: str, reveal: bool = False) -
     ensure_templates()
     template = selectors.active_template(DocumentKind.ACT, lang)
     when = timezone.now()
-    data = selectors.act_data(user, incident, lang, template, reveal=reveal, when=when)
+    # one act at a time per incident, so that the count below gives the next free number
+    Incident.objects.select_for_update().filter(pk=incident.pk).first()
+    drawn = LegalDocument.objects.filter(kind=DocumentKind.ACT, incident=incident).count()
+    number = selectors.act_number(incident, drawn)
+    data = selectors.act_data(
+        user, incident, lang, template, reveal=reveal, when=when, number=number
+    )
     return _save_document(
         user=user,
         kind=DocumentKind.ACT,
@@ -332,6 +341,7 @@ def generate_act(*, user, incident: Incident, lang: str, reveal: bool = False) -
         data=data,
         when=when,
         incident=incident,
+        number=number,
     )
 
 

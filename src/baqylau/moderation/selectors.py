@@ -70,7 +70,12 @@ INTAKE_REASONS = {
 def is_moderator(user) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return user.has_perm(MODERATOR_PERMISSION) or user.groups.filter(name=MODERATOR_GROUP).exists()
+    if user.has_perm(MODERATOR_PERMISSION) or user.groups.filter(name=MODERATOR_GROUP).exists():
+        return True
+    # A moderator or platform administrator by membership (the roles model) moderates too.
+    from baqylau.observers.selectors import Role, scope_for
+
+    return bool(scope_for(user).roles & {Role.MODERATOR, Role.ADMIN})
 
 
 def elections() -> QuerySet[Election]:

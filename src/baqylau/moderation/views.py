@@ -36,7 +36,7 @@ def moderator_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            login_url = getattr(settings, "MODERATION_LOGIN_URL", "admin:login")
+            login_url = getattr(settings, "MODERATION_LOGIN_URL", settings.LOGIN_URL)
             return redirect_to_login(request.get_full_path(), resolve_url(login_url))
         if not selectors.is_moderator(request.user):
             raise PermissionDenied

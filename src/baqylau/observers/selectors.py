@@ -21,7 +21,7 @@ from django.db.models import Count, Q, QuerySet
 from baqylau import caches
 from baqylau.db import Fetch
 from baqylau.elections.models import AdminUnit, Election
-from baqylau.elections.selectors import ancestor_map, ancestor_of_kind, localized
+from baqylau.elections.selectors import ancestor_map, ancestor_of_kind, localized, natural_key
 from baqylau.observers.models import (
     Assignment,
     Coalition,
@@ -224,7 +224,7 @@ def observer_card(user, observer: Observer) -> dict[str, Any]:
     card: dict[str, Any] = {
         "public_id": observer.public_id,
         "organisation": observer.organisation.localized_name,
-        "training": observer.training,
+        "training": observer.training,  # a code for the API; pages show Observer.Training(...).label
         "languages": observer.languages,
         "availability": observer.availability,
     }
@@ -467,7 +467,9 @@ def gap_alerts(
         by_station[a.station_id].append(a)
     no_count = [
         {"station_id": sid, "station": items[0].station.code, "path": items[0].station.path}
-        for sid, items in sorted(by_station.items(), key=lambda kv: kv[1][0].station.path)
+        for sid, items in sorted(
+            by_station.items(), key=lambda kv: natural_key(kv[1][0].station.path)
+        )
         if not any(a.shift == Shift.COUNT and not excluded(a) for a in items)
     ]
     # A station loses its observer when someone had been admitted there and nobody placed
@@ -551,7 +553,7 @@ def partner_coverage(user, election: Election) -> list[dict[str, str]]:
             "path": r["station__path"],
             "organisation": names[r["organisation_id"]],
         }
-        for r in rows
+        for r in sorted(rows, key=lambda r: natural_key(r["station__path"]))
     ]
 
 

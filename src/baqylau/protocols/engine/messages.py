@@ -32,7 +32,7 @@ NEGATIVE_CHOICE = LocalizedText(
     en='The number of votes for "{choice}" is negative: {value}',
 )
 TURNOUT_HIGH = LocalizedText(
-    kk="Сайлаушылардың қатысуы {turnout}, бұл {threshold} шегінен жоғары: хаттаманы тексеру керек",
+    kk="Сайлаушылардың келуі {turnout}, бұл {threshold} шегінен жоғары: хаттаманы тексеру керек",
     ru="Явка {turnout} выше порога {threshold}: протокол нужно проверить",
     en="Turnout of {turnout} is above {threshold}: the protocol needs a review",
 )

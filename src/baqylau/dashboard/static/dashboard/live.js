@@ -34,12 +34,17 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data) return;
+        // the server's own formatting (the page's language and clock), never the browser's
+        var texts = data.counters_text || {};
         Object.keys(data.counters).forEach(function (key) {
           var el = root.querySelector('[data-counter="' + key + '"]');
-          if (el) el.textContent = fmt.format(data.counters[key]);
+          if (el) el.textContent = key in texts ? texts[key] : fmt.format(data.counters[key]);
         });
         var stamp = document.querySelector("[data-updated]");
-        if (stamp) stamp.textContent = new Date(data.computed_at).toLocaleTimeString();
+        if (stamp && data.computed_at_text) {
+          stamp.textContent = data.computed_at_text;
+          stamp.setAttribute("datetime", data.computed_at);
+        }
         redraw(data.curve);
       })
       .catch(function () { /* offline: keep the figures shown */ });

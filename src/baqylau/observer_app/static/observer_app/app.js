@@ -227,7 +227,9 @@
       li.append(el("button", { type: "button", "data-act": "discard", class: "danger" }, T.discard));
     } else {
       li.append(el("p", { class: "msg" }, pick(reply.message)));
-      const ref = reply.id != null ? reply.id + " · " + String(reply.submission || "").slice(0, 8) : "";
+      // the submission's id: one sequence for every kind of report (a record's own id is not:
+      // the first check-in and the first violation report would both read "1")
+      const ref = reply.submission ? String(reply.submission).slice(0, 8).toUpperCase() : "";
       if (ref) li.append(el("p", { class: "receipt" }, T.receipt + " " + ref));
     }
     return li;
