@@ -124,16 +124,28 @@ def test_new_account_signal_uses_reference(election):
     assert "new_account" in new.verdict.reasons and not new.verdict.spam
 
 
+def verify_phone(user_id: int, phone: str) -> str:
+    received = services.voter_message_receive(user_id=user_id, payload=_msg(user_id, "c"), now=0)
+    return services.voter_phone_verify(
+        received=received, sender_user_id=user_id, contact_user_id=user_id, phone=phone
+    )
+
+
 def test_crowd_exceeds_official_is_a_tally_finding_and_the_voters_column(election):
     """Voters' ballot photos are compared with the official result by the tally (one comparison),
-    as soon as a counted ballot marks its station; the "from voters" column reads the same."""
+    as soon as a counted ballot marks its station; the "from voters" column reads the same, and
+    only verified ballots are in either."""
     station = election["stations"][0]  # official: tokayev 510, kossanov 101
     contest = election["contest"]
     for i in range(3):
         vote(4000 + i, station, jpeg(40 + i), "kossanov", i * 100)
+        verify_phone(4000 + i, f"+7 701 000 00 0{i}")
     vote(4100, station, jpeg(99), "tokayev", 0)
+    verify_phone(4100, "+77010000100")
     vote(4101, station, None, "tokayev", 0)
-    vote(4102, station, jpeg(98), "against_all", 0)
+    verify_phone(4101, "+77010000101")
+    vote(4102, station, jpeg(98), "against_all", 0)  # unverified: published apart
+    vote(4103, station, jpeg(97), "kossanov", 0)  # unverified: not in the finding's 3
     # Official kossanov at this station lowered to 2 so that 3 photos prove it false.
     OfficialVote.objects.filter(
         result__unit=station, choice__code="kossanov", result__contest=contest
@@ -144,7 +156,10 @@ def test_crowd_exceeds_official_is_a_tally_finding_and_the_voters_column(electio
     assert (finding.unit, finding.observed, finding.official) == (station, 3, 2)
     assert finding.choice.code == "kossanov"
     # the ballots it rests on, each with its envelope and its photo's digest
-    photographed = CrowdBallot.objects.filter(choice__code="kossanov", counted=True)
+    photographed = CrowdBallot.objects.filter(
+        choice__code="kossanov", counted=True, tier="phone_verified"
+    )
+    assert CrowdBallot.objects.filter(choice__code="kossanov", counted=True).count() == 4
     evidence = finding.details["evidence"]["ballots"]
     assert [b["ballot"] for b in evidence] == sorted(photographed.values_list("pk", flat=True))
     assert {b["photo_sha256"] for b in evidence} == set(
@@ -160,8 +175,9 @@ def test_crowd_exceeds_official_is_a_tally_finding_and_the_voters_column(electio
         page = unit_page(election["election"], election["country"].id)
     rows = {row.choice.code if row.choice else row.label: row for row in page.panels[0].rows}
     assert rows["kossanov"].crowd == 3 and rows["tokayev"].crowd == 1
-    assert rows["kossanov"].crowd_share == pytest.approx(0.5)  # 3 of the 6 voters
-    assert rows["No photo"].crowd == 1 and rows["Against all"].crowd == 1
+    assert rows["kossanov"].crowd_share == pytest.approx(0.6)  # 3 of the 5 verified voters
+    assert rows["No photo"].crowd == 1 and "Against all" not in rows
+    assert page.panels[0].crowd_tiers == {"phone_verified": 5, "unverified": 2}
     assert rows["tokayev"].official == 510 + 520 + 510 + 520
     assert page.panels[0].findings["crowd_exceeds_official"] == 1
     region = unit_page(election["election"], election["regions"][0].id).panels[0]

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from baqylau.bots import keys
 from baqylau.bots.models import BotControl, BotName
-from baqylau.crowd import abuse
-from baqylau.crowd.models import CrowdBallot, CrowdVoter
+from baqylau.crowd import abuse, population
+from baqylau.crowd.models import CrowdBallot, CrowdPhone, CrowdVoter, SuspectCluster
 from baqylau.elections.models import AdminUnit, Choice, Contest, Election
 from baqylau.intake.models import Submission
 from baqylau.tally.services import mark_stations
@@ -154,6 +154,9 @@ def voter_message_receive(
         )
         if created:
             voter.new_account = abuse.is_new_account(user_id, reference)
+            voter.id_block = population.id_block(user_id)
+        if not voter.client:
+            voter.client = population.client_signature(payload)
         allowed, tokens = abuse.bucket_take(
             ACCOUNT_BUCKET, voter.bucket_tokens, voter.bucket_updated, now
         )
@@ -353,6 +356,8 @@ def ballot_choice_set(
         spam = voter.spam or received.verdict.spam or ballot.category == CrowdBallot.Category.SPAM
         ballot.choice = choice
         ballot.decided_at = timezone.now()
+        ballot.tier = ballot_tier(ballot, phone_verified=voter_phone_verified(voter, contest))
+        ballot.cluster_id, ballot.held = _open_cluster(voter)
         if spam:
             ballot.category = CrowdBallot.Category.SPAM
             ballot.spam_reasons = sorted(
@@ -361,10 +366,14 @@ def ballot_choice_set(
             ballot.counted = False
         else:
             ballot.category = category
-            ballot.counted = ballot.station_id is not None and _may_count(ballot)
+            ballot.counted = (
+                ballot.station_id is not None and not ballot.held and _may_count(ballot)
+            )
         ballot.save()
         if ballot.counted:  # the station's crowd-vs-official finding may change
             mark_stations(contest.pk, [ballot.station_id])
+        contest_id = contest.pk
+        transaction.on_commit(lambda: _detection_schedule(contest_id))
     return ballot, ballot.counted
 
 
@@ -382,3 +391,301 @@ def _may_count(ballot: CrowdBallot) -> bool:
         CrowdBallot.objects.filter(pk=counted.pk).update(counted=False)
         return True
     return False
+
+
+def _detection_schedule(contest_id: int) -> None:
+    from baqylau.crowd.tasks import detection_schedule
+
+    detection_schedule(contest_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# trust tiers: phone verified (contact button), photo matched (sample ballot), unverified
+
+
+class PhoneOutcome:
+    """What `voter_phone_verify` did (the bot answers each in the voter's language)."""
+
+    VERIFIED = "verified"  # this account's phone, first use in this election
+    ALREADY = "already"  # this account had verified this phone already
+    USED_BY_OTHER = "used_by_other"  # another account voted with this phone: one phone, one vote
+    NOT_OWN = "not_own"  # the contact shared is someone else's
+    NO_ELECTION = "no_election"
+
+
+def phone_hash(phone: str) -> str:
+    """Keyed hash (HMAC, the bots' id-hash key) of a phone number's digits; never the number."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if not digits:
+        raise ValueError("no digits in the phone number")
+    return keys.id_hash("phone", digits)
+
+
+def voter_phone_verified(voter: CrowdVoter, contest: Contest) -> bool:
+    return CrowdPhone.objects.filter(voter=voter, election_id=contest.election_id).exists()
+
+
+def ballot_tier(ballot: CrowdBallot, *, phone_verified: bool) -> str:
+    """The strongest tier the ballot has: a phone-verified voter, else a photo that shows this
+    election's sample ballot with the marked box not disagreeing, else unverified."""
+    if phone_verified:
+        return CrowdBallot.Tier.PHONE_VERIFIED
+    if ballot.photo_match is True and ballot.photo_choice_agrees is not False:
+        return CrowdBallot.Tier.PHOTO_MATCHED
+    return CrowdBallot.Tier.UNVERIFIED
+
+
+def voter_phone_verify(
+    *, received: Received, sender_user_id: int, contact_user_id: int | None, phone: str
+) -> str:
+    """Verify the voter by the phone number Telegram's contact button shared.
+
+    Only the sender's own contact is accepted (Telegram fills ``user_id`` of a contact with the
+    account it belongs to). One phone number is one vote per election: a second account with the
+    same number is marked spam (``duplicate_phone``) and its ballots are not counted. On success
+    the voter's ballots in this election move to the ``phone_verified`` tier."""
+    if contact_user_id is None or int(contact_user_id) != int(sender_user_id):
+        return PhoneOutcome.NOT_OWN
+    election, contest = poll_target()
+    if election is None or contest is None:
+        return PhoneOutcome.NO_ELECTION
+    digest = phone_hash(phone)
+    voter = received.voter
+    existing = CrowdPhone.objects.filter(election=election, phone_hash=digest).first()
+    if existing is not None:
+        if existing.voter_id == voter.pk:
+            return PhoneOutcome.ALREADY
+        _refuse_duplicate_phone(voter, election)
+        return PhoneOutcome.USED_BY_OTHER
+    if CrowdPhone.objects.filter(election=election, voter=voter).exists():
+        return PhoneOutcome.ALREADY  # one phone per account: the first one stays
+    try:
+        with transaction.atomic():
+            CrowdPhone.objects.create(election=election, voter=voter, phone_hash=digest)
+            _voter_retier(voter, election)
+    except IntegrityError:  # the same number verified at the same moment by another account
+        _refuse_duplicate_phone(voter, election)
+        return PhoneOutcome.USED_BY_OTHER
+    return PhoneOutcome.VERIFIED
+
+
+def _voter_ballots(voter: CrowdVoter, election: Election):
+    return CrowdBallot.objects.filter(voter=voter, contest__election=election)
+
+
+def _refuse_duplicate_phone(voter: CrowdVoter, election: Election) -> None:
+    with transaction.atomic():
+        CrowdVoter.objects.filter(pk=voter.pk).update(spam=True)
+        voter.spam = True
+        voter.spam_reasons = sorted({*voter.spam_reasons, "duplicate_phone"})
+        CrowdVoter.objects.filter(pk=voter.pk).update(spam_reasons=voter.spam_reasons)
+        ballots = list(
+            _voter_ballots(voter, election).values_list("pk", "contest_id", "station_id")
+        )
+        _mark_spam([pk for pk, _c, _s in ballots], "duplicate_phone")
+        _mark_ballot_stations(ballots)
+
+
+def _mark_ballot_stations(ballots: list[tuple[int, int, int | None]]) -> None:
+    by_contest: dict[int, set[int]] = {}
+    for _pk, contest_id, station_id in ballots:
+        if station_id is not None:
+            by_contest.setdefault(contest_id, set()).add(station_id)
+    for contest_id, stations in by_contest.items():
+        mark_stations(contest_id, stations)
+
+
+def _voter_retier(voter: CrowdVoter, election: Election) -> None:
+    """Recompute the tier of the voter's ballots in the election; recount their stations."""
+    verified = CrowdPhone.objects.filter(voter=voter, election=election).exists()
+    changed = []
+    for ballot in _voter_ballots(voter, election).select_for_update():
+        tier = ballot_tier(ballot, phone_verified=verified)
+        if tier != ballot.tier:
+            ballot.tier = tier
+            ballot.save(update_fields=["tier"])
+            changed.append((ballot.pk, ballot.contest_id, ballot.station_id))
+    _mark_ballot_stations(changed)
+
+
+def set_photo_match(ballot: CrowdBallot, matched: bool, choice_agrees: bool | None) -> CrowdBallot:
+    """The sample-ballot matcher's verdict on a ballot photo: does it show this election's
+    ballot form, and does the marked box agree with the declared choice (None: not readable).
+    Recomputes the ballot's tier; its station is recounted when the tier changes."""
+    with transaction.atomic():
+        ballot = CrowdBallot.objects.select_for_update().select_related("contest").get(pk=ballot.pk)
+        ballot.photo_match = bool(matched)
+        ballot.photo_choice_agrees = choice_agrees
+        verified = voter_phone_verified(ballot.voter, ballot.contest)
+        before = ballot.tier
+        ballot.tier = ballot_tier(ballot, phone_verified=verified)
+        ballot.save(update_fields=["photo_match", "photo_choice_agrees", "tier"])
+        if ballot.tier != before and ballot.counted and ballot.station_id:
+            mark_stations(ballot.contest_id, [ballot.station_id])
+    return ballot
+
+
+# ---------------------------------------------------------------------------------------------
+# suspect groups of accounts (population-level detection) and their bulk decisions
+
+
+def _open_cluster(voter: CrowdVoter) -> tuple[int | None, bool]:
+    """(cluster id, held): a voter in a group waiting for a moderator has its ballots held."""
+    if voter.cluster_id is None:
+        return None, False
+    status = (
+        SuspectCluster.objects.filter(pk=voter.cluster_id).values_list("status", flat=True).first()
+    )
+    return voter.cluster_id, status == SuspectCluster.Status.OPEN
+
+
+def population_accounts(contest: Contest) -> list[population.Account]:
+    """Every account with a ballot in the contest, as `population.detect` sees it (spam
+    accounts left out: their ballots count nowhere already)."""
+    verified = set(
+        CrowdPhone.objects.filter(election_id=contest.election_id).values_list(
+            "voter_id", flat=True
+        )
+    )
+    latest: dict[int, tuple[int | None, str | None]] = {}
+    rows = (
+        CrowdBallot.objects.filter(contest=contest)
+        .order_by("pk")
+        .values_list("voter_id", "perceptual_hash", "category", "choice_id")
+    )
+    for voter_id, phash, category, choice_id in rows.iterator(chunk_size=20_000):
+        hash_value, choice = latest.get(voter_id, (None, None))
+        hash_value = abuse.phash_int(phash) if phash else hash_value
+        if category in COUNTABLE:
+            choice = str(choice_id) if category == "valid" and choice_id else category
+        latest[voter_id] = (hash_value, choice)
+    accounts = []
+    voters = CrowdVoter.objects.filter(pk__in=list(latest), spam=False).values_list(
+        "pk", "id_block", "language", "client", "first_seen"
+    )
+    for pk, block, language, client, first_seen in voters.iterator(chunk_size=20_000):
+        phash, choice = latest[pk]
+        accounts.append(
+            population.Account(
+                key=pk,
+                id_block=block,
+                language=language or "",
+                client=client or "",
+                first_seen=first_seen.timestamp(),
+                verified=pk in verified,
+                phash=phash,
+                choice=choice,
+            )
+        )
+    return accounts
+
+
+@dataclass
+class DetectionSummary:
+    groups: int = 0
+    new_groups: int = 0
+    accounts_held: int = 0
+    ballots_held: int = 0
+    surges: int = 0
+    divergence: dict | None = None
+
+
+def population_detect(contest: Contest) -> DetectionSummary:
+    """Run the population detection on a contest's voters: every suspect group becomes (or
+    grows) a `SuspectCluster` waiting for a moderator, and its accounts' ballots are held (not
+    counted) until the decision. A group already decided is never reopened: accounts joining its
+    signature later form a new group."""
+    report = population.detect(population_accounts(contest))
+    summary = DetectionSummary(groups=len(report.groups), surges=len(report.surges))
+    if report.divergence is not None:
+        d = report.divergence
+        summary.divergence = {
+            "tvd": round(d.tvd, 4),
+            "chi2": population.finite(d.chi2),
+            "p_value": population.finite(d.p_value),
+            "unverified": d.unverified,
+            "verified": d.verified,
+        }
+    for group in report.groups:
+        with transaction.atomic():
+            fresh = list(
+                CrowdVoter.objects.select_for_update()
+                .filter(pk__in=group.members, cluster__isnull=True)
+                .values_list("pk", flat=True)
+            )
+            cluster = _cluster_for(contest, group)
+            if cluster is None:  # nothing new joined a decided group
+                continue
+            cluster.stats = {**group.stats, "surges": len(report.surges)}
+            cluster.reasons = group.reasons
+            cluster.save(update_fields=["stats", "reasons", "updated_at"])
+            if not fresh:
+                continue
+            summary.new_groups += cluster.ballots.count() == 0
+            CrowdVoter.objects.filter(pk__in=fresh).update(cluster=cluster)
+            ballots = list(
+                CrowdBallot.objects.select_for_update()
+                .filter(contest=contest, voter_id__in=fresh)
+                .values_list("pk", "contest_id", "station_id", "counted")
+            )
+            held = (
+                CrowdBallot.objects.filter(pk__in=[b[0] for b in ballots])
+                .exclude(category=CrowdBallot.Category.SPAM)
+                .update(held=True, counted=False, cluster=cluster)
+            )
+            _mark_ballot_stations([b[:3] for b in ballots if b[3]])
+            summary.accounts_held += len(fresh)
+            summary.ballots_held += held
+    return summary
+
+
+def _cluster_for(contest: Contest, group: population.Group) -> SuspectCluster | None:
+    """The open cluster of the group's signature, or a new generation after a decided one."""
+    clusters = list(
+        SuspectCluster.objects.select_for_update()
+        .filter(contest=contest, signature__startswith=group.signature)
+        .order_by("-pk")
+    )
+    clusters = [c for c in clusters if c.signature.split("#")[0] == group.signature]
+    if clusters and clusters[0].status == SuspectCluster.Status.OPEN:
+        return clusters[0]
+    signature = group.signature if not clusters else f"{group.signature}#{len(clusters) + 1}"
+    return SuspectCluster.objects.create(
+        contest=contest, signature=signature, reasons=group.reasons, stats=group.stats
+    )
+
+
+def cluster_ballots_release(cluster: SuspectCluster, *, accept: bool) -> list[int]:
+    """Apply a moderator's bulk decision to the group's held ballots (call inside the decision's
+    transaction): accepted ballots count as any other (once per voter and station); rejected
+    ones, and their accounts, become spam (``group_rejected``). Returns the ballot ids."""
+    ballots = list(
+        CrowdBallot.objects.select_for_update()
+        .filter(cluster=cluster)
+        .select_related("voter", "contest")
+        .order_by("pk")
+    )
+    voters = set(cluster.voters.values_list("pk", flat=True)) | {b.voter_id for b in ballots}
+    stations = []
+    for ballot in ballots:
+        ballot.held = False
+        if not accept:
+            ballot.category = CrowdBallot.Category.SPAM
+            ballot.spam_reasons = sorted({*ballot.spam_reasons, "group_rejected"})
+            ballot.counted = False
+        elif (
+            ballot.category in COUNTABLE
+            and ballot.decided_at is not None
+            and ballot.station_id is not None
+            and not ballot.voter.spam
+        ):
+            ballot.counted = _may_count(ballot)
+        ballot.save(update_fields=["held", "category", "spam_reasons", "counted"])
+        stations.append((ballot.pk, ballot.contest_id, ballot.station_id))
+    if not accept:
+        for voter in CrowdVoter.objects.select_for_update().filter(pk__in=voters):
+            voter.spam = True
+            voter.spam_reasons = sorted({*voter.spam_reasons, "group_rejected"})
+            voter.save(update_fields=["spam", "spam_reasons"])
+    _mark_ballot_stations(stations)
+    return [b.pk for b in ballots]

@@ -83,6 +83,8 @@ class ContestPanel:
     results: dict[str, int]
     copies: dict[str, int]
     finding_rows: list[FindingRow]
+    #: What "from voters" rests on: headline ballots by verified tier, the rest by standing.
+    crowd_tiers: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -240,6 +242,7 @@ def _panel(
         results=dict(block.get("results", {})),
         copies=dict(block.get("copies", {})),
         finding_rows=[_finding_row(item, units) for item in block.get("findings_list", [])],
+        crowd_tiers={k: int(v) for k, v in (block.get("crowd_tiers") or {}).items()},
     )
 
 

@@ -25,12 +25,29 @@ from baqylau.dashboard import sources
 from baqylau.dashboard.models import Snapshot, UnitStats
 from baqylau.elections.models import Election
 from baqylau.tally.models import Finding, UnitCount
+from baqylau.tally.selectors import (
+    CROWD_HEADLINE,
+    CROWD_HELD,
+    CROWD_NOT_COUNTED,
+    CROWD_SPAM,
+    CROWD_UNVERIFIED,
+)
 from baqylau.tally.services import COPY_STATES, UnitTree
 
 log = logging.getLogger(__name__)
 
 #: Hours of election day on the turnout curve (local time; a value is the state at HH:00).
 CURVE_HOURS = tuple(range(8, 21))
+#: What the "from voters" figures say they rest on: headline ballots by verified tier, then the
+#: ballots left out of them by standing.
+CROWD_TIER_KEYS = (
+    "phone_verified",
+    "photo_matched",
+    CROWD_UNVERIFIED,
+    CROWD_HELD,
+    CROWD_SPAM,
+    CROWD_NOT_COUNTED,
+)
 #: How many findings under each unit are listed on its page (the rest are in the open data).
 FINDINGS_LISTED = 12
 
@@ -67,7 +84,7 @@ class _Activity:
         self.violation_keys, self.violations = self._keyed(sources.incidents(election))
         self.observer_users = self._distinct(sources.observer_bot_users(election))
         self.crowd = sources.crowd_rows(election)
-        self.voter_users = self._distinct([(s, who) for s, _c, _k, _p, _a, who in self.crowd])
+        self.voter_users = self._distinct([(r[0], r[5]) for r in self.crowd])
         self.crowd_received = self._count([r[0] for r in self.crowd])
         self.crowd_confirmed = self._count([r[0] for r in self.crowd if r[3]])
         self.curves = self._curves(election)
@@ -139,7 +156,7 @@ class _Activity:
                     observer[i, j] = obs
                     commission[i, j] = com if com is not None else 0
         crowd_hour = np.zeros((n, h), np.int64)
-        for station, _c, _key, _confirmed, at, _who in self.crowd:
+        for station, _c, _key, _confirmed, at, *_rest in self.crowd:
             index = self._at([station])
             if not index.size or at is None:
                 continue
@@ -156,20 +173,34 @@ class _Activity:
             "crowd": roll(crowd_hour),
         }
 
-    def crowd_by_contest(self, contest_id: int, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(all, confirmed) ballot photos per unit and key (choice id or category), rolled up."""
+    def crowd_by_contest(
+        self, contest_id: int, keys: list[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per unit, rolled up: the headline ballots (verified tiers, counted) and those with a
+        photo, by key (choice id or category); the counted unverified ballots by key (published
+        apart); and every ballot by standing and tier (`CROWD_TIER_KEYS`)."""
         col = {k: j for j, k in enumerate(keys)}
+        tier_col = {k: j for j, k in enumerate(CROWD_TIER_KEYS)}
         counts = np.zeros((self.tree.size, len(keys)), np.int64)
         confirmed = np.zeros((self.tree.size, len(keys)), np.int64)
-        for station, contest, key, is_confirmed, _at, _who in self.crowd:
-            j = col.get(key)
+        unverified = np.zeros((self.tree.size, len(keys)), np.int64)
+        tiers = np.zeros((self.tree.size, len(CROWD_TIER_KEYS)), np.int64)
+        for station, contest, key, is_confirmed, _at, _who, standing, tier in self.crowd:
             index = self._at([station])
-            if contest != contest_id or j is None or not index.size:
+            if contest != contest_id or not index.size:
                 continue
-            counts[index[0], j] += 1
-            if is_confirmed:
-                confirmed[index[0], j] += 1
-        return self.tree.tree.roll_up(counts), self.tree.tree.roll_up(confirmed)
+            u = index[0]
+            tiers[u, tier_col[tier if standing == CROWD_HEADLINE else standing]] += 1
+            j = col.get(key)
+            if j is None:
+                continue
+            if standing == CROWD_HEADLINE:
+                counts[u, j] += 1
+                confirmed[u, j] += bool(is_confirmed)
+            elif standing == CROWD_UNVERIFIED:
+                unverified[u, j] += 1
+        roll = self.tree.tree.roll_up
+        return roll(counts), roll(confirmed), roll(unverified), roll(tiers)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,6 +243,8 @@ def _contest_block(
     crowd_keys: list[str],
     crowd_all: np.ndarray,
     crowd_confirmed: np.ndarray,
+    crowd_unverified: np.ndarray,
+    crowd_tiers: np.ndarray,
     listed: list,
 ) -> dict:
     if count is None:
@@ -235,6 +268,8 @@ def _contest_block(
         "crowd": _as_dict(crowd_keys, crowd_all),
         "crowd_confirmed": _as_dict(crowd_keys, crowd_confirmed),
         "crowd_total": crowd_total,
+        "crowd_unverified": _as_dict(crowd_keys, crowd_unverified),
+        "crowd_tiers": _as_dict(list(CROWD_TIER_KEYS), crowd_tiers),
         "turnout": {
             "official": official.get("turnout"),
             "observed": count.turnout,
@@ -360,12 +395,14 @@ def rebuild_summaries(election: Election, unit_ids: Iterable[int] | None = None)
             "map": {},
         }
         for contest in contests:
-            keys, crowd_all, crowd_confirmed = crowd[contest.pk]
+            keys, crowd_all, crowd_confirmed, crowd_unverified, crowd_tiers = crowd[contest.pk]
             block = _contest_block(
                 counts.get((contest.pk, unit_id)),
                 keys,
                 crowd_all[u],
                 crowd_confirmed[u],
+                crowd_unverified[u],
+                crowd_tiers[u],
                 listed.get((contest.pk, u), []),
             )
             if not block:

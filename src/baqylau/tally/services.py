@@ -518,13 +518,14 @@ def _crowd_findings(
     ct: ContestTree, only: np.ndarray | None, summary: CompareSummary
 ) -> list[tuple]:
     """Stations where voters' counted ballot photos for a choice outnumber its official votes
-    (Golos's proof of falsification: every photo is a real ballot)."""
+    (Golos's proof of falsification: every photo is a real ballot). Only ballots of the verified
+    tiers (`selectors.crowd_headline`) are compared: an unverified photo proves nothing."""
     from baqylau.crowd.models import CrowdBallot
+    from baqylau.tally.selectors import crowd_headline
 
     has_official, official, result_of = ct.official()
-    counted_ballots = CrowdBallot.objects.filter(
+    counted_ballots = crowd_headline(CrowdBallot.objects.all()).filter(
         contest=ct.contest,
-        counted=True,
         photo__isnull=False,
         category="valid",
         choice__isnull=False,
