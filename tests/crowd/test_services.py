@@ -17,19 +17,9 @@ from baqylau.elections.models import OfficialVote
 from baqylau.jobs.worker import run_until_idle
 from baqylau.tally.models import Finding
 from baqylau.tally.services import recount
-from tests.bots.helpers import jpeg, seed_election
+from tests.bots.helpers import jpeg
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def election(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-    services.PHASH_INDEX.clear()
-    services.cache_clear()
-    yield seed_election()
-    services.PHASH_INDEX.clear()
-    services.cache_clear()
 
 
 def _msg(user_id: int, text: str = "", photo_uid: str = "") -> dict:
