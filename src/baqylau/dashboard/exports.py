@@ -77,9 +77,16 @@ DATASETS: dict[str, dict] = {
             ("station_id", _("Identifier of the station")),
             ("path", _("Codes from the country down to the station")),
             ("contest", _("Contest code")),
-            ("code", _("Choice code, or against_all / no_photo / spam")),
-            ("ballots", _("Ballot photos received")),
+            ("code", _("Choice code, or against_all / spoiled / no_photo")),
+            (
+                "ballots",
+                _(
+                    'Verified ballots in the "from voters" figures (phone verified, or photo '
+                    "matching the sample ballot)"
+                ),
+            ),
             ("confirmed", _("Of which confirmed by the photo")),
+            ("unverified", _("Counted ballots of unverified voters, not in the figures")),
         ],
     },
     "findings": {
@@ -156,11 +163,13 @@ def rows(election: Election, unit: AdminUnit | None, dataset: str) -> Iterator[l
         for s in _station_stats(election, unit):
             for cid, block in s.data["contests"].items():
                 confirmed = block.get("crowd_confirmed", {})
-                for key, n in sorted(block.get("crowd", {}).items()):
+                headline = block.get("crowd", {})
+                unverified = block.get("crowd_unverified", {})
+                for key in sorted(set(headline) | set(unverified)):
                     code = choice_codes.get(key, key)
                     yield [
-                        s.unit_id, s.unit.path, contests.get(int(cid)), code, n,
-                        confirmed.get(key, 0),
+                        s.unit_id, s.unit.path, contests.get(int(cid)), code,
+                        headline.get(key, 0), confirmed.get(key, 0), unverified.get(key, 0),
                     ]  # fmt: skip
     elif dataset == "findings":
         yield from _findings(election, unit, contests, choice_codes)
