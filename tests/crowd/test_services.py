@@ -155,6 +155,8 @@ def test_crowd_exceeds_official_is_a_tally_finding_and_the_voters_column(electio
     assert {b["photo_sha256"] for b in evidence} == set(
         photographed.values_list("photo__sha256", flat=True)
     )
+    assert finding.details["evidence"]["tiers"] == {"phone_verified": 3}
+    assert finding.details["message"]["en"].startswith("Verified voters sent 3 photos")
     assert {b["submission"] for b in evidence} == {
         str(s) for s in photographed.values_list("submission_id", flat=True)
     }

@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from baqylau.crowd.models import CrowdBallot, CrowdVoter
+from baqylau.crowd.models import (
+    ClusterDecision,
+    CrowdBallot,
+    CrowdPhone,
+    CrowdVoter,
+    SuspectCluster,
+)
 
 
 @admin.register(CrowdVoter)
@@ -13,11 +19,58 @@ class CrowdVoterAdmin(admin.ModelAdmin):
         "recent_digests",
         "bucket_tokens",
         "bucket_updated",
+        "id_block",
+        "client",
+        "cluster",
     )
 
 
 @admin.register(CrowdBallot)
 class CrowdBallotAdmin(admin.ModelAdmin):
-    list_display = ("pk", "station", "category", "choice", "counted", "created_at")
-    list_filter = ("category", "counted")
-    readonly_fields = ("submission", "voter", "photo", "perceptual_hash", "spam_reasons")
+    list_display = ("pk", "station", "category", "tier", "choice", "counted", "held", "created_at")
+    list_filter = ("category", "tier", "counted", "held")
+    readonly_fields = (
+        "submission",
+        "voter",
+        "photo",
+        "perceptual_hash",
+        "spam_reasons",
+        "tier",
+        "held",
+        "cluster",
+    )
+
+
+@admin.register(CrowdPhone)
+class CrowdPhoneAdmin(admin.ModelAdmin):
+    """Keyed hashes only; verified through the bot, never typed in."""
+
+    list_display = ("phone_hash", "election", "voter", "created_at")
+    readonly_fields = ("phone_hash", "election", "voter")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(SuspectCluster)
+class SuspectClusterAdmin(admin.ModelAdmin):
+    """Decided on the moderators' page (bulk decision, ledgered), not here."""
+
+    list_display = ("pk", "contest", "signature", "status", "created_at")
+    list_filter = ("status",)
+    readonly_fields = ("contest", "signature", "reasons", "stats", "status")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ClusterDecision)
+class ClusterDecisionAdmin(admin.ModelAdmin):
+    list_display = ("pk", "cluster", "verdict", "ballots", "moderator", "created_at")
+    readonly_fields = ("cluster", "verdict", "reason", "ballots", "moderator")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -572,6 +572,7 @@ def _crowd_findings(
                         "official_result": int(result_of[u]),
                         "ballot_photos": c,
                         "ballots": ballots.get((int(ct.ids[u]), choice_id), []),
+                        "tiers": _tier_counts(ballots.get((int(ct.ids[u]), choice_id), [])),
                     },
                 },
             )
@@ -586,16 +587,29 @@ def _ballot_evidence(counted_ballots, pairs: set[tuple[int, int]]) -> dict[tuple
     out: dict[tuple, list[dict]] = {}
     stations = sorted({s for s, _ in pairs})
     for start in range(0, len(stations), 900):
-        for station_id, choice_id, pk, submission_id, sha256 in (
+        for station_id, choice_id, pk, submission_id, sha256, tier in (
             counted_ballots.filter(station_id__in=stations[start : start + 900])
             .order_by("pk")
-            .values_list("station_id", "choice_id", "pk", "submission_id", "photo__sha256")
+            .values_list("station_id", "choice_id", "pk", "submission_id", "photo__sha256", "tier")
         ):
             if (station_id, choice_id) in pairs:
                 out.setdefault((station_id, choice_id), []).append(
-                    {"ballot": pk, "submission": str(submission_id), "photo_sha256": sha256}
+                    {
+                        "ballot": pk,
+                        "submission": str(submission_id),
+                        "photo_sha256": sha256,
+                        "tier": tier,
+                    }
                 )
     return out
+
+
+def _tier_counts(ballots: list[dict]) -> dict[str, int]:
+    """How many of a finding's ballots are of each verified tier."""
+    counts: dict[str, int] = {}
+    for ballot in ballots:
+        counts[ballot["tier"]] = counts.get(ballot["tier"], 0) + 1
+    return counts
 
 
 @transaction.atomic
