@@ -267,6 +267,20 @@ def test_moderator_page_lists_groups_and_decides(election, moderator, client):
     assert group.status == "rejected"
 
 
+def test_moderators_see_unverified_choices_far_from_verified(election, moderator, client):
+    client.force_login(moderator)
+    _genuine(election)  # six phone-verified voters: tokayev
+    with translation.override("ru"):
+        page = client.get(reverse("moderation:crowd_groups")).content.decode()
+    assert "Неподтверждённые бюллетени" not in page  # nothing unverified to compare
+    for i in range(8):  # unverified voters spread over the id range: no group, but all kossanov
+        vote(900_000 + i * 70_000_000, election["stations"][1], jpeg(800 + i), "kossanov", 0)
+    with translation.override("ru"):
+        page = client.get(reverse("moderation:crowd_groups")).content.decode()
+    assert "Неподтверждённые бюллетени" in page and "Сильное расхождение" in page
+    assert "по 8 неподтверждённым и 6 подтверждённым" in page
+
+
 def test_detection_is_debounced_job(election, django_capture_on_commit_callbacks):
     contest = election["contest"]
     with django_capture_on_commit_callbacks(execute=True):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from baqylau.crowd.models import SuspectCluster
+from baqylau.crowd import population
+from baqylau.crowd.models import CrowdBallot, SuspectCluster
+from baqylau.elections.models import Contest
 
 #: Why a group is suspect (`crowd.population`), as moderators read it.
 REASON_LABELS = {
@@ -31,3 +35,36 @@ def suspect_groups(status: str | None = SuspectCluster.Status.OPEN) -> QuerySet[
 
 def reason_labels(reasons: list[str]) -> list[str]:
     return [str(REASON_LABELS.get(code, code)) for code in reasons]
+
+
+@dataclass(frozen=True)
+class ContestDivergence:
+    contest: Contest
+    divergence: population.Divergence
+
+
+def choice_divergences() -> list[ContestDivergence]:
+    """Per contest with voters' ballots: the choices of counted unverified ballots against the
+    phone-verified ones (chi-square, total variation distance), for moderators to read. It holds
+    no ballot by itself: unverified ballots are never in the headline figures anyway."""
+    rows = (
+        CrowdBallot.objects.filter(counted=True, held=False)
+        .exclude(category=CrowdBallot.Category.SPAM)
+        .values_list("contest_id", "tier", "category", "choice_id")
+        .annotate(n=Count("id"))
+    )
+    tables: dict[int, tuple[dict[str, int], dict[str, int]]] = {}
+    for contest_id, tier, category, choice_id, n in rows:
+        key = str(choice_id) if category == "valid" and choice_id else category
+        unverified, verified = tables.setdefault(contest_id, ({}, {}))
+        if tier == CrowdBallot.Tier.PHONE_VERIFIED:
+            verified[key] = verified.get(key, 0) + n
+        elif tier == CrowdBallot.Tier.UNVERIFIED:
+            unverified[key] = unverified.get(key, 0) + n
+    contests = Contest.objects.in_bulk(list(tables))
+    out = []
+    for contest_id, (unverified, verified) in sorted(tables.items()):
+        result = population.divergence(unverified, verified)
+        if result is not None:
+            out.append(ContestDivergence(contests[contest_id], result))
+    return out

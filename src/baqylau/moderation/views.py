@@ -329,6 +329,7 @@ def crowd_groups(request):
             "query": query,
             "status": status,
             "statuses": SuspectCluster.Status.choices,
+            "divergences": crowd_selectors.choice_divergences(),
         },
     )
 
