@@ -121,3 +121,39 @@ def test_divergence_of_unverified_from_verified_choices():
     assert result.far and result.tvd > 0.7 and result.p_value < 1e-6
     assert pop.total_variation({"a": 1}, {"b": 1}) == 1.0
     assert pop.divergence({}, verified) is None
+
+
+def test_group_reasons_photo_similarity_and_surge():
+    """Near-alike photos (one template, small edits) and a surge of new accounts are reasons of
+    their own; the choices here are like the verified voters', so no ``choice_skew``."""
+    rng = random.Random(9)
+    template = rng.getrandbits(64)
+    steady = _genuine(150, seed=4)
+    members = [
+        pop.Account(
+            key=20_000 + i,
+            id_block=999,
+            language="kk",
+            client="p2:800x600",
+            first_seen=30_000 + rng.uniform(0, 400) + (i % 2) * 20_000,  # two bursts: no timing
+            phash=template ^ (1 << rng.randrange(64)) ^ (1 << rng.randrange(64)),
+            choice=rng.choice(["1", "1", "2", "3"]),
+        )
+        for i in range(30)
+    ]
+    extra_new = [  # more new accounts in the same window, elsewhere: the surge
+        pop.Account(
+            key=30_000 + i,
+            id_block=5_000 + i,
+            language="ru",
+            client="p3:1280x960",
+            first_seen=30_000 + rng.uniform(0, 400),
+        )
+        for i in range(30)
+    ]
+    report = pop.detect(steady + members + extra_new)
+    assert [g.members for g in report.groups] == [sorted(m.key for m in members)]
+    reasons = set(report.groups[0].reasons)
+    assert {"id_range", "photo_similarity", "surge"} <= reasons
+    assert "timing" not in reasons and "choice_skew" not in reasons
+    assert [start for start, _n in report.surges] == [30_000.0]
