@@ -294,3 +294,19 @@ def test_detection_is_debounced_job(election, django_capture_on_commit_callbacks
     run_until_idle()
     assert SuspectCluster.objects.filter(status="open").count() == 1
     assert CrowdBallot.objects.filter(held=True).count() == 6
+
+
+def test_cli_runs_detection_and_lists_groups(election):
+    import typer
+    from typer.testing import CliRunner
+
+    from baqylau.bots import cli
+
+    app = typer.Typer()
+    cli.register(app)
+    _campaign(election, n=6)
+    result = CliRunner().invoke(app, ["bot", "groups"])
+    assert result.exit_code == 0, result.output
+    assert "1 suspect groups (6 accounts and 6 ballots newly held)" in result.output
+    group = SuspectCluster.objects.get()
+    assert f"group {group.pk} {group.signature}: 6 accounts, 6 ballots held" in result.output
