@@ -142,3 +142,45 @@ def test_the_worker_process_keeps_a_simulated_election_current(tmp_path):
     ).fetchone()[0]
     assert agreed > 0
     assert db.execute("SELECT count(*) FROM tally_pendingrecount").fetchone()[0] == 0
+
+
+def _enqueue_in(env: dict, statement: str) -> None:
+    """Queue a job in the database of ``env``'s data dir, from a process of its own."""
+    script = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'baqylau.settings'); "
+        "django.setup(); from baqylau.jobs.registry import URGENT; "
+        f"from tests.jobs_for_worker_tests import hold_until, leave; {statement}"
+    )
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=ROOT)
+
+
+def _wait_for(path: Path, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.exists():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_urgent_lane_runs_while_a_long_job_holds_the_worker(tmp_path):
+    """A recount after a moderator's decision must not wait behind a full summary or a forensic
+    report: the worker runs the urgent lane in a loop of its own."""
+    env = {**os.environ, "BAQYLAU_DATA_DIR": str(tmp_path), "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "baqylau", "migrate"], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    started, release, urgent = tmp_path / "started", tmp_path / "release", tmp_path / "urgent"
+    _enqueue_in(env, f"hold_until.enqueue({str(started)!r}, {str(release)!r})")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "baqylau", "worker"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL
+    )
+    try:
+        assert _wait_for(started), "the worker did not start the long job"
+        _enqueue_in(env, f"leave.using(queue_name=URGENT).enqueue({str(urgent)!r})")
+        assert _wait_for(urgent), "the urgent job waited behind the long one"
+        assert not release.exists()  # the long job was still running all along
+    finally:
+        release.touch()
+        worker.terminate()
+        worker.wait(timeout=60)

@@ -25,12 +25,18 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        # Imported lazily by imagehash on the first photo; load it before serving, not inside
-        # the first request that carries a photo.
+        """The app, loaded once in the master before the workers fork (``preload_app``), with
+        everything that Django would otherwise import inside the first request of each worker:
+        the URLconf imports every view, the bots' aiogram among them (seconds on this machine),
+        and imagehash imports scipy on the first photo."""
         import scipy.fftpack  # noqa: F401
+        from django.db import connections
+        from django.urls import get_resolver
 
         from baqylau.wsgi import application
 
+        get_resolver().url_patterns  # noqa: B018 - imported now, not in a visitor's request
+        connections.close_all()  # no connection may be shared by the forked workers
         return application
 
 
@@ -49,6 +55,7 @@ def run_wsgi(host: str, port: int, workers: int, threads: int = DEFAULT_THREADS)
             "accesslog": None,
             "loglevel": "info",
             "timeout": 60,
+            "preload_app": True,
         }
     ).run()
 

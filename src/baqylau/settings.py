@@ -254,5 +254,6 @@ TASKS = {
             if os.environ.get("BAQYLAU_JOBS") == "immediate"
             else "django_tasks_db.DatabaseBackend"
         ),
+        "QUEUES": ["default", "urgent"],  # baqylau.jobs.registry.QUEUES
     }
 }

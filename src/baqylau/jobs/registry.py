@@ -15,6 +15,13 @@ from django_tasks import task, task_backends
 
 logger = logging.getLogger(__name__)
 
+#: The lane of the jobs that put a change on the public pages (the recount after a copy or a
+#: decision, and the summaries of the units it rewrote): each worker runs it in a loop of its own,
+#: so a long job (a full summary of 10,000 stations, a forensic report) never makes them wait.
+URGENT = "urgent"
+#: Every queue a job may name (the task backend refuses others).
+QUEUES = ("default", URGENT)
+
 #: Delay before retry n (1-based): 5 s, 30 s, 2 min, then 10 min.
 RETRY_DELAYS = (5, 30, 120, 600)
 

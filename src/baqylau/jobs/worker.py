@@ -13,6 +13,8 @@ import time
 from django.db import close_old_connections
 from django.utils.crypto import get_random_string
 
+from baqylau.jobs.registry import URGENT
+
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 5.0
@@ -33,30 +35,41 @@ def _schedule_loop(stop: threading.Event, every: float) -> None:
         stop.wait(every)
 
 
-def run(*, interval: float = 0.2, schedule: bool = True, max_tasks: int | None = None) -> None:
-    """Run jobs until stopped (SIGINT/SIGTERM), polling the queue every ``interval`` seconds
-    when it is empty; with ``schedule``, also tick the schedule in a thread."""
+def _worker(interval: float, max_tasks: int | None, *, urgent: bool):
+    """django-tasks-db's worker loop for the urgent lane only, or for every other queue."""
     from django_tasks_db.management.commands.db_worker import Worker
 
-    stop = threading.Event()
-    if schedule:
-        threading.Thread(
-            target=_schedule_loop, args=(stop, TICK_SECONDS), name="schedule", daemon=True
-        ).start()
-    worker = Worker(
-        queue_names=["*"],
+    return Worker(
+        queue_names=[URGENT] if urgent else ["*"],
         interval=interval,
         batch=False,
         backend_name="default",
         startup_delay=False,
         max_tasks=max_tasks,
         worker_id=get_random_string(32),
-        excluded_queue_names=[],
+        excluded_queue_names=[] if urgent else [URGENT],
     )
+
+
+def run(*, interval: float = 0.2, schedule: bool = True, max_tasks: int | None = None) -> None:
+    """Run jobs until stopped (SIGINT/SIGTERM), polling the queues every ``interval`` seconds
+    when they are empty: the urgent lane (`registry.URGENT`) in a thread of its own beside the
+    loop of every other queue; with ``schedule``, also tick the schedule in a thread."""
+    stop = threading.Event()
+    if schedule:
+        threading.Thread(
+            target=_schedule_loop, args=(stop, TICK_SECONDS), name="schedule", daemon=True
+        ).start()
+    urgent = _worker(interval, None, urgent=True)
+    lane = threading.Thread(target=urgent.run, name="urgent-jobs", daemon=True)
+    lane.start()
+    worker = _worker(interval, max_tasks, urgent=False)
     worker.configure_signals()
     try:
         worker.run()
     finally:
+        urgent.running = False  # finishes the job it runs, then stops
+        lane.join(timeout=60)
         stop.set()
 
 

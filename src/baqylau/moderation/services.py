@@ -196,6 +196,7 @@ def incident_decide(
 def _refresh_station_summaries(incident: Incident) -> None:
     """The station's page and the units above it show the change within seconds."""
     from baqylau.dashboard.tasks import refresh_summaries
+    from baqylau.jobs.registry import URGENT
 
     station = incident.station
     paths = station.path.split("/")
@@ -205,7 +206,7 @@ def _refresh_station_summaries(incident: Incident) -> None:
         .objects.filter(election_id=station.election_id, path__in=prefixes)
         .values_list("id", flat=True)
     )
-    refresh_summaries.enqueue(incident.election_id, ids)
+    refresh_summaries.using(queue_name=URGENT).enqueue(incident.election_id, ids)
 
 
 def crowd_group_decide(

@@ -8,7 +8,7 @@ import datetime as dt
 
 from baqylau.elections.models import Contest
 from baqylau.jobs import job
-from baqylau.jobs.registry import periodic
+from baqylau.jobs.registry import URGENT, periodic
 from baqylau.tally import services
 from baqylau.tally.models import PendingRecount
 
@@ -16,7 +16,7 @@ from baqylau.tally.models import PendingRecount
 SWEEP_AFTER = dt.timedelta(seconds=30)
 
 
-@job(retries=5, priority=10)
+@job(retries=5, priority=10, queue=URGENT)
 def recount_pending(contest_id: int) -> dict | None:
     """Recount the marked stations of a contest and the units above them; then the public
     summaries of those units."""
@@ -58,7 +58,10 @@ def _refresh_summaries(
 ) -> None:
     from baqylau.dashboard.tasks import refresh_summaries
 
-    refresh_summaries.enqueue(contest.election_id, None if full else summary.unit_ids)
+    if full:
+        refresh_summaries.enqueue(contest.election_id, None)
+    else:
+        refresh_summaries.using(queue_name=URGENT).enqueue(contest.election_id, summary.unit_ids)
 
 
 def _stale_marks(now: dt.datetime) -> list[str]:
