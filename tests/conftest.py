@@ -68,6 +68,7 @@ SEEDED_BY_MIGRATIONS = [
     ("baqylau.evidence.migrations.0003_media_fields_ledger", "create_head"),
     ("baqylau.moderation.migrations.0003_reject_reason_catalogue", "add_reasons"),
     ("baqylau.reports.migrations.0002_violation_catalogue", "seed"),
+    ("baqylau.reports.migrations.0004_law_article_references", "forward"),
     ("baqylau.legal.migrations.0002_seed_templates", "seed"),
 ]
 

@@ -46,6 +46,13 @@ def test_demo_loads_and_serves(tmp_path):
     assert "Serving Baqylau" in output, output[-2000:]
     assert "16 threads" in output, output[-2000:]
     assert "Independent count:" in output and "copies from" in output, output[-2000:]
+    # voters' ballots went through the voters' bot: the "from voters" figures are not 0
+    import re
+
+    counted = re.search(
+        r"Voters' bot: [\d,]+ ballots from [\d,]+ stations, ([\d,]+) counted", output
+    )
+    assert counted and int(counted.group(1).replace(",", "")) > 0, output[-2000:]
     # every demo submission is in the ledger: `baqylau ledger verify` holds on the demo database
     verify = subprocess.run(
         [sys.executable, "-m", "baqylau", "ledger", "verify"],

@@ -86,6 +86,7 @@ api.add_router("/", tally_router)
 api.add_router("/elections", elections_router)
 api.add_router("/public", "baqylau.dashboard.api.router")  # public figures and open data
 api.add_router("/", "baqylau.reports.api.router")  # election-day reports (observers)
+api.add_router("/", "baqylau.crowd.api.router")  # crowd platforms' counts (staff)
 
 UNAUTHORIZED = {
     "kk": "API кілті жоқ немесе жарамсыз (Authorization: Bearer <кілт>)",

@@ -52,8 +52,9 @@ def _load_demo_election(stations: int, seed: int, console: Console):
     like any observer's, counted and compared."""
     from baqylau.forensics.services import publish_forensic_report
     from baqylau.simulate.copies import make_copies
+    from baqylau.simulate.crowd import make_crowd_ballots
     from baqylau.simulate.engine import SimulationConfig, simulate
-    from baqylau.simulate.intake import submit_copies
+    from baqylau.simulate.intake import submit_copies, submit_crowd_ballots
     from baqylau.simulate.loader import load_simulation
     from baqylau.tally.services import recount
 
@@ -65,6 +66,14 @@ def _load_demo_election(stations: int, seed: int, console: Console):
     with console.status("Observers' protocol copies from the observed stations…"):
         copies = make_copies(result, k=3, typo_rate=0.01, seed=seed, stations=result.observed)
         submit_copies(contest, result, copies)
+    with console.status("Voters' ballots through the voters' bot (with spam and duplicates)…"):
+        crowd = make_crowd_ballots(result, seed=seed, max_voters=max(200, stations // 10))
+        sent = submit_crowd_ballots(contest, result, crowd)
+    console.print(
+        f"Voters' bot: {crowd.size:,} ballots from {len(set(crowd.station.tolist())):,} stations, "
+        f"{sent['counted']:,} counted; {sent['not_counted']:,} set aside (spam, duplicates, "
+        f"copied photos)."
+    )
     with console.status("Independent count and comparison with the official result…"):
         summary = recount(contest)
     with console.status("Forensic report of the official results (a sign, not proof)…"):

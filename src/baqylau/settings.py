@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "baqylau.crowd",
     "baqylau.bots",
     "baqylau.legal",
+    "baqylau.mobile",
+    "baqylau.checklists",
 ]
 
 MIDDLEWARE = [

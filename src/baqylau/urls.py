@@ -11,9 +11,11 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("", include("baqylau.mobile.urls")),
     path("staff/", include("baqylau.reports.urls")),
     path("moderation/", include("baqylau.moderation.urls")),
     path("legal/", include("baqylau.legal.urls")),
+    path("checklists/", include("baqylau.checklists.urls")),
     path("observe/api/", include("baqylau.observer_app.api")),
     path("observe/", include("baqylau.observer_app.urls")),
     path("", include("baqylau.dashboard.urls")),

@@ -15,7 +15,7 @@ from baqylau.crowd.models import CrowdBallot, CrowdVoter
 from baqylau.dashboard.selectors import unit_page
 from baqylau.elections.models import OfficialVote
 from baqylau.jobs.worker import run_until_idle
-from baqylau.tally.models import Finding
+from baqylau.tally.models import Finding, UnitCount
 from baqylau.tally.services import recount
 from tests.bots.helpers import jpeg
 
@@ -166,10 +166,23 @@ def test_crowd_exceeds_official_is_a_tally_finding_and_the_voters_column(electio
     with translation.override("en"):
         page = unit_page(election["election"], election["country"].id)
     rows = {row.choice.code if row.choice else row.label: row for row in page.panels[0].rows}
-    assert rows["kossanov"].crowd == 3 and rows["tokayev"].crowd == 1
+    # a choice declared without a photo counts for its choice, in the lower tier only; only
+    # verified voters are in either tier (the unverified kossanov and against-all apart)
+    assert rows["kossanov"].crowd == 3 and rows["tokayev"].crowd == 2
+    assert rows["kossanov"].crowd_photo == 3 and rows["tokayev"].crowd_photo == 1
     assert rows["kossanov"].crowd_share == pytest.approx(0.6)  # 3 of the 5 verified voters
-    assert rows["No photo"].crowd == 1 and "Against all" not in rows
+    assert "Against all" not in rows and "No photo" not in rows
+    assert page.panels[0].crowd_stations == 1
     assert page.panels[0].crowd_tiers == {"phone_verified": 5, "unverified": 2}
+    # the declared tier's finding rests on the same verified voters (3 > 2, not 4)
+    declared = Finding.objects.get(kind="crowd_declared_exceeds")
+    assert (declared.unit, declared.observed, declared.official) == (station, 3, 2)
+    assert declared.details["evidence"]["tiers"] == {"phone_verified": 3}
+    # the tally stores the unverified ballots by choice, apart from the figures
+    stored = UnitCount.objects.get(contest=contest, unit=station).crowd
+    kossanov = str(contest.choices.get(code="kossanov").pk)
+    assert stored["declared"][kossanov] == 3 and stored["unverified"][kossanov] == 1
+    assert stored["tiers"] == {"phone_verified": 5, "unverified": 2}
     assert rows["tokayev"].official == 510 + 520 + 510 + 520
     assert page.panels[0].findings["crowd_exceeds_official"] == 1
     region = unit_page(election["election"], election["regions"][0].id).panels[0]

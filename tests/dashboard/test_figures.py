@@ -83,7 +83,9 @@ def test_three_sources_and_findings(observed):
     assert block["observed"] == {lead: 480, other: 101}
     assert block["official_at_observed"] == {lead: 510, other: 101}
     # "from voters": the verified ballots only, saying what it rests on and what is left out
-    assert block["crowd"] == {other: 102} and block["crowd_total"] == 102
+    # (votes by choice as the tally stores them, with the bot's spam beside them)
+    assert block["crowd"] == {lead: 0, other: 102, "spam": 3} and block["crowd_total"] == 102
+    assert block["crowd_confirmed"] == {lead: 0, other: 102}
     assert block["crowd_tiers"] == {"phone_verified": 102, "spam": 3}
     assert block["results"]["agreed"] == 1 and block["results"]["conflict"] == 1
     # turnout: official (4 stations), at the settled station, and on its copies
@@ -94,11 +96,17 @@ def test_three_sources_and_findings(observed):
         "station_differs": 1,
         "parts_do_not_sum": 1,  # region A's published total
         "crowd_exceeds_official": 1,
+        "crowd_declared_exceeds": 1,  # the same 102 voters, as declared choices
     }
     listed = {f["id"]: f["kind"] for f in block["findings_list"]}
     tally = dict(Finding.objects.filter(contest_id=contest).values_list("id", "kind"))
     assert listed == tally
-    assert set(listed.values()) == {"station_differs", "parts_do_not_sum", "crowd_exceeds_official"}
+    assert set(listed.values()) == {
+        "station_differs",
+        "parts_do_not_sum",
+        "crowd_exceeds_official",
+        "crowd_declared_exceeds",
+    }
     curve = _stats(observed["station"])["curve"]
     assert curve["observer"][curve["hours"].index(13)] == pytest.approx(0.4)
     assert curve["commission"][curve["hours"].index(12)] == pytest.approx(0.16)
@@ -309,6 +317,7 @@ def test_public_api_needs_no_token(client, observed):
         "station_differs",
         "parts_do_not_sum",
         "crowd_exceeds_official",
+        "crowd_declared_exceeds",
     }
     assert {r["finding_id"] for r in rows} == set(Finding.objects.values_list("id", flat=True))
 

@@ -38,8 +38,9 @@ def test_region_page_flags_official_total_that_differs_from_its_stations(client,
     html = client.get(with_lang).content.decode()
     assert "1 unit whose official total differs from the sum of its parts" in html
     # the finding in words: the published regional figure against the sum of its two stations
-    assert "gives votes for Tokayev 1 500" in html
-    assert "its stations add up to 1 030" in html
+    assert "announced for Region A gives votes for Tokayev as 1 500" in html
+    assert "its 2 stations add up to 1 030" in html
+    assert "the announced figure is 470 more than the sum of its parts" in html
     assert "Official, announced for this unit" in html
 
 

@@ -183,7 +183,7 @@ def test_shipped_mappings_load():
     assert {"ru2011", "ru2012", "ru2018", "ru2020", "ru2021", "kz2019_regions"} <= set(names)
     for name in names:
         m = load_mapping(name)
-        assert m.levels and (m.lines or m.choices)
+        assert (m.levels or m.announced) and (m.lines or m.choices)
     ru = load_mapping("ru2018")
     assert ru.registered_line == "L1" and list(ru.lines)[-1] == "L12"
     assert ru.contest["protocol_form"] == "ru_uik_2018"
@@ -203,3 +203,22 @@ def test_kz2019_regions(shared_data):
     assert vote.votes == 50366
     assert OfficialLine.objects.get(result__unit=almaty, line="valid").value == 587693
     assert not run_import(path, load_mapping("kz2019_regions")).changed
+
+
+@pytest.mark.django_db
+def test_town_or_village_is_imported_for_the_estimate(tmp_path):
+    """A station's settlement (town or village, in the words a table uses) is a station field:
+    the tally's estimate is post-stratified by it; a word it does not know is refused."""
+    header = [*HEADER, "settlement"]
+    words = ["город", "ауыл", "", "town"]
+    rows = [[*row, word] for row, word in zip(ROWS, words, strict=True)]
+    station = {**mapping().station, "settlement": "settlement"}
+    report = run_import(write_csv(tmp_path / "t.csv", rows, header), mapping(station=station))
+    assert report.ok, report.problems
+    got = dict(
+        AdminUnit.objects.filter(kind="station").values_list("code", "settlement").order_by("code")
+    )
+    assert got == {"1": "urban", "2": "rural", "3": "", "4": "urban"}
+    bad = [[*row, "metropolis"] for row in ROWS]
+    refused = run_import(write_csv(tmp_path / "b.csv", bad, header), mapping(station=station))
+    assert not refused.ok and "not a town or village: 'metropolis'" in str(refused.problems[0])

@@ -18,7 +18,8 @@ from django.utils import timezone
 from PIL import Image
 from typer.testing import CliRunner
 
-from baqylau.elections.importing import run_import
+from baqylau.crowd.models import CrowdCount
+from baqylau.elections.importing import mapping_from_dict, run_import
 from baqylau.elections.models import (
     Contest,
     Election,
@@ -146,6 +147,24 @@ class Scene:
             import_helpers.write_csv(tmp_path / "official.csv"), import_helpers.mapping()
         )
         assert report.ok
+        # a crowd platform's counts, through the importer with a crowd mapping
+        crowd = tmp_path / "crowd.csv"
+        crowd.write_text(
+            "region_code,district,station,alpha-alphaeva_registered,alpha-alphaeva_photo\n"
+            "01,Kokshetau,1,450,410\n01,Kokshetau,2,20,\n",
+            encoding="utf-8",
+        )
+        crowd_mapping = {
+            **{k: import_helpers.MAPPING[k] for k in ("election", "contest")},
+            "units": {"root": {"code": "KZ"}, "levels": [
+                {"kind": "region", "code": "region_code"}, {"kind": "district", "code": "district"},
+                {"kind": "station", "code": "station"}]},
+            "crowd": {"source": "platform", "declared": "{code}_registered",
+                      "photo": "{code}_photo"},
+            "choices": [{"column": "x", "code": "alpha-alphaeva"}],
+        }  # fmt: skip
+        report = run_import(crowd, mapping_from_dict(crowd_mapping))
+        assert report.ok, report.problems
         self.checkpoint = checkpoints.write_checkpoint(force=True)
 
     @staticmethod
@@ -234,6 +253,7 @@ def test_every_change_is_named(scene):
     OfficialLine.objects.filter(pk=line.pk).update(value=line.value + 7)
     changed.append(ledger.ref_for(results[0]))
     update(OfficialResult, results[1], source="forged.csv")
+    update(CrowdCount, CrowdCount.objects.order_by("pk").first(), photo=449)
     station_result = StationResult.objects.filter(status="agreed").first()
     StationResult.objects.filter(pk=station_result.pk).update(lines={"L1": 1})
     # the bytes of an evidence file

@@ -135,4 +135,5 @@ def test_report_json_and_figures(sims, tmp_path):
         "fingerprint",
         "integer_percentages",
     ):
-        assert {f"{stem}.png", f"{stem}.svg"} <= names
+        for lang in ("kk", "ru", "en"):  # every figure in every language
+            assert {f"{stem}-{lang}.png", f"{stem}-{lang}.svg"} <= names

@@ -25,12 +25,12 @@ def photo(seed: int) -> bytes:
 # The catalogue rows the tests use, as the reports migration seeds them (a transactional test
 # elsewhere may have flushed the seeded rows).
 CATALOGUE = {
-    "stuffing": ("art. 41; Criminal Code art. 151", "Вброс бюллетеней, фальсификация"),
+    "stuffing": ("election_law 41; criminal_code 151", "Вброс бюллетеней, фальсификация"),
     "multiple_voting": (
-        "art. 41 p.1–2, art. 42, art. 25-3",
+        "election_law 41(1,2); election_law 42; election_law 25-3",
         "Многократное голосование, несколько бюллетеней в одни руки, «карусель»",
     ),
-    "protocol_refused": ("art. 43 p.8-1", "Отказ выдать копию протокола или данные о явке"),
+    "protocol_refused": ("election_law 43(8-1)", "Отказ выдать копию протокола или данные о явке"),
 }
 
 

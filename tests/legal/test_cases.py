@@ -116,7 +116,7 @@ def test_statistics_as_the_seed_reports_them(world, incidents, lawyer):
                 case=statement,
                 status="decided",
                 on=D(2019, 6, 20),
-                outcome="criminal_case",
+                outcome="investigation_started",
             )
     court = services.create_case(
         user=lawyer,
@@ -130,7 +130,11 @@ def test_statistics_as_the_seed_reports_them(world, incidents, lawyer):
     rows = selectors.statistics(lawyer)
     by_kind = {row["kind"]: row for row in rows}
     statements = by_kind["statement_prosecutor"]
-    assert (statements["total"], statements["filed"], statements["criminal"]) == (162, 162, 36)
+    assert (statements["total"], statements["filed"], statements["investigations"]) == (
+        162,
+        162,
+        36,
+    )
     assert statements["decided"] == 36
     assert by_kind["complaint_court"]["refused"] == 1
     assert all(row["region_id"] == region.pk for row in rows)

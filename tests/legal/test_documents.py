@@ -22,7 +22,8 @@ KAZAKH_LETTERS = "ә ғ қ ң ө ұ ү һ і"
 def pdf_text(document: LegalDocument) -> str:
     path = services.resolve(document.pdf_path)
     out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True)
-    return " ".join(out.stdout.decode("utf-8").split())  # one line: hashes never wrap
+    text = " ".join(out.stdout.decode("utf-8").split())  # one line: hashes never wrap
+    return text.replace("\xad ", "").replace("-\xad", "")  # words hyphenated at a line end
 
 
 def docx_text(document: LegalDocument) -> str:
@@ -56,7 +57,12 @@ def test_act_of_violation(world, incidents, lawyer, lang):
     entry = LedgerEntry.objects.filter(ref=f"evidence.mediafile:{media.pk}").latest("seq")
     assert {"kk": "Сайлау учаскесі", "ru": "Избирательный участок"}[lang] in text
     assert "№ 237" in text
-    assert "art. 41; Criminal Code art. 151" in text  # the article from the catalogue
+    # the articles from the catalogue, written as the glossary says
+    assert {
+        "kk": "Қазақстан Республикасы Қылмыстық кодексінің 151-бабы",
+        "ru": "статья 151 Уголовного кодекса Республики Казахстан",
+    }[lang] in text
+    assert "art." not in text
     assert media.sha256 in text
     assert f"№{entry.seq}, " in text and entry.entry_hash in text  # ledger entry number and hash
     assert KAZAKH_LETTERS in text  # the observer's text, Kazakh letters rendered
@@ -91,10 +97,18 @@ def test_court_complaint(world, incidents, applicant, lang):
     assert "04.02.2019" in text  # the deadline (25 Jan + 10 days)
     assert "25.01.2019" in text
     assert "№ 237" in text and "№ 238" in text
-    assert "art. 41 p.1–2, art. 42, art. 25-3" in text and "art. 43 p.8-1" in text
+    assert {
+        "kk": "Конституциялық заңның 41-бабының 1, 2-тармақтары",
+        "ru": "пункты 1, 2 статьи 41 Конституционного закона",
+    }[lang] in text
+    assert {"kk": "43-бабының 8-1-тармағы", "ru": "пункт 8-1 статьи 43"}[lang] in text
+    assert "art." not in text and "p." not in text
     assert "660303301369" in text and "Хисметов Хакимжан Салимұлы" in text
     assert {"kk": "СОТТАН СҰРАЙМЫН", "ru": "ПРОШУ СУД"}[lang] in text
-    assert {"kk": "20-бабының 9-тармағы", "ru": "п. 9 ст. 20"}[lang] in text
+    assert {"kk": "20-бабының 9-тармағына сәйкес", "ru": "Согласно пункту 9 статьи 20"}[
+        lang
+    ] in text
+    assert {"kk": "20-бабының 9-тармағы;", "ru": "пункт 9 статьи 20"}[lang] in text
     for incident in incidents:
         media = MediaFile.objects.get(submission=incident.submission)
         assert media.sha256 in text
@@ -114,10 +128,68 @@ def test_prosecutor_statement(world, incidents, applicant, lang):
     )
     assert case.next_deadline is None  # no filing deadline for a crime report
     text = pdf_text(services.generate_case_document(user=applicant, case=case))
-    assert {"kk": "151-бабы", "ru": "статьёй 151"}[lang] in text
-    assert {"kk": "419-бабы", "ru": "статье 419"}[lang] in text
+    assert {
+        "kk": "Қазақстан Республикасы Қылмыстық кодексінің 151-бабында",
+        "ru": "предусмотренного статьёй 151 Уголовного кодекса Республики Казахстан",
+    }[lang] in text
+    assert {"kk": "кодексінің 419-бабы бойынша", "ru": "по статье 419 Уголовного кодекса"}[
+        lang
+    ] in text
+    # the 2014 Criminal Procedure Code: registration in the unified register, then a pre-trial
+    # investigation; no "opening of a criminal case"
+    assert {
+        "kk": "Сотқа дейінгі тергеп-тексерулердің бірыңғай тізілімінде тіркеу",
+        "ru": "в Едином реестре досудебных расследований",
+    }[lang] in text
+    assert {"kk": "сотқа дейінгі тергеп-тексеру", "ru": "досудебное расследование"}[lang] in text
+    for old in ("возбуд", "уголовное дело", "қылмыстық іс қозға", "art.", "ҚР ҚК", "УК РК"):
+        assert old not in text
     assert "№ 237" in text
     assert MediaFile.objects.get(submission=incidents[0].submission).sha256 in text
+
+
+CLAIM = {
+    "kk": ("ТАЛАП АРЫЗ", "Талапкер", "Жауапкер", "Мамандандырылған ауданаралық әкімшілік сотқа"),
+    "ru": (
+        "ИСКОВОЕ ЗАЯВЛЕНИЕ",
+        "Истец",
+        "Ответчик",
+        "В специализированный межрайонный административный суд",
+    ),
+    "en": ("STATEMENT OF CLAIM", "Claimant", "Defendant", "administrative court"),
+}
+OLD_APPLICATION = {
+    "kk": ("Мүдделі тұлға", "Арыз беруші", "Аудандық (қалалық) сотқа"),
+    "ru": ("Заинтересованное лицо", "Заявитель", "районный (городской) суд"),
+    "en": ("Interested party", "Applicant", "APPLICATION"),
+}
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_court_document_is_a_claim_under_the_administrative_procedure_code(
+    world, incidents, applicant, lang
+):
+    """Since 01.07.2021 election disputes go to administrative courts as claims (АППК / ӘРПК):
+    claimant and defendant, not the civil-procedure application with an interested person."""
+    case = services.create_case(
+        user=applicant,
+        kind="complaint_court",
+        language=lang,
+        incidents=incidents[:1],
+        decision_date=dt.date(2019, 1, 25),
+        respondent="УИК № 237",
+    )
+    text = pdf_text(services.generate_case_document(user=applicant, case=case))
+    for wording in CLAIM[lang]:
+        assert wording in text
+    for wording in OLD_APPLICATION[lang]:
+        assert wording not in text
+    code = {
+        "kk": "Қазақстан Республикасының Әкімшілік рәсімдік-процестік кодексіне сәйкес",
+        "ru": "согласно Административному процедурно-процессуальному кодексу",
+        "en": "Administrative Procedural and Process Code of the Republic of Kazakhstan",
+    }
+    assert code[lang] in text
 
 
 def test_witnesses_by_pseudonym_until_revealed_and_only_with_consent(world, incidents, lawyer):

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from baqylau.evidence.models import LedgerEntry, MediaFile
@@ -290,35 +290,131 @@ def test_the_queue_puts_problems_first(election, four_copies):
     assert [c.station_status for c in queue] == ["single", "conflict", "conflict", "single"]
 
 
-def test_bulk_accept_only_accepts_copies_that_passed(client, election, four_copies, moderator):
-    failed, single, disputed = four_copies
+@pytest.fixture
+def agreeing(election):
+    """Station 441: two observers' copies that passed the checks and agree (the tally's
+    "copies agree"), waiting for a moderator."""
+    copies = [
+        copy_of(submit(election, CLEAN_237, station="441")),
+        copy_of(submit(election, CLEAN_237, station="441")),
+    ]
+    run_until_idle()
+    assert StationResult.objects.get(station=copies[0].station).status == "agreed"
+    return copies
+
+
+def test_bulk_accept_only_accepts_copies_that_agree(client, election, moderator):
+    """Ticked: a copy that failed the checks and a single copy (237), and the two agreeing copies
+    of 441. Only the agreeing ones are accepted, each by its own decision, audited and in the
+    ledger, and the station goes to the recount job."""
+    failed = copy_of(submit(election, SEED_237))
+    single = copy_of(submit(election, CLEAN_237))
+    both = [
+        copy_of(submit(election, CLEAN_237, station="441")),
+        copy_of(submit(election, CLEAN_237, station="441")),
+    ]
+    run_until_idle()
+    DBTaskResult.objects.all().delete()
     login(client, moderator)
     page = client.get(reverse("moderation:queue")).content.decode()
-    assert f'name="copies" value="{single.pk}"' in page  # a box to tick
-    assert f'name="copies" value="{failed.pk}"' not in page  # a failed copy has none
-    response = client.post(
-        reverse("moderation:bulk_accept"),
-        {"copies": [failed.pk, single.pk, disputed[0].pk], "next": reverse("moderation:queue")},
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
-    assert response.status_code == 302
+    for copy in both:
+        assert f'name="copies" value="{copy.pk}"' in page  # a box to tick
+    for copy in (failed, single):
+        assert f'name="copies" value="{copy.pk}"' not in page
+    with translation.override("en"):
+        response = client.post(
+            reverse("moderation:bulk_accept"),
+            {"copies": [failed.pk, single.pk, *(c.pk for c in both)], "next": "/x/"},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert response.status_code == 302 and response["Location"] == "/x/"
     moderation = dict(ProtocolCopy.objects.values_list("pk", "moderation"))
-    assert moderation[single.pk] == moderation[disputed[0].pk] == "accepted"
-    assert moderation[failed.pk] == moderation[disputed[1].pk] == "pending"
-    assert set(Decision.objects.values_list("copy_id", flat=True)) == {single.pk, disputed[0].pk}
-    assert set(PendingRecount.objects.values_list("station_id", flat=True)) == {
-        single.station_id,
-        disputed[0].station_id,
-    }
+    assert [moderation[c.pk] for c in both] == ["accepted", "accepted"]
+    assert moderation[failed.pk] == moderation[single.pk] == "pending"
+    decisions = Decision.objects.filter(copy__in=both)
+    assert decisions.count() == 2 and not Decision.objects.exclude(copy__in=both).exists()
+    for decision in decisions:
+        assert LedgerEntry.objects.filter(ref=f"moderation.decision:{decision.pk}").exists()
+    audited = AuditEvent.objects.filter(action="moderation.copy.decide")
+    assert sorted(int(e.object_id) for e in audited) == sorted(c.pk for c in both)
+    assert set(PendingRecount.objects.values_list("station_id", flat=True)) == {both[0].station_id}
+    assert DBTaskResult.objects.ready().filter(task_path__endswith="recount_pending").exists()
     messages = [str(m) for m in response.wsgi_request._messages]
     assert messages == [
         "2 protocol copies accepted by a moderator.",
-        "1 copies were left: they failed the checks, or another moderator is reviewing them.",
+        "2 copies were left: their station's copies do not agree, they failed the checks, or "
+        "another moderator is reviewing them.",
     ]
-
     run_until_idle()
     statuses = dict(StationResult.objects.values_list("station__code", "status"))
-    assert statuses == {"237": "resolved", "441": "resolved"}
+    assert statuses["441"] == "resolved"
+
+
+def test_bulk_accept_refuses_disagreeing_copies(election, four_copies, moderator):
+    failed, single, disputed = four_copies
+    done, skipped = services.decisions_accept_agreeing(
+        copies=[failed, single, *disputed], moderator=moderator
+    )
+    assert done == [] and len(skipped) == 4
+    assert not Decision.objects.exists()
+
+
+def test_bulk_accept_waits_for_the_recount(election, agreeing, moderator):
+    """A station whose copies changed since the tally counted it is not taken as agreeing."""
+    PendingRecount.objects.create(contest=agreeing[0].contest, station=agreeing[0].station)
+    done, skipped = services.decisions_accept_agreeing(copies=agreeing, moderator=moderator)
+    assert done == [] and skipped == agreeing
+
+
+def test_bulk_accept_skips_a_copy_another_moderator_holds(
+    election, agreeing, moderator, second_moderator
+):
+    services.copy_lock(copy=agreeing[1], moderator=second_moderator)
+    done, skipped = services.decisions_accept_agreeing(copies=agreeing, moderator=moderator)
+    assert [d.copy_id for d in done] == [agreeing[0].pk] and skipped == [agreeing[1]]
+
+
+def test_the_queue_filters_by_kind_district_and_station(client, election, four_copies, moderator):
+    failed, single, disputed = four_copies
+    assert list(selectors.moderation_queue(election=election, kind="failed")) == [failed]
+    assert list(selectors.moderation_queue(election=election, kind="conflict")) == disputed
+    assert list(selectors.moderation_queue(election=election, kind="single")) == [single]
+    assert list(selectors.moderation_queue(election=election, station_code="№ 441")) == disputed
+    region = selectors.regions(election).get(code="VKO")
+    (district,) = selectors.districts(region)
+    assert list(selectors.moderation_queue(election=election, region=district)) == [
+        failed,
+        single,
+    ]
+    login(client, moderator)
+    page = client.get(
+        reverse("moderation:queue"),
+        {
+            "election": election.code,
+            "region": region.pk,
+            "district": district.pk,
+            "moderation": "pending",
+            "kind": "single",
+        },
+    ).content.decode()
+    assert reverse("moderation:item", args=[single.pk]) in page
+    assert reverse("moderation:item", args=[failed.pk]) not in page
+    assert f'<option value="{district.pk}" selected>' in page
+    page = client.get(reverse("moderation:queue"), {"station": "441"}).content.decode()
+    assert reverse("moderation:item", args=[disputed[0].pk]) in page
+    assert reverse("moderation:item", args=[single.pk]) not in page
+
+
+def test_page_links_stay_short():
+    from django.core.paginator import Paginator
+
+    from baqylau.moderation.views import _page_numbers
+
+    pages = Paginator(range(181 * 50), 50)
+    assert _page_numbers(pages.page(1)) == [1, 2, 3, None, 181]
+    assert _page_numbers(pages.page(90)) == [1, None, 88, 89, 90, 91, 92, None, 181]
+    assert _page_numbers(pages.page(181)) == [1, None, 179, 180, 181]
+    assert _page_numbers(Paginator(range(3), 50).page(1)) == [1]
 
 
 def test_a_moderator_resolves_a_conflict_on_the_page(client, election, four_copies, moderator):

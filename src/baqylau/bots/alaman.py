@@ -108,6 +108,10 @@ async def context_middleware(handler, event: Update, data: dict[str, Any]):
 
 
 def _stations(observer) -> list[dict[str, Any]]:
+    """The observer's stations (most recent election first), and the station of an open task
+    of their mobile group (`observers.selectors.observer_placements`)."""
+    from baqylau.observers.selectors import observer_placements
+
     rows, seen = [], set()
     for assignment in selectors.observer_assignments(observer):
         key = (assignment.election_id, assignment.station_id)
@@ -121,6 +125,10 @@ def _stations(observer) -> list[dict[str, Any]]:
                 "election": assignment.election.code,
             }
         )
+    for election, station in observer_placements(observer):
+        if (election.pk, station.pk) not in seen:
+            seen.add((election.pk, station.pk))
+            rows.append({"id": station.pk, "code": station.code, "election": election.code})
     return rows
 
 

@@ -298,6 +298,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "Этот вопрос устарел. Пришлите фото ещё раз.",
         "en": "This question has expired. Send the photo again.",
     },
+    # --- mobile groups ------------------------------------------------------------------------
+    "mobile_task": {
+        "kk": (
+            "Жылжымалы топ «{group}»: № {station} сайлау учаскесіне барыңыз.\n"
+            "Оқиға: {violation}, {time}.\nНұсқау: {instructions}\n"
+            "Келгенде /checkin жіберіңіз; не көргеніңізді және бұзушылық туралы актінің "
+            "суретін /violation арқылы жіберіңіз."
+        ),
+        "ru": (
+            "Мобильная группа «{group}»: выезжайте на избирательный участок № {station}.\n"
+            "Инцидент: {violation}, {time}.\nУказания: {instructions}\n"
+            "По прибытии отправьте /checkin; что увидели и фото акта о нарушении — через "
+            "/violation."
+        ),
+        "en": (
+            "Mobile group “{group}”: go to polling station No. {station}.\n"
+            "Incident: {violation}, {time}.\nInstructions: {instructions}\n"
+            "When there, send /checkin; send what you found and a photo of the act of "
+            "violation with /violation."
+        ),
+    },
 }
 
 CATEGORY_LABELS: dict[str, dict[str, str]] = {

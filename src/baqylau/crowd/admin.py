@@ -3,6 +3,7 @@ from django.contrib import admin
 from baqylau.crowd.models import (
     ClusterDecision,
     CrowdBallot,
+    CrowdCount,
     CrowdPhone,
     CrowdVoter,
     SuspectCluster,
@@ -73,4 +74,22 @@ class ClusterDecisionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CrowdCount)
+class CrowdCountAdmin(admin.ModelAdmin):
+    """Read-only: counts come through the importer or the API, and are in the ledger."""
+
+    list_display = ("pk", "station", "choice", "source", "registered", "photo", "recorded_at")
+    list_filter = ("source",)
+    search_fields = ("station__code", "station__path")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -249,3 +249,55 @@ class CrowdBallot(models.Model):
 
 #: The tiers the headline "from voters" figures and the crowd-vs-official findings rest on.
 VERIFIED_TIERS = (CrowdBallot.Tier.PHONE_VERIFIED.value, CrowdBallot.Tier.PHOTO_MATCHED.value)
+
+
+class CrowdCount(models.Model):
+    """A crowd platform's count of one station and one choice, as the platform published it.
+
+    Two figures per station and choice (as the Belarusian "Golos" platform gave them):
+    ``registered``, the voters registered on the platform who declared this choice (with or
+    without a photo of their ballot), and ``photo``, those of them who confirmed it with a photo.
+    Rows are never changed: a new figure for the same station, choice and source is a new row (an
+    import or an API submission), and the tally reads the latest one. Every row is in the ledger.
+    Imported rows name their `ImportRun`; rows sent to the API name their envelope.
+    """
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="crowd_counts")
+    station = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="crowd_counts")
+    choice = models.ForeignKey(Choice, on_delete=models.CASCADE, related_name="crowd_counts")
+    source = models.CharField(
+        _("source"), max_length=100, help_text=_("The crowd platform (or file) the count is from.")
+    )
+    registered = models.PositiveIntegerField(
+        _("voters registered on the platform"), null=True, blank=True
+    )
+    photo = models.PositiveIntegerField(_("confirmed by a ballot photo"), null=True, blank=True)
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    import_run = models.ForeignKey(
+        "elections.ImportRun", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("crowd count")
+        verbose_name_plural = _("crowd counts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(registered__isnull=False) | Q(photo__isnull=False),
+                name="crowd_count_has_a_figure",
+            ),
+            models.CheckConstraint(
+                condition=Q(registered__isnull=True)
+                | Q(photo__isnull=True)
+                | Q(photo__lte=models.F("registered")),
+                name="crowd_count_photo_le_registered",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contest", "station", "choice", "source"], name="crowd_count_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} · {self.choice_id}: {self.registered} / {self.photo}"

@@ -1,15 +1,19 @@
-"""Reads of the voters' count for moderators: the suspect groups of accounts and their ballots."""
+"""Reads of the voters' count: for moderators, the suspect groups of accounts and their
+ballots; for the public pages, what a station's "from voters" figures rest on (the counts are the
+tally's, `tally.services.crowd_vs_official`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from baqylau.crowd import population
-from baqylau.crowd.models import CrowdBallot, SuspectCluster
-from baqylau.elections.models import Contest
+from baqylau.crowd.models import CrowdBallot, CrowdCount, SuspectCluster
+from baqylau.elections.models import AdminUnit, Contest
+from baqylau.tally.selectors import crowd_headline
 
 #: Why a group is suspect (`crowd.population`), as moderators read it.
 REASON_LABELS = {
@@ -67,4 +71,70 @@ def choice_divergences() -> list[ContestDivergence]:
         result = population.divergence(unverified, verified)
         if result is not None:
             out.append(ContestDivergence(contests[contest_id], result))
+    return out
+
+
+@dataclass
+class CrowdEvidence:
+    """One figure from voters at a station: a platform's latest count or the bot's ballots."""
+
+    contest: Any
+    choice: Any
+    source: str  # the platform, or "" for the voters' bot
+    declared: int | None
+    photo: int | None
+    count_id: int | None = None  # the `CrowdCount` row (None: the bot's ballots)
+    import_run_id: int | None = None
+    submission_id: Any = None
+    recorded_at: Any = None
+
+
+def station_crowd_evidence(station: AdminUnit) -> list[CrowdEvidence]:
+    """The platforms' latest counts (one per contest, choice and platform) and the bot's counted
+    ballots of the verified tiers (`tally.selectors.crowd_headline`) by choice (with and without
+    a photo) at a station: what its "from voters" figures rest on."""
+    latest: dict[tuple, CrowdCount] = {}
+    for row in (
+        CrowdCount.objects.filter(station=station)
+        .select_related("contest", "choice")
+        .order_by("id")
+    ):
+        latest[(row.contest_id, row.choice_id, row.source)] = row
+    out = [
+        CrowdEvidence(
+            contest=r.contest,
+            choice=r.choice,
+            source=r.source,
+            declared=r.registered,
+            photo=r.photo,
+            count_id=r.pk,
+            import_run_id=r.import_run_id,
+            submission_id=r.submission_id,
+            recorded_at=r.recorded_at,
+        )
+        for r in latest.values()
+    ]
+    bot: dict[tuple, list] = {}
+    for ballot in (
+        crowd_headline(CrowdBallot.objects.filter(station=station, choice__isnull=False))
+        .exclude(category__in=("pending", "spoiled"))
+        .values("contest_id", "choice_id")
+        .annotate(n=Count("id"), with_photo=Count("photo"))
+        .order_by()
+    ):
+        pair = bot.setdefault((ballot["contest_id"], ballot["choice_id"]), [0, 0])
+        pair[0] += ballot["n"]
+        pair[1] += ballot["with_photo"]
+    if bot:
+        from baqylau.elections.models import Choice
+
+        choices = {c.pk: c for c in Choice.objects.filter(pk__in=[c for _, c in bot])}
+        for (_contest_id, choice_id), (declared, photo) in bot.items():
+            choice = choices[choice_id]
+            out.append(
+                CrowdEvidence(
+                    contest=choice.contest, choice=choice, source="", declared=declared, photo=photo
+                )
+            )
+    out.sort(key=lambda e: (e.contest.pk, e.choice.number or 0, e.choice.pk, e.source))
     return out

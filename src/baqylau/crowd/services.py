@@ -295,11 +295,16 @@ def ballot_photo_receive(
 
 
 def _mark_spam(ballot_ids: list[int], reason: str) -> None:
+    uncounted: dict[int, set[int]] = {}
     for ballot in CrowdBallot.objects.select_for_update().filter(pk__in=ballot_ids):
+        if ballot.counted and ballot.station_id is not None:
+            uncounted.setdefault(ballot.contest_id, set()).add(ballot.station_id)
         ballot.spam_reasons = sorted({*ballot.spam_reasons, reason})
         ballot.category = CrowdBallot.Category.SPAM
         ballot.counted = False
         ballot.save(update_fields=["spam_reasons", "category", "counted"])
+    for contest_id, stations in uncounted.items():  # a ballot no longer counts: recount
+        mark_stations(contest_id, stations)
 
 
 def ballot_choice_set(

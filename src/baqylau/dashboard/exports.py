@@ -72,20 +72,21 @@ DATASETS: dict[str, dict] = {
         ],
     },
     "crowd": {
-        "title": _("Voters' ballot photos"),
+        "title": _("Figures from voters"),
         "columns": [
             ("station_id", _("Identifier of the station")),
             ("path", _("Codes from the country down to the station")),
             ("contest", _("Contest code")),
-            ("code", _("Choice code, or against_all / spoiled / no_photo")),
+            ("code", _("Choice code, or against_all / spoiled / spam / pending")),
             (
                 "ballots",
                 _(
-                    'Verified ballots in the "from voters" figures (phone verified, or photo '
-                    "matching the sample ballot)"
+                    "Voters who declared the choice (with or without a photo): verified voters "
+                    "of the voters' bot (phone verified, or photo matching the sample ballot) "
+                    "or a crowd platform's count, the larger; or ballots received"
                 ),
             ),
-            ("confirmed", _("Of which confirmed by the photo")),
+            ("confirmed", _("Of which confirmed by a ballot photo")),
             ("unverified", _("Counted ballots of unverified voters, not in the figures")),
         ],
     },
@@ -103,7 +104,9 @@ DATASETS: dict[str, dict] = {
                     "subset_exceeds_total: observed stations alone exceed the official total; "
                     "parts_do_not_sum: an official total differs from the sum of its parts; "
                     "official_inconsistent: official figures break the protocol's checks; "
-                    "crowd_exceeds_official: voters' photos exceed the official votes"
+                    "crowd_exceeds_official: voters' photos exceed the official votes; "
+                    "crowd_declared_exceeds: voters who declared a choice exceed its official "
+                    "votes"
                 ),
             ),
             ("line", _("Protocol line concerned, if any")),
@@ -112,6 +115,13 @@ DATASETS: dict[str, dict] = {
             ("observed", _("The other figure: settled copies, sum of parts, or ballot photos")),
             ("copies", _("Protocol copies the finding rests on (ids, separated by spaces)")),
             ("decisions", _("Moderators' decisions it rests on (ids)")),
+            (
+                "from_voters",
+                _(
+                    "Figures from voters it rests on: crowd platforms' counts (c<id>) and "
+                    "voters' ballots (b<id>)"
+                ),
+            ),
         ],
     },
 }
@@ -169,7 +179,8 @@ def rows(election: Election, unit: AdminUnit | None, dataset: str) -> Iterator[l
                     code = choice_codes.get(key, key)
                     yield [
                         s.unit_id, s.unit.path, contests.get(int(cid)), code,
-                        headline.get(key, 0), confirmed.get(key, 0), unverified.get(key, 0),
+                        headline.get(key, 0), confirmed.get(key, "" if not key.isdigit() else 0),
+                        unverified.get(key, "" if not key.isdigit() else 0),
                     ]  # fmt: skip
     elif dataset == "findings":
         yield from _findings(election, unit, contests, choice_codes)
@@ -262,6 +273,10 @@ def _findings(election, unit, contests, choice_codes) -> Iterator[list]:
             choice_codes.get(str(choice), "") if choice else "", official, observed,
             " ".join(str(c) for c in evidence.get("copies", [])),
             " ".join(str(d) for d in evidence.get("decisions", [])),
+            " ".join(
+                [f"c{c}" for c in evidence.get("crowd_counts", [])]
+                + [f"b{b['ballot']}" for b in evidence.get("ballots", [])]
+            ),
         ]  # fmt: skip
 
 

@@ -43,8 +43,11 @@ class ChoiceRow:
 
     label: str
     choice: Choice | None = None
-    crowd: int | None = None
+    crowd: int | None = None  # voters who declared the choice, with or without a photo
     crowd_share: float | None = None
+    crowd_photo: int | None = None  # of them, confirmed by a ballot photo
+    crowd_exceeds: int | None = None  # stations where the declared votes exceed the official
+    crowd_photo_exceeds: int | None = None  # ... where the photo-confirmed votes do
     observed: int | None = None
     observed_share: float | None = None
     official: int | None = None
@@ -67,6 +70,30 @@ class FindingRow:
 
 
 @dataclass
+class CoverageRow:
+    """One stratum class of the coverage diagnostic: observed stations against all."""
+
+    label: str
+    stations: int
+    observed: int
+    share_of_all: float | None  # this class's share of all stations
+    share_of_observed: float | None  # its share of the observed stations
+    covered: float | None  # observed / stations of the class
+
+
+@dataclass
+class EstimatePanel:
+    """The tally's stored estimate of a unit (leader first), with its coverage diagnostic."""
+
+    rows: list[tuple[Choice, float, float, float]]  # choice, share, low, high
+    stations_used: int
+    strata_used: int
+    strata_total: int
+    coverage: list[CoverageRow]
+    second_round: str | None
+
+
+@dataclass
 class ContestPanel:
     contest: Contest
     rows: list[ChoiceRow]
@@ -83,6 +110,12 @@ class ContestPanel:
     results: dict[str, int]
     copies: dict[str, int]
     finding_rows: list[FindingRow]
+    crowd_stations: int = 0  # stations the "from voters" figures rest on
+    crowd_stations_photo: int = 0
+    crowd_compared: int = 0  # of them, stations with an official result to compare with
+    crowd_confirmed_total: int = 0
+    crowd_exceeds: dict[str, int] = field(default_factory=dict)
+    estimate: EstimatePanel | None = None
     #: What "from voters" rests on: headline ballots by verified tier, the rest by standing.
     crowd_tiers: dict[str, int] = field(default_factory=dict)
 
@@ -187,18 +220,24 @@ def _panel(
     at_observed_total = block.get("official_at_observed_total") if observed_stations else None
     announced_total = sum(announced.values()) if announced else None
     crowd_total = block.get("crowd_total", 0)
+    crowd_stations = block.get("crowd_stations", 0)
+    exceeds_by = block.get("crowd_exceeds_by_choice", {})
+    compared = block.get("crowd_compared", 0)
     rows = []
     for c in own:
         official = _int(block.get("official"), c.id) if official_stations else None
         observed = _int(block.get("observed"), c.id) if observed_stations else None
         at_observed = _int(block.get("official_at_observed"), c.id) if observed_stations else None
-        crowd = _int(block.get("crowd"), c.id) or 0
+        crowd = _int(block.get("crowd"), c.id) if crowd_stations else None
         rows.append(
             ChoiceRow(
                 label=c.localized_name,
                 choice=c,
                 crowd=crowd,
                 crowd_share=_share(crowd, crowd_total),
+                crowd_photo=_int(block.get("crowd_confirmed"), c.id) if crowd_stations else None,
+                crowd_exceeds=_int(exceeds_by.get("declared"), c.id) if compared else None,
+                crowd_photo_exceeds=_int(exceeds_by.get("photo"), c.id) if compared else None,
                 observed=observed,
                 observed_share=_share(observed, observed_total),
                 official=official,
@@ -210,7 +249,7 @@ def _panel(
             )
         )
     rows.sort(key=lambda r: -(r.official or r.observed or r.crowd or 0))
-    for key in ("against_all", "spoiled", "no_photo", "spam", "pending"):
+    for key in ("against_all", "spoiled", "spam", "pending"):
         n = _int(block.get("crowd"), key)
         if n:
             rows.append(
@@ -237,12 +276,70 @@ def _panel(
         observed_total=observed_total,
         crowd_total=crowd_total,
         official_at_observed_total=at_observed_total,
+        crowd_stations=crowd_stations,
+        crowd_stations_photo=block.get("crowd_stations_photo", 0),
+        crowd_compared=compared,
+        crowd_confirmed_total=block.get("crowd_confirmed_total", 0),
+        crowd_exceeds=dict(block.get("crowd_exceeds", {})),
         turnout=turnout,
         findings=dict(block.get("findings", {})),
         results=dict(block.get("results", {})),
         copies=dict(block.get("copies", {})),
         finding_rows=[_finding_row(item, units) for item in block.get("findings_list", [])],
         crowd_tiers={k: int(v) for k, v in (block.get("crowd_tiers") or {}).items()},
+    )
+
+
+def _class_label(group: str, key: str) -> str:
+    return {
+        ("settlement", "urban"): _("Towns"),
+        ("settlement", "rural"): _("Villages"),
+        ("settlement", "abroad"): _("Abroad"),
+        ("settlement", "closed"): _("Closed stations"),
+        ("settlement", "unknown"): _("Town or village not known"),
+        ("size", "small"): _("Small stations (lowest third by registered voters)"),
+        ("size", "medium"): _("Middle-sized stations"),
+        ("size", "large"): _("Large stations (highest third by registered voters)"),
+    }.get((group, key), key)
+
+
+def _estimate_panel(contest: Contest, unit: AdminUnit) -> EstimatePanel | None:
+    """The estimate as the tally stored it (`tally.selectors.unit_estimates`): every choice's
+    share and interval, and the coverage diagnostic of the unit (observed vs all stations by
+    settlement and by size)."""
+    from baqylau.tally.selectors import unit_estimates
+
+    rows = list(unit_estimates(contest, unit))
+    if not rows:
+        return None
+    details = rows[0].details or {}
+    coverage: list[CoverageRow] = []
+    for group in ("settlement", "size"):
+        items = (details.get("coverage") or {}).get(group, [])
+        all_total = sum(i["stations"] for i in items)
+        observed_total = sum(i["observed"] for i in items)
+        coverage += [
+            CoverageRow(
+                label=_class_label(group, i["class"]),
+                stations=i["stations"],
+                observed=i["observed"],
+                share_of_all=_share(i["stations"], all_total),
+                share_of_observed=_share(i["observed"], observed_total),
+                covered=_share(i["observed"], i["stations"]),
+            )
+            for i in items
+        ]
+    leader = next((r for r in rows if (r.details or {}).get("leader")), rows[0])
+    return EstimatePanel(
+        rows=[
+            (r.choice, r.share, max(r.share - r.margin, 0.0), min(r.share + r.margin, 1.0))
+            for r in rows
+        ],
+        stations_used=rows[0].stations_used,
+        strata_used=int(details.get("strata_used", 0)),
+        strata_total=int(details.get("strata_total", 0)),
+        coverage=coverage,
+        second_round=(leader.details or {}).get("second_round"),
     )
 
 
@@ -388,6 +485,9 @@ def unit_page(election: Election, unit_id: int) -> UnitPage:
         for c in contests
         if str(c.id) in data["contests"]
     ]
+    if not unit.is_station:
+        for panel in page.panels:
+            panel.estimate = _estimate_panel(panel.contest, unit)
     page.counters = _counters(data, unit)
     page.rejected_reasons = _rejected_reasons(election, unit)
     types = _catalogue("reports.ViolationType")
@@ -602,7 +702,14 @@ def station_evidence(station: AdminUnit, lang: str) -> dict[str, Any]:
         )
         for r in rows
     ]
-    return {"copies": views, "results": result_views, "incidents": incidents}
+    from baqylau.crowd.selectors import station_crowd_evidence
+
+    return {
+        "copies": views,
+        "results": result_views,
+        "incidents": incidents,
+        "crowd": station_crowd_evidence(station),
+    }
 
 
 # -- the map ------------------------------------------------------------------------------------
@@ -745,6 +852,12 @@ def forensic_methods() -> list[tuple[str, str, str, str]]:
                 # xgettext:no-python-format
                 "Whether the digits of the leader's counts depart from 2BL, uniform last digits "
                 "and the 20 % share of 0/5 endings."
+            )
+            + " "
+            + _(
+                "The table gives the analysts' standard statistics (Mebane; the Election "
+                "Forensics Toolkit) for turnout and choices, per unit, each with its reference "
+                "value and a bootstrap interval; * marks a reference outside the interval."
             ),
             _("Weak signals: honest counts need not follow these laws.") + " " + sign,
         ),
@@ -826,6 +939,17 @@ def _forensic_facts(key: str, section: dict[str, Any]) -> list[tuple[str, str]]:
             (_("Anomalous votes for the leader"), _num(s.get("anomalous_votes"))),
             (_("Share of the leader's votes"), _pct(s.get("anomalous_share"))),
             (_("Turnout of the clean mode"), _pct(s.get("clean_mode_turnout"))),
+            (
+                _("Clean region ends at turnout"),
+                _pct(s.get("clean_limit_turnout"))
+                + " ("
+                + (
+                    _("the peak of the other choices' votes below the overall turnout")
+                    if s.get("variant") == "peak"
+                    else _("where the leader's share starts to rise")
+                )
+                + ")",
+            ),
         ]
     if key == "digits":
         return [
@@ -849,9 +973,24 @@ def _forensic_facts(key: str, section: dict[str, Any]) -> list[tuple[str, str]]:
         ]
     if key == "observed":
         if not s.get("available"):
-            return [(_("Result"), _("Not available: too few observed stations."))]
+            reason = {
+                "no_observers": _(
+                    "Not available: no station is known to have had observers (no observer "
+                    "was placed at a station and no observer's protocol copy was received)."
+                ),
+                "no_district_with_both": _(
+                    "Not available: no district has both stations with observers and "
+                    "stations without them."
+                ),
+            }.get(s.get("reason_code"), _("Not available."))
+            return [(_("Result"), reason)]
         low, high = (s.get("excess_leader_votes_95") or [None, None])[:2]
         return [
+            (
+                _("Stations with observers / without, in districts that have both"),
+                f"{_num(s.get('observed', {}).get('stations'))} / "
+                f"{_num(s.get('unobserved', {}).get('stations'))}",
+            ),
             (
                 _("Leader's share, unobserved minus observed"),
                 _num(100 * s["leader_share_difference"], 1) + " " + _("pp"),
@@ -865,6 +1004,18 @@ def _forensic_facts(key: str, section: dict[str, Any]) -> list[tuple[str, str]]:
     return []
 
 
+def _figures_in(lang: str, names: tuple[str, ...], available: set[str]) -> list[str]:
+    """The figures of a method in the page's language (`<name>-<lang>`); a report published
+    before figures had languages has them under their bare names."""
+    out = []
+    for name in names:
+        if f"{name}-{lang}" in available:
+            out.append(f"{name}-{lang}")
+        elif name in available:
+            out.append(name)
+    return out
+
+
 @dataclass
 class ForensicMethod:
     key: str
@@ -873,6 +1024,59 @@ class ForensicMethod:
     cannot_show: str
     facts: list[tuple[str, str]]
     figures: list[str]
+    table: dict[str, Any] | None = None  # the digit table: {"headers": [...], "rows": [...]}
+
+
+def _digit_table(election: Election, section: dict[str, Any]) -> dict[str, Any] | None:
+    """The standard digit table of the report for the page: one row per variable and unit,
+    each cell "value (low – high)" with a mark where the reference lies outside the interval."""
+    data = section.get("table")
+    if not data or not data.get("rows"):
+        return None
+    from baqylau.elections.models import AdminUnit, Choice
+
+    names = {
+        "2bl": _("Second-digit mean (2BL)"),
+        "last_digit": _("Last-digit mean"),
+        "c05": _("Counts ending in 0 or 5"),
+        "p05": _("Percentages ending in 0 or 5"),
+        "skew": _("Skewness"),
+        "kurtosis": _("Kurtosis"),
+        "dip_p": _("Dip test of unimodality, p-value"),
+    }
+    choices = {c.code: c.localized_name for c in Choice.objects.filter(contest__election=election)}
+    units = {
+        u.path: u.localized_name
+        for u in AdminUnit.objects.filter(
+            election=election, path__in={r["unit"] for r in data["rows"] if r["unit"]}
+        )
+    }
+    reference = data.get("reference", {})
+    headers = [_("Variable"), _("Unit"), _("Stations")]
+    for key in data["statistics"]:
+        label = names.get(key, key)
+        if key in reference:
+            label += " (" + _("reference %(value)s") % {"value": _num(reference[key], 3)} + ")"
+        headers.append(label)
+    rows = []
+    for row in data["rows"]:
+        variable = _("Turnout") if row["variable"] == "turnout" else row["variable"]
+        cells = [
+            choices.get(row["variable"], variable),
+            units.get(row["unit"], row["unit"]) if row["unit"] else _("All stations"),
+            _num(row.get("stations")),
+        ]
+        for key in data["statistics"]:
+            cell = row.get(key) or {}
+            text = _num(cell.get("value"), 3)
+            if cell.get("interval"):
+                low, high = cell["interval"]
+                text += f" ({_num(low, 3)} – {_num(high, 3)})"
+            if cell.get("departs"):
+                text += " *"
+            cells.append(text)
+        rows.append(cells)
+    return {"headers": headers, "rows": rows, "draws": data.get("draws")}
 
 
 def forensics_page(election: Election) -> dict[str, Any] | None:
@@ -892,7 +1096,8 @@ def forensics_page(election: Election) -> dict[str, Any] | None:
             shows=shows,
             cannot_show=cannot,
             facts=_forensic_facts(key, report[key]),
-            figures=[f for f in FORENSIC_FIGURES.get(key, ()) if f in available],
+            figures=_figures_in(current_language(), FORENSIC_FIGURES.get(key, ()), available),
+            table=_digit_table(election, report[key]) if key == "digits" else None,
         )
         for key, title, shows, cannot in forensic_methods()
         if key in report

@@ -25,29 +25,13 @@ from baqylau.dashboard import sources
 from baqylau.dashboard.models import Snapshot, UnitStats
 from baqylau.elections.models import Election
 from baqylau.tally.models import Finding, UnitCount
-from baqylau.tally.selectors import (
-    CROWD_HEADLINE,
-    CROWD_HELD,
-    CROWD_NOT_COUNTED,
-    CROWD_SPAM,
-    CROWD_UNVERIFIED,
-)
+from baqylau.tally.selectors import CROWD_HEADLINE
 from baqylau.tally.services import COPY_STATES, UnitTree
 
 log = logging.getLogger(__name__)
 
 #: Hours of election day on the turnout curve (local time; a value is the state at HH:00).
 CURVE_HOURS = tuple(range(8, 21))
-#: What the "from voters" figures say they rest on: headline ballots by verified tier, then the
-#: ballots left out of them by standing.
-CROWD_TIER_KEYS = (
-    "phone_verified",
-    "photo_matched",
-    CROWD_UNVERIFIED,
-    CROWD_HELD,
-    CROWD_SPAM,
-    CROWD_NOT_COUNTED,
-)
 #: How many findings under each unit are listed on its page (the rest are in the open data).
 FINDINGS_LISTED = 12
 
@@ -173,34 +157,23 @@ class _Activity:
             "crowd": roll(crowd_hour),
         }
 
-    def crowd_by_contest(
-        self, contest_id: int, keys: list[str]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per unit, rolled up: the headline ballots (verified tiers, counted) and those with a
-        photo, by key (choice id or category); the counted unverified ballots by key (published
-        apart); and every ballot by standing and tier (`CROWD_TIER_KEYS`)."""
+    def crowd_by_contest(self, contest_id: int, keys: list[str]) -> np.ndarray:
+        """Per unit, rolled up, the bot's ballots that give no choice, by category (`keys`):
+        against all or spoiled when in the headline (`tally.selectors.crowd_standing`), spam
+        and pending whatever their standing. The votes by choice, and the ballots by tier,
+        are the tally's (`UnitCount.crowd`)."""
         col = {k: j for j, k in enumerate(keys)}
-        tier_col = {k: j for j, k in enumerate(CROWD_TIER_KEYS)}
         counts = np.zeros((self.tree.size, len(keys)), np.int64)
-        confirmed = np.zeros((self.tree.size, len(keys)), np.int64)
-        unverified = np.zeros((self.tree.size, len(keys)), np.int64)
-        tiers = np.zeros((self.tree.size, len(CROWD_TIER_KEYS)), np.int64)
-        for station, contest, key, is_confirmed, _at, _who, standing, tier in self.crowd:
-            index = self._at([station])
-            if contest != contest_id or not index.size:
-                continue
-            u = index[0]
-            tiers[u, tier_col[tier if standing == CROWD_HEADLINE else standing]] += 1
+        for station, contest, key, _confirmed, _at, _who, standing, _tier in self.crowd:
             j = col.get(key)
-            if j is None:
+            if contest != contest_id or j is None:
                 continue
-            if standing == CROWD_HEADLINE:
-                counts[u, j] += 1
-                confirmed[u, j] += bool(is_confirmed)
-            elif standing == CROWD_UNVERIFIED:
-                unverified[u, j] += 1
-        roll = self.tree.tree.roll_up
-        return roll(counts), roll(confirmed), roll(unverified), roll(tiers)
+            if standing != CROWD_HEADLINE and key not in ("spam", "pending"):
+                continue
+            index = self._at([station])
+            if index.size:
+                counts[index[0], j] += 1
+        return self.tree.tree.roll_up(counts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,9 +215,6 @@ def _contest_block(
     count: UnitCount | None,
     crowd_keys: list[str],
     crowd_all: np.ndarray,
-    crowd_confirmed: np.ndarray,
-    crowd_unverified: np.ndarray,
-    crowd_tiers: np.ndarray,
     listed: list,
 ) -> dict:
     if count is None:
@@ -252,7 +222,12 @@ def _contest_block(
     official = count.official or {}
     at_covered = count.official_at_covered or {}
     observed_votes = dict(count.votes or {})
-    crowd_total = int(crowd_all.sum())
+    crowd = count.crowd or {}  # the tally's voters' figures by choice (empty: none known)
+    categories = _as_dict(crowd_keys, crowd_all)  # ballots that give no choice (bot)
+    # voters who said how they voted: a choice, against all (no such choice), a spoiled ballot
+    crowd_total = sum(crowd.get("declared", {}).values()) + sum(
+        categories.get(k, 0) for k in ("against_all", "spoiled")
+    )
     return {
         "official": dict(official.get("votes", {})),
         "official_total": sum(official.get("votes", {}).values()),
@@ -265,11 +240,17 @@ def _contest_block(
         "observed_lines": dict(count.lines or {}),
         "official_at_observed": dict(at_covered.get("votes", {})),
         "official_at_observed_total": sum(at_covered.get("votes", {}).values()),
-        "crowd": _as_dict(crowd_keys, crowd_all),
-        "crowd_confirmed": _as_dict(crowd_keys, crowd_confirmed),
+        "crowd": {**crowd.get("declared", {}), **categories},
+        "crowd_confirmed": dict(crowd.get("photo", {})),
         "crowd_total": crowd_total,
-        "crowd_unverified": _as_dict(crowd_keys, crowd_unverified),
-        "crowd_tiers": _as_dict(list(CROWD_TIER_KEYS), crowd_tiers),
+        "crowd_unverified": dict(crowd.get("unverified", {})),
+        "crowd_tiers": dict(crowd.get("tiers", {})),
+        "crowd_confirmed_total": sum(crowd.get("photo", {}).values()),
+        "crowd_stations": crowd.get("stations", 0),
+        "crowd_stations_photo": crowd.get("stations_photo", 0),
+        "crowd_compared": crowd.get("compared", 0),
+        "crowd_exceeds": dict(crowd.get("exceeds", {})),
+        "crowd_exceeds_by_choice": dict(crowd.get("exceeds_by_choice", {})),
         "turnout": {
             "official": official.get("turnout"),
             "observed": count.turnout,
@@ -348,8 +329,8 @@ def rebuild_summaries(election: Election, unit_ids: Iterable[int] | None = None)
     listed = _findings_lists(tree, contest_ids, units)
     crowd = {}
     for contest in contests:
-        keys = [str(c.pk) for c in contest.choices.all()] + list(sources.CROWD_CATEGORIES)
-        crowd[contest.pk] = (keys, *activity.crowd_by_contest(contest.pk, keys))
+        keys = list(sources.CROWD_CATEGORIES)
+        crowd[contest.pk] = (keys, activity.crowd_by_contest(contest.pk, keys))
     leaders = _leaders(contests, tree)
 
     rows = []
@@ -395,14 +376,11 @@ def rebuild_summaries(election: Election, unit_ids: Iterable[int] | None = None)
             "map": {},
         }
         for contest in contests:
-            keys, crowd_all, crowd_confirmed, crowd_unverified, crowd_tiers = crowd[contest.pk]
+            keys, crowd_all = crowd[contest.pk]
             block = _contest_block(
                 counts.get((contest.pk, unit_id)),
                 keys,
                 crowd_all[u],
-                crowd_confirmed[u],
-                crowd_unverified[u],
-                crowd_tiers[u],
                 listed.get((contest.pk, u), []),
             )
             if not block:

@@ -18,8 +18,9 @@ from baqylau.protocols.models import ProtocolCopy
 from baqylau.reports.models import CheckIn, Incident, TurnoutCount
 from baqylau.tally.selectors import CROWD_HEADLINE, crowd_standing
 
-#: Crowd categories that are not a choice (the "from voters" column's other rows).
-CROWD_CATEGORIES = ("against_all", "spoiled", "no_photo", "spam", "pending")
+#: Crowd categories that are not a choice (the "from voters" column's other rows): the votes by
+#: choice, with and without a photo, are the tally's (`UnitCount.crowd`).
+CROWD_CATEGORIES = ("against_all", "spoiled", "spam", "pending")
 
 
 def copy_stations(election: Election) -> list[int]:
@@ -80,9 +81,11 @@ def crowd_rows(
     """(station id, contest id, key, confirmed, received at, voter, standing, tier) of the
     voters' ballot photos.
 
-    `key` is a choice id (as a string) for a valid ballot, else its category (`CROWD_CATEGORIES`
-    or "pending"). `standing` is the tally's rule (`tally.selectors.crowd_standing`): only
-    "headline" ballots make the "from voters" figures. Confirmed: a headline ballot with a photo.
+    `key` is a choice id (as a string) for a ballot that gives a choice (with or without a
+    photo), else its category (`CROWD_CATEGORIES`). `standing` is the tally's rule
+    (`tally.selectors.crowd_standing`): only "headline" ballots make the "from voters" figures
+    (whose votes by choice are the tally's, `UnitCount.crowd`). Confirmed: a headline ballot with
+    a photo.
     The voter is the crowd app's voter row id (itself a keyed hash), only ever counted.
     """
     rows = (
@@ -103,7 +106,8 @@ def crowd_rows(
     )
     out = []
     for station, contest, category, choice, photo, counted, at, voter, tier, held in rows:
-        key = str(choice) if category == "valid" and choice is not None else category
+        given = category in ("valid", "against_all", "no_photo") and choice is not None
+        key = str(choice) if given else category
         standing = crowd_standing(category, tier, bool(counted), bool(held))
         confirmed = standing == CROWD_HEADLINE and photo is not None
         out.append((station, contest, key, confirmed, at, str(voter), standing, tier))

@@ -236,10 +236,12 @@ class ImportRunAdmin(admin.ModelAdmin):
                 mapping_ref = str(folder / "mapping.yaml")
                 Path(mapping_ref).write_bytes(form.cleaned_data["mapping_file"].read())
             try:
-                load_mapping(mapping_ref)
+                loaded = load_mapping(mapping_ref)
             except MappingError as exc:
                 form.add_error(None, str(exc))
             else:
+                if loaded.crowd is not None and not request.user.has_perm("crowd.add_crowdcount"):
+                    raise PermissionDenied  # crowd counts: only staff allowed to import them
                 queued = import_job_start(
                     file_name=upload.name,
                     stored_path=str(target),

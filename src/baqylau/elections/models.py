@@ -182,6 +182,11 @@ class AdminUnit(MultilingualName):
         SUBDISTRICT = "subdistrict", _("sub-district")
         STATION = "station", _("polling station")
 
+    class Settlement(models.TextChoices):
+        UNKNOWN = "", _("not known")
+        URBAN = "urban", _("town")
+        RURAL = "rural", _("village")
+
     class Closed(models.TextChoices):
         OPEN = "", _("open")
         MILITARY = "military", _("military unit")
@@ -211,6 +216,11 @@ class AdminUnit(MultilingualName):
     is_abroad = models.BooleanField(_("abroad"), default=False)
     closed = models.CharField(
         _("closed station"), max_length=20, choices=Closed.choices, default="", blank=True
+    )
+    #: Town or village: observers cover towns more often, so the tally's estimate is
+    #: post-stratified by it (empty: not known, a stratum of its own).
+    settlement = models.CharField(
+        _("settlement"), max_length=8, choices=Settlement.choices, default="", blank=True
     )
 
     class Meta:

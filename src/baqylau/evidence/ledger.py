@@ -103,6 +103,7 @@ TRACKED_MODELS = (
     "moderation.decision",
     "moderation.incidentdecision",
     "elections.officialresult",
+    "crowd.crowdcount",
 )
 
 #: The entry kind of each tracked model (any other record: "record").

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +18,9 @@ def register(app: typer.Typer) -> None:
 def forensics_command(
     file: Annotated[
         Path | None,
-        typer.Option(help="A Russian CEC station file (ru2011|ru2012|ru2018.csv.zip)."),
+        typer.Option(
+            help="A Russian CEC station file (ru2011, ru2012, ru2018, ru2020 or ru2021.csv.zip)."
+        ),
     ] = None,
     year: Annotated[
         int | None, typer.Option(help="Year of --file (default: from its name).")
@@ -31,6 +34,24 @@ def forensics_command(
     draws: Annotated[int, typer.Option(min=2, help="Monte-Carlo draws.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Write PNG/SVG.")] = True,
+    digit_choice: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A choice (code) of the digit table besides turnout; repeat for several, "
+            "'all' for every choice (default: the leader)."
+        ),
+    ] = None,
+    digit_draws: Annotated[
+        int, typer.Option(min=20, help="Bootstrap resamples of the digit table.")
+    ] = 200,
+    shpilkin_variant: Annotated[
+        str,
+        typer.Option(
+            help="Shpilkin's clean region: 'peak' (up to the peak of the others' votes below "
+            "the overall turnout) or 'plateau' (on until the leader's share rises); both are "
+            "in the report."
+        ),
+    ] = "peak",
     publish: Annotated[
         bool,
         typer.Option(
@@ -71,9 +92,16 @@ def forensics_command(
             target = Election.objects.filter(code=election).first()
             if target is None:
                 raise typer.BadParameter(f"no election {election!r} in the database")
-            with console.status(f"Forensics on the official results of {election}…"):
+            with console.status(f"Forensics on the official results of {election}…"), _refused():
                 report = publish_forensic_report(
-                    target, draws=draws, seed=seed, unit_path=unit, contest_code=contest
+                    target,
+                    draws=draws,
+                    seed=seed,
+                    unit_path=unit,
+                    contest_code=contest,
+                    digit_choices=digit_choice or None,
+                    digit_draws=digit_draws,
+                    shpilkin_variant=shpilkin_variant,
                 )
             _print_report(console, report)
             console.print(f"Published: {report_dir(election)} (the election's forensics page)")
@@ -81,13 +109,30 @@ def forensics_command(
         arrays = station_arrays(election, unit_path=unit, contest_code=contest)
 
     out.mkdir(parents=True, exist_ok=True)
-    with console.status(f"Forensics on {arrays.n_stations:,} stations…"):
+    with console.status(f"Forensics on {arrays.n_stations:,} stations…"), _refused():
         report = forensic_report(
-            arrays, draws=draws, seed=seed, figures_dir=out / "figures" if figures else None
+            arrays,
+            draws=draws,
+            seed=seed,
+            figures_dir=out / "figures" if figures else None,
+            digit_choices=digit_choice or None,
+            digit_draws=digit_draws,
+            shpilkin_variant=shpilkin_variant,
         )
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
     _print_report(console, report)
     console.print(f"Report: {out / 'report.json'}")
+
+
+@contextmanager
+def _refused():
+    """Data the methods cannot use (an unknown choice, too few stations) is a message, not a
+    traceback."""
+    try:
+        yield
+    except ValueError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
 
 
 def _print_report(console, report: dict) -> None:
@@ -106,12 +151,20 @@ def _print_report(console, report: dict) -> None:
         f"p ≤ {ip['p_value']:.3g}, {ip['draws']} draws)",
     )
     fp = report["fingerprint"]
-    table.add_row("fingerprint (Klimek)", f"fi = {fp['fi']:.2f}, fe = {fp['fe']:.2f}")
+    table.add_row(
+        "fingerprint (Klimek)",
+        f"fi = {fp['fi']:.2f}, fe = {fp['fe']:.2f} (α = {fp['alpha']:g}, θ = {fp['theta']:g}, "
+        f"extreme spread {fp['sigma_extreme']:g}; distance {fp['distance']:.2g} against "
+        f"{fp['distance_clean']:.2g} without fraud)",
+    )
     sh = report["shpilkin"]
     table.add_row(
         "Shpilkin",
         f"{sh['anomalous_votes']:,.0f} anomalous votes ({100 * sh['anomalous_share']:.1f} % "
-        f"of the leader's), clean mode at {100 * sh['clean_mode_turnout']:.1f} % turnout",
+        f"of the leader's), clean mode at {100 * sh['clean_mode_turnout']:.1f} % turnout, "
+        f"clean region up to {100 * sh['clean_limit_turnout']:.1f} % ({sh['variant']}; "
+        + ", ".join(f"{name}: {v['anomalous_votes']:,.0f}" for name, v in sh["variants"].items())
+        + ")",
     )
     dg = report["digits"]
     table.add_row(
@@ -133,5 +186,47 @@ def _print_report(console, report: dict) -> None:
                 f"share diff {100 * ob['leader_share_difference']:+.1f} pp; excess "
                 f"{ob['excess_leader_votes']:,.0f} [{lo:,.0f}, {hi:,.0f}]",
             )
+        else:
+            table.add_row("observed vs unobserved", f"not available: {ob.get('reason', '')}")
     console.print(table)
+    if dg.get("table"):
+        console.print(_digit_table(dg["table"]))
     console.print("Every line is a statistical sign, not proof.")
+
+
+def _digit_table(data: dict):
+    """The standard digit table: one row per variable and unit; a `*` marks a statistic whose
+    bootstrap interval (in report.json) leaves out the reference value."""
+    from rich.table import Table
+
+    names = {
+        "2bl": "2BL mean",
+        "last_digit": "last digit",
+        "c05": "counts 0/5",
+        "p05": "percents 0/5",
+        "skew": "skew",
+        "kurtosis": "kurtosis",
+        "dip_p": "dip test p",
+    }
+    ref = data["reference"]
+    table = Table(
+        title=f"Digit table: * = the reference is outside the 95 % bootstrap interval "
+        f"({data['draws']} resamples; intervals in report.json)"
+    )
+    table.add_column("variable")
+    table.add_column("unit")
+    table.add_column("stations", justify="right")
+    for key in data["statistics"]:
+        title = names[key] + (f" (ref {ref[key]:g})" if key in ref else "")
+        table.add_column(title, justify="right")
+    for row in data["rows"]:
+        cells = []
+        for key in data["statistics"]:
+            cell = row.get(key) or {}
+            value = cell.get("value")
+            if value is None:
+                cells.append("—")
+                continue
+            cells.append(f"{value:.3f}" + (" *" if cell.get("departs") else ""))
+        table.add_row(row["variable"][:30], row["unit"] or "all", f"{row['stations']:,}", *cells)
+    return table

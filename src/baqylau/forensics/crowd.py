@@ -30,8 +30,9 @@ def crowd_impossibility(
 
     `has_official` marks stations whose official figures are known (others are ignored).
     Returns the number of stations compared, stations proven falsified (any choice with
-    photos > official), per-choice counts, the minimum number of missing votes, and the
-    `top` stations by missing votes.
+    photos > official), per-choice counts, the minimum number of missing votes, the
+    `top` stations by missing votes, and the (N, K) masks `exceeds` (photos > official) and
+    `proven_mask` (N,).
     """
     photos = np.asarray(photos, dtype=np.int64)
     official = np.asarray(official, dtype=np.int64)
@@ -64,6 +65,7 @@ def crowd_impossibility(
             for i in order
         ],
         "proven_mask": proven,
+        "exceeds": bad,
     }
 
 

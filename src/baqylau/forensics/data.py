@@ -36,7 +36,11 @@ COUNT_FIELDS = ("registered", "issued", "received", "valid", "invalid")
 
 #: Columns of the Russian CEC files (dkobak/elections layout), matched by header prefix.
 _RU_HEADERS = {
-    "registered": ("Число избирателей, включенных", "Число избирателей, внесенных"),
+    "registered": (
+        "Число избирателей, включенных",
+        "Число избирателей, внесенных",
+        "Число участников голосования, включенных",  # 2020
+    ),
     "early": ("Число избирательных бюллетеней, выданных избирателям, проголосовавшим досрочно",),
     "in_station": (
         "Число избирательных бюллетеней, выданных в помещении",
@@ -46,12 +50,43 @@ _RU_HEADERS = {
         "Число избирательных бюллетеней, выданных вне помещения",
         "Число избирательных бюллетеней, выданных избирателям вне помещения",
     ),
-    "invalid": ("Число недействительных избирательных бюллетеней",),
+    "issued_to_participants": ("Число бюллетеней, выданных участникам голосования",),  # 2020
+    "invalid": (
+        "Число недействительных избирательных бюллетеней",
+        "Число недействительных бюллетеней",
+    ),
     "valid": ("Число действительных избирательных бюллетеней",),
 }
-_RU_LEADER = {2011: "ЕДИНАЯ РОССИЯ", 2012: "Путин", 2018: "Путин"}
-#: The first choice column is the one after this line in the files (2011, 2012, 2018).
 _RU_LAST_LINE = "Число избирательных бюллетеней, не учтенных при получении"
+
+
+@dataclass(frozen=True)
+class _RussianLayout:
+    """How one year's file is read: the leader, the lines making up `issued`, whether a valid
+    line exists (2020 has none: valid = the sum of the answers) and the last protocol line (the
+    choices are the columns between it and `url`)."""
+
+    leader: str
+    issued: tuple[str, ...] = ("early", "in_station", "outside")
+    has_valid: bool = True
+    last_line: str = _RU_LAST_LINE
+
+
+_RU_LAYOUTS = {
+    2011: _RussianLayout("ЕДИНАЯ РОССИЯ"),
+    2012: _RussianLayout("Путин"),
+    2018: _RussianLayout("Путин"),
+    # the constitutional vote: registered, issued, in boxes, invalid, then ДА / НЕТ
+    2020: _RussianLayout(
+        "ДА",
+        issued=("issued_to_participants",),
+        has_valid=False,
+        last_line="Число недействительных бюллетеней",
+    ),
+    2021: _RussianLayout("ЕДИНАЯ РОССИЯ"),
+}
+#: The years `StationArrays.from_russian_csv` reads.
+RUSSIAN_YEARS = tuple(sorted(_RU_LAYOUTS))
 
 
 def _as_counts(name: str, value: Any, n: int | None) -> np.ndarray:
@@ -218,17 +253,20 @@ class StationArrays:
     # -- readers ------------------------------------------------------------------------------
     @classmethod
     def from_russian_csv(cls, path: str | Path, year: int) -> StationArrays:
-        """Read a CEC station file (`ru2011|ru2012|ru2018.csv.zip`, or the plain CSV).
+        """Read a CEC station file (`ru2011|2012|2018|2020|2021.csv.zip`, or the plain CSV).
 
         Columns are found by their Russian header, not by position: registered = line 1
-        ("число избирателей, включенных/внесенных в список"), issued = early + in-station +
-        outside, received = valid + invalid, choices = the columns between the last protocol
-        line and `url`; leader = Putin (2012, 2018) or United Russia (2011). Units: `region`
-        and `district` (= `region/tik`, since TIK names repeat across regions).
+        ("число избирателей/участников голосования, включенных/внесенных в список"), issued =
+        early + in-station + outside (2020: ballots issued to participants), received = valid +
+        invalid (2020: valid = yes + no), choices = the columns between the last protocol line and
+        `url`; leader = Putin (2012, 2018), United Russia (2011, 2021) or "yes" (2020). Units:
+        `region` and `district` (= `region/tik`, since TIK names repeat across regions); a row
+        with an empty `uik` (2021's remote e-voting) is named by its `oik`.
         """
         path = Path(path)
-        if year not in _RU_LEADER:
-            raise ValueError(f"unsupported year {year}; one of {sorted(_RU_LEADER)}")
+        if year not in _RU_LAYOUTS:
+            raise ValueError(f"unsupported year {year}; one of {list(RUSSIAN_YEARS)}")
+        layout = _RU_LAYOUTS[year]
         if path.suffix == ".zip":
             with zipfile.ZipFile(path) as zf:
                 names = [n for n in zf.namelist() if n.endswith(".csv")]
@@ -247,28 +285,34 @@ class StationArrays:
             return hits[0]
 
         try:
-            first_choice = header.index(_RU_LAST_LINE) + 1
+            first_choice = header.index(layout.last_line) + 1
             last_choice = header.index("url")
             region_col, tik_col, uik_col = (header.index(c) for c in ("region", "tik", "uik"))
         except ValueError as exc:
             raise ValueError(f"{path}: unexpected header ({exc})") from None
+        oik_col = header.index("oik") if "oik" in header else None
         choices = header[first_choice:last_choice]
-        leaders = [i for i, c in enumerate(choices) if _RU_LEADER[year] in c]
+        leaders = [i for i, c in enumerate(choices) if c == layout.leader or layout.leader in c]
         if len(leaders) != 1:
-            raise ValueError(f"{path}: leader {_RU_LEADER[year]!r} not found once in {choices}")
-        wanted = [column(k) for k in _RU_HEADERS] + list(range(first_choice, last_choice))
+            raise ValueError(f"{path}: leader {layout.leader!r} not found once in {choices}")
+        keys = ["registered", "invalid", *(["valid"] if layout.has_valid else []), *layout.issued]
+        wanted = [column(k) for k in keys] + list(range(first_choice, last_choice))
         try:
             numbers = np.array([[int(row[i]) for i in wanted] for row in rows], dtype=np.int64)
         except (ValueError, IndexError) as exc:
             raise ValueError(f"{path}: non-numeric or missing figure ({exc})") from None
-        registered, early, in_station, outside, invalid, valid = numbers[:, :6].T
-        votes = numbers[:, 6:]
+        k = len(keys)
+        figures = dict(zip(keys, numbers[:, :k].T, strict=True))
+        votes = numbers[:, k:]
+        valid = figures["valid"] if layout.has_valid else votes.sum(axis=1)
+        invalid = figures["invalid"]
         region = np.array([row[region_col] for row in rows])
         district = np.char.add(np.char.add(region, "/"), np.array([row[tik_col] for row in rows]))
-        ids = np.char.add(np.char.add(district, "/"), np.array([row[uik_col] for row in rows]))
+        uik = [row[uik_col] or (row[oik_col] if oik_col is not None else "") for row in rows]
+        ids = np.char.add(np.char.add(district, "/"), np.array(uik))
         return cls(
-            registered=registered,
-            issued=early + in_station + outside,
+            registered=figures["registered"],
+            issued=sum(figures[key] for key in layout.issued),
             received=valid + invalid,
             valid=valid,
             invalid=invalid,
@@ -340,4 +384,4 @@ def kobak_inclusion(
     return keep
 
 
-__all__ = ["COUNT_FIELDS", "StationArrays", "kobak_inclusion"]
+__all__ = ["COUNT_FIELDS", "RUSSIAN_YEARS", "StationArrays", "kobak_inclusion"]

@@ -7,10 +7,11 @@ towards the upper-right corner and a second cluster appears at 100 % turnout / 1
 Their model explains the fingerprint with two fraud parameters:
 
 * `fi`, incremental fraud: the share of stations where a fraction x ~ |N(0, θ)| of the
-  non-voters' ballots is added for the winner, and a fraction α·x of the opposition's votes is
-  re-counted for the winner;
-* `fe`, extreme fraud: the share of stations where x ~ 1 − |N(0, θ)|, i.e. nearly everybody
-  "voted" for the winner.
+  non-voters' ballots is added for the winner, and a fraction x^α of the opposition's votes is
+  re-counted for the winner (α = 1: as many of the opposition's votes as of the non-voters');
+* `fe`, extreme fraud: the share of stations where x ~ 1 − |N(0, σe)| with the paper's narrow
+  spread σe = 0.075 (not θ): nearly everybody "voted", nearly all for the winner. Draws
+  outside (0, 1) are drawn again, as in the paper's supplement.
 
 The clean part of the model draws each station's turnout ~ N(t0, σt) and winner share
 ~ N(v0, σv) (clipped to [0, 1]), with t0, v0 the modes of the observed distributions and σt, σv
@@ -95,6 +96,17 @@ def mode_and_left_width(values: np.ndarray, bin_width: float = 0.01) -> tuple[fl
     return mode, max(width, bin_width / 2)
 
 
+def _redrawn(rng: np.random.Generator, draw, n: int) -> np.ndarray:
+    """`n` values of `draw(k)` inside the open interval (0, 1), drawing again those outside."""
+    x = draw(n)
+    for _ in range(100):
+        bad = (x <= 0.0) | (x >= 1.0)
+        if not bad.any():
+            break
+        x[bad] = draw(int(bad.sum()))
+    return np.clip(x, 1e-9, 1 - 1e-9)
+
+
 @dataclass
 class KlimekFit:
     fi: float
@@ -107,6 +119,7 @@ class KlimekFit:
     sigma_v: float
     theta: float
     alpha: float
+    sigma_extreme: float
     fi_grid: np.ndarray
     fe_grid: np.ndarray
     surface: np.ndarray  # (len(fe_grid), len(fi_grid)) distances
@@ -125,6 +138,7 @@ class KlimekFit:
             "sigma_v": self.sigma_v,
             "theta": self.theta,
             "alpha": self.alpha,
+            "sigma_extreme": self.sigma_extreme,
             "grid": {
                 "fi": [float(self.fi_grid[0]), float(self.fi_grid[-1]), len(self.fi_grid)],
                 "fe": [float(self.fe_grid[0]), float(self.fe_grid[-1]), len(self.fe_grid)],
@@ -141,16 +155,18 @@ def fit_klimek(
     fi_max: float = 0.8,
     fe_max: float = 0.3,
     theta: float = 0.3,
-    alpha: float = 1.0,
+    alpha: float | tuple[float, ...] = (1.0, 2.0, 3.0),
     smooth: float = 1.0,
+    sigma_extreme: float = 0.075,
 ) -> KlimekFit:
     """Fit Klimek et al.'s incremental (fi) and extreme (fe) fraud parameters.
 
     Inputs: station figures (stations with registered > 0 and received > 0 are used). The grid
     is fi ∈ [0, fi_max] × fe ∈ [0, fe_max] with `step`; fingerprints are `bins`² histograms,
     smoothed with a Gaussian of `smooth` bins and normalised; the distance is the sum of squared
-    differences. `theta` and `alpha` are the model's fraud-intensity constants (see the module
-    docstring). Deterministic for a given `seed`.
+    differences. `theta` and `sigma_extreme` are the model's fraud-intensity constants (see the
+    module docstring); `alpha` is fitted too, over the values given (one value: fixed).
+    Deterministic for a given `seed`.
     """
     ok, turnout, share = station_rates(arrays)
     size = arrays.registered[ok]
@@ -165,16 +181,16 @@ def fit_klimek(
     nu = np.clip(rng.normal(v0, sv, n), 0.0, 1.0)
     voters = rng.binomial(size, tau)
     winner = rng.binomial(voters, nu)
-    x_inc = np.minimum(np.abs(rng.normal(0.0, theta, n)), 1.0)
-    x_ext = np.clip(1.0 - np.abs(rng.normal(0.0, theta, n)), 0.0, 1.0)
+    x_inc = _redrawn(rng, lambda k: np.abs(rng.normal(0.0, theta, k)), n)
+    x_ext = _redrawn(rng, lambda k: 1.0 - np.abs(rng.normal(0.0, sigma_extreme, k)), n)
     u = rng.random(n)
 
-    def cell(x: np.ndarray | None) -> np.ndarray:
+    def cell(x: np.ndarray | None, alpha: float = 1.0) -> np.ndarray:
         if x is None:
             t_, w_ = voters, winner
         else:
             stuffed = np.round(x * (size - voters)).astype(np.int64)
-            switched = np.round(np.minimum(alpha * x, 1.0) * (voters - winner)).astype(np.int64)
+            switched = np.round(x**alpha * (voters - winner)).astype(np.int64)
             t_, w_ = voters + stuffed, winner + stuffed + switched
         tt = t_ / size
         vv = np.where(t_ > 0, w_ / np.maximum(t_, 1), 0.0)
@@ -194,7 +210,7 @@ def fit_klimek(
         np.cumsum(hist, axis=0, out=out[1:])
         return out
 
-    p_clean, p_inc, p_ext = prefix(cell(None)), prefix(cell(x_inc)), prefix(cell(x_ext))
+    p_clean = prefix(cell(None))
     total_clean = p_clean[-1]
 
     def norm(h: np.ndarray) -> np.ndarray:
@@ -206,16 +222,23 @@ def fit_klimek(
 
     observed = norm(fingerprint(turnout, share, bins).astype(float).reshape(nb2))
     b = np.arange(n_fi)
-    surface = np.empty((n_fe, n_fi))
-    for a in range(n_fe):  # a loop over a few dozen fe values; each step is one array expression
-        model = p_ext[a] + (p_inc[a + b] - p_inc[a]) + (total_clean - p_clean[a + b])
-        surface[a] = ((norm(model) - observed) ** 2).sum(axis=(-1, -2))
-    a_best, b_best = np.unravel_index(np.argmin(surface), surface.shape)
-    best = (
-        p_ext[a_best]
-        + (p_inc[a_best + b_best] - p_inc[a_best])
-        + (total_clean - p_clean[a_best + b_best])
-    )
+    fitted = None
+    for alpha_value in np.atleast_1d(np.asarray(alpha, dtype=float)).tolist():
+        p_inc, p_ext = prefix(cell(x_inc, alpha_value)), prefix(cell(x_ext, alpha_value))
+        surface = np.empty((n_fe, n_fi))
+        for a in range(n_fe):  # a few dozen fe values; each step is one array expression
+            model = p_ext[a] + (p_inc[a + b] - p_inc[a]) + (total_clean - p_clean[a + b])
+            surface[a] = ((norm(model) - observed) ** 2).sum(axis=(-1, -2))
+        a_best, b_best = np.unravel_index(np.argmin(surface), surface.shape)
+        if fitted is None or surface[a_best, b_best] < fitted[0][fitted[1], fitted[2]]:
+            best = (
+                p_ext[a_best]
+                + (p_inc[a_best + b_best] - p_inc[a_best])
+                + (total_clean - p_clean[a_best + b_best])
+            )
+            fitted = (surface, a_best, b_best, alpha_value, best)
+    assert fitted is not None
+    surface, a_best, b_best, alpha, best = fitted
     return KlimekFit(
         fi=float(b_best * step),
         fe=float(a_best * step),
@@ -227,6 +250,7 @@ def fit_klimek(
         sigma_v=sv,
         theta=theta,
         alpha=alpha,
+        sigma_extreme=sigma_extreme,
         fi_grid=b * step,
         fe_grid=np.arange(n_fe) * step,
         surface=surface,

@@ -42,8 +42,12 @@ def observed_comparison(
     leader votes / ballots at unobserved stations with 95 % bootstrap intervals.
     """
     obs = arrays.observed if observed is None else np.asarray(observed, dtype=bool)
-    if obs is None:
-        return {"available": False, "reason": "no observed-station mask"}
+    if obs is None or not obs.any():
+        return {
+            "available": False,
+            "reason_code": "no_observers",
+            "reason": "no station is known to have had observers (no placement, no copy)",
+        }
     codes, groups = arrays.group_index(level)
     ok = arrays.registered > 0
     g_n = codes.size
@@ -52,7 +56,12 @@ def observed_comparison(
     both = has_o & has_u
     sel = ok & both[groups]
     if not sel.any():
-        return {"available": False, "reason": "no district has both observed and unobserved"}
+        return {
+            "available": False,
+            "reason_code": "no_district_with_both",
+            "reason": "no district has both observed and unobserved stations",
+            "observed_stations": int((ok & obs).sum()),
+        }
     order = np.flatnonzero(sel)
     order = order[np.argsort(groups[order], kind="stable")]
     g = groups[order]

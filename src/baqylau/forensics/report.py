@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from baqylau.forensics.data import StationArrays, kobak_inclusion
-from baqylau.forensics.digits import digit_tests
+from baqylau.forensics.digits import digit_table, digit_tests
 from baqylau.forensics.distributions import (
     fit_klimek,
     leader_share_histogram,
@@ -52,7 +52,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "digits": (
         "Whether the digits of the leader's counts depart from 2BL, uniform last digits and "
-        "the 20 % share of 0/5 endings.",
+        "the 20 % share of 0/5 endings. The table gives the analysts' standard statistics "
+        "(Mebane; the Election Forensics Toolkit) for turnout and choices, per unit, each with "
+        "its reference value and a bootstrap interval; * marks a reference outside the interval.",
         "Weak signals: honest counts need not follow these laws. " + SIGN,
     ),
     "outliers": (
@@ -97,8 +99,16 @@ def forensic_report(
     draws: int = 1000,
     seed: int = 0,
     figures_dir: str | Path | None = None,
+    digit_choices: list[str] | None = None,
+    digit_draws: int = 200,
+    shpilkin_variant: str = "peak",
 ) -> dict[str, Any]:
-    """Run every method on `arrays`; write PNG + SVG figures to `figures_dir` if given."""
+    """Run every method on `arrays`; write PNG + SVG figures to `figures_dir` if given.
+
+    `digit_choices` are the choices of the digit table besides turnout (default: the leader;
+    ["all"]: every choice); `digit_draws` its bootstrap resamples; `shpilkin_variant` which
+    end of Shpilkin's clean region gives the main figures ("peak" or "plateau"; both are
+    reported)."""
     timings: dict[str, float] = {}
     out: dict[str, Any] = {"summary": arrays.summary(), "consistency": arrays.consistency()}
 
@@ -122,10 +132,25 @@ def forensic_report(
     out["integer_percentages"] = _section("integer_percentages", integer.to_dict())
     klimek = timed("fingerprint", fit_klimek, arrays, seed=seed)
     out["fingerprint"] = _section("fingerprint", klimek.to_dict())
-    out["shpilkin"] = _section("shpilkin", timed("shpilkin", shpilkin_estimate, arrays))
+    out["shpilkin"] = _section(
+        "shpilkin", timed("shpilkin", shpilkin_estimate, arrays, variant=shpilkin_variant)
+    )
+    table = timed(
+        "digit_table",
+        digit_table,
+        arrays,
+        level="region" if "region" in arrays.units else None,
+        choices=digit_choices,
+        draws=digit_draws,
+        seed=seed,
+    )
     out["digits"] = _section(
         "digits",
-        {"counts": "leader votes per station", **timed("digits", digit_tests, arrays.leader_votes)},
+        {
+            "counts": "leader votes per station",
+            **timed("digits", digit_tests, arrays.leader_votes),
+            "table": table,
+        },
     )
     if arrays.units:
         res = timed("outliers", district_outliers, arrays)
@@ -143,10 +168,68 @@ def forensic_report(
     return _jsonable(out)
 
 
+#: Languages of the figures: each figure is written once per language, as `<name>-<lang>`.
+FIGURE_LANGUAGES = ("kk", "ru", "en")
+
+#: Titles, axes and legends of the figures in kk/ru/en (the glossary's words: келу / явка for
+#: turnout, учаске / участок for a polling station).
+FIGURE_TEXTS: dict[str, dict[str, str]] = {
+    "turnout_axis": {
+        "kk": "келу (берілген бюллетеньдер / тізімдегі сайлаушылар), %",
+        "ru": "явка (выданные бюллетени / избиратели в списках), %",
+        "en": "turnout (issued / registered), %",
+    },
+    "turnout": {"kk": "келу", "ru": "явка", "en": "turnout"},
+    "turnout_pct": {"kk": "келу, %", "ru": "явка, %", "en": "turnout, %"},
+    "leader_pct": {"kk": "көшбасшының үлесі, %", "ru": "доля лидера, %", "en": "leader share, %"},
+    "leader": {"kk": "көшбасшының үлесі", "ru": "доля лидера", "en": "leader share"},
+    "stations": {"kk": "учаскелер", "ru": "участки", "en": "stations"},
+    "fingerprint": {
+        "kk": "сайлау саусақ ізі (учаскелер саны, логарифм)",
+        "ru": "электоральный отпечаток (число участков, логарифм)",
+        "en": "fingerprint (log stations)",
+    },
+    "klimek": {"kk": "Климек моделі", "ru": "модель Климека", "en": "Klimek fit"},
+    "integer": {"kk": "бүтін пайыздар", "ru": "целые проценты", "en": "integer percentages"},
+    "excess": {
+        "kk": "артық учаскелер: {excess} ± {sd}",
+        "ru": "избыток участков: {excess} ± {sd}",
+        "en": "excess {excess} ± {sd} stations",
+    },
+    "stations_turnout": {
+        "kk": "учаскелер (келу)",
+        "ru": "участки (явка)",
+        "en": "stations (turnout)",
+    },
+    "stations_leader": {
+        "kk": "учаскелер (көшбасшы үлесі)",
+        "ru": "участки (доля лидера)",
+        "en": "stations (leader share)",
+    },
+    "percent_bins": {
+        "kk": "пайыз (0,1 пайыздық тармақ аралықтары)",
+        "ru": "процент (интервалы по 0,1 п. п.)",
+        "en": "percent (0.1 pp bins)",
+    },
+}
+
+
+def figure_text(key: str, lang: str) -> str:
+    """One text of the figures in ``lang`` (English when the language is not known)."""
+    texts = FIGURE_TEXTS[key]
+    return texts.get(lang, texts["en"])
+
+
 def write_figures(
-    arrays: StationArrays, directory: Path, *, klimek=None, integer=None
+    arrays: StationArrays,
+    directory: Path,
+    *,
+    klimek=None,
+    integer=None,
+    languages: tuple[str, ...] = FIGURE_LANGUAGES,
 ) -> list[str]:
-    """Turnout and leader-share histograms, fingerprint heatmap, integer-percent histograms."""
+    """Turnout and leader-share histograms, fingerprint heatmap, integer-percent histograms:
+    each in every language of ``languages`` (titles, axes and legends), as `<name>-<lang>`."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -163,43 +246,61 @@ def write_figures(
             written.append(str(path))
         plt.close(fig)
 
-    for name, hist, xlabel in (
-        ("turnout_histogram", turnout_histogram(arrays), "turnout (issued / registered), %"),
-        ("leader_share_histogram", leader_share_histogram(arrays), "leader share, %"),
-    ):
-        fig, ax = plt.subplots(figsize=(8, 3.5))
-        edges = 100 * hist["edges"]
-        ax.stairs(hist["counts"], edges, fill=True, alpha=0.7)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("stations")
-        ax.set_title(f"{label}: {xlabel.split(' (')[0].split(',')[0]}")
-        save(fig, name)
-
+    histograms = (
+        ("turnout_histogram", turnout_histogram(arrays), "turnout_axis", "turnout"),
+        ("leader_share_histogram", leader_share_histogram(arrays), "leader_pct", "leader"),
+    )
     ok, turnout, share = station_rates(arrays)
-    fig, ax = plt.subplots(figsize=(5.5, 5))
     h, xe, ye = np.histogram2d(turnout * 100, share * 100, bins=100, range=[[0, 100], [0, 100]])
-    ax.imshow(np.log1p(h.T), origin="lower", extent=[0, 100, 0, 100], cmap="magma", aspect="auto")
-    ax.set_xlabel("turnout, %")
-    ax.set_ylabel("leader share, %")
-    title = f"{label}: fingerprint (log stations)"
-    if klimek is not None:
-        title += f"\nKlimek fit fi={klimek.fi:.2f}, fe={klimek.fe:.2f}"
-    ax.set_title(title)
-    save(fig, "fingerprint")
-
     ph = percent_histograms(arrays, kobak_inclusion(arrays))
-    fig, axes = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
     centres = (ph["edges"][:-1] + ph["edges"][1:]) / 2
-    for ax, key in zip(axes, ("turnout", "leader_share"), strict=True):
-        ax.plot(centres, ph[key], lw=0.6)
-        ax.set_ylabel(f"stations ({key.replace('_', ' ')})")
-    axes[-1].set_xlabel("percent (0.1 pp bins)")
-    title = f"{label}: integer percentages"
-    if integer is not None:
-        title += f" — excess {integer.excess:.0f} ± {integer.null_sd:.0f} stations"
-    axes[0].set_title(title)
-    save(fig, "integer_percentages")
+    for lang in languages:
+
+        def t(key: str, lang: str = lang) -> str:
+            return figure_text(key, lang)
+
+        for name, hist, axis, short in histograms:
+            fig, ax = plt.subplots(figsize=(8, 3.5))
+            ax.stairs(hist["counts"], 100 * hist["edges"], fill=True, alpha=0.7)
+            ax.set_xlabel(t(axis))
+            ax.set_ylabel(t("stations"))
+            ax.set_title(f"{label}: {t(short)}")
+            save(fig, f"{name}-{lang}")
+
+        fig, ax = plt.subplots(figsize=(5.5, 5))
+        ax.imshow(
+            np.log1p(h.T), origin="lower", extent=[0, 100, 0, 100], cmap="magma", aspect="auto"
+        )
+        ax.set_xlabel(t("turnout_pct"))
+        ax.set_ylabel(t("leader_pct"))
+        title = f"{label}: {t('fingerprint')}"
+        if klimek is not None:
+            title += f"\n{t('klimek')}: fi={klimek.fi:.2f}, fe={klimek.fe:.2f}"
+        ax.set_title(title)
+        save(fig, f"fingerprint-{lang}")
+
+        fig, axes = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
+        for ax, key, ylabel in zip(
+            axes, ("turnout", "leader_share"), ("stations_turnout", "stations_leader"), strict=True
+        ):
+            ax.plot(centres, ph[key], lw=0.6, label=t(ylabel))
+            ax.set_ylabel(t(ylabel))
+            ax.legend(loc="upper right", fontsize="small")
+        axes[-1].set_xlabel(t("percent_bins"))
+        title = f"{label}: {t('integer')}"
+        if integer is not None:
+            excess = t("excess").format(excess=f"{integer.excess:.0f}", sd=f"{integer.null_sd:.0f}")
+            title += f" — {excess}"
+        axes[0].set_title(title)
+        save(fig, f"integer_percentages-{lang}")
     return written
 
 
-__all__ = ["TEXTS", "forensic_report", "write_figures"]
+__all__ = [
+    "FIGURE_LANGUAGES",
+    "FIGURE_TEXTS",
+    "TEXTS",
+    "figure_text",
+    "forensic_report",
+    "write_figures",
+]

@@ -55,6 +55,9 @@ def publish_forensic_report(
     seed: int = 0,
     unit_path: str | None = None,
     contest_code: str | None = None,
+    digit_choices: list[str] | None = None,
+    digit_draws: int = 200,
+    shpilkin_variant: str = "peak",
 ) -> dict[str, Any]:
     """Run every forensic method on the election's official station results and publish it."""
     from baqylau.forensics.report import forensic_report
@@ -66,7 +69,15 @@ def publish_forensic_report(
     generated = timezone.now()
     run = Path(tempfile.mkdtemp(dir=target, prefix=generated.strftime("run-%Y%m%dT%H%M%S-")))
     try:
-        report = forensic_report(arrays, draws=draws, seed=seed, figures_dir=run)
+        report = forensic_report(
+            arrays,
+            draws=draws,
+            seed=seed,
+            figures_dir=run,
+            digit_choices=digit_choices,
+            digit_draws=digit_draws,
+            shpilkin_variant=shpilkin_variant,
+        )
         report["figures"] = sorted({Path(p).stem for p in report.get("figures", [])})
         report["published"] = {
             "election": election.code,

@@ -283,6 +283,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "В поле «{field}» есть символ, который нельзя сохранить (нулевой символ или непарный суррогат)",
         "en": 'The field "{field}" contains a character that cannot be stored (a NUL character or a lone surrogate)',
     },
+    "crowd_not_permitted": {
+        "kk": "Сайлаушылар платформасының сандарын тек оларды импорттауға құқығы бар қызметкер жібере алады",
+        "ru": "Данные платформ избирателей может присылать только сотрудник с правом их импорта",
+        "en": "Only staff allowed to import crowd counts may send them",
+    },
+    "counts_required": {
+        "kk": "«counts» тізімі бос немесе жоқ",
+        "ru": "Список «counts» пуст или отсутствует",
+        "en": 'The list "counts" is empty or missing',
+    },
+    "photo_above_declared": {
+        "kk": "Бюллетень суретімен расталған дауыстар ({photo}) мәлімделген дауыстардан ({declared}) көп",
+        "ru": "Подтверждённых фото бюллетеня голосов ({photo}) больше, чем заявленных ({declared})",
+        "en": "More votes confirmed by a ballot photo ({photo}) than declared ({declared})",
+    },
+    "in_row": {
+        "kk": "{row}-жол: {problem}",
+        "ru": "Строка {row}: {problem}",
+        "en": "Row {row}: {problem}",
+    },
+    "ok_crowd_counts": {
+        "kk": "Алынды: {n} көрсеткіш, {stations} учаске",
+        "ru": "Получено: {n} показателей, участков: {stations}",
+        "en": "Received: {n} counts from {stations} stations",
+    },
     "ok_checkin": {
         "kk": "Алынды: №{station}, {status}",
         "ru": "Получено: участок {station}, {status}",
@@ -334,6 +359,13 @@ FIELD_NAMES: dict[str, dict[str, str]] = {
     "text": {"kk": "мәтін", "ru": "текст", "en": "text"},
     "answers": {"kk": "жауаптар", "ru": "ответы", "en": "answers"},
     "form": {"kk": "сауалнама", "ru": "анкета", "en": "form"},
+    "declared": {"kk": "мәлімделген дауыстар", "ru": "заявленные голоса", "en": "declared votes"},
+    "photo": {
+        "kk": "суретпен расталған дауыстар",
+        "ru": "голоса, подтверждённые фото",
+        "en": "votes confirmed by a photo",
+    },
+    "source": {"kk": "дереккөз", "ru": "источник", "en": "source"},
 }
 
 

@@ -29,6 +29,7 @@ class SubmissionKind(models.TextChoices):
     CHECKLIST = "checklist", _("checklist answers")
     NOTE = "note", _("note")
     CROWD_BALLOT = "crowd_ballot", _("voter's ballot photo")
+    CROWD_COUNT = "crowd_count", _("crowd platform's counts")
     OTHER = "other", _("other")
 
 

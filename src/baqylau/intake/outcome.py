@@ -56,7 +56,9 @@ def problems_body(submission: Submission, problems: list[Problem], lang: str) ->
 
 
 #: Problems that mean "you may not record this" (403 on the API; see `intake.access`).
-FORBIDDEN = frozenset({"not_an_observer", "not_assigned", "not_in_scope", "unknown_observer"})
+FORBIDDEN = frozenset(
+    {"not_an_observer", "not_assigned", "not_in_scope", "unknown_observer", "crowd_not_permitted"}
+)
 #: Problems of a body that could not be read at all (400 on the API).
 UNREADABLE = frozenset(
     {"bad_json", "not_utf8", "text_unstorable", "number_out_of_range", "too_deep", "malformed"}

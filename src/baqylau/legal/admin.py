@@ -83,7 +83,7 @@ class CaseEventInline(admin.TabularInline):
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
     list_display = ("id", "kind", "status", "organisation", "region", "lawyer", "next_deadline")
-    list_filter = ("kind", "status", "criminal_case_opened")
+    list_filter = ("kind", "status", "investigation_started")
     raw_id_fields = ("incidents", "findings", "region", "lawyer", "election", "organisation")
     readonly_fields = ("status", "next_deadline", "deadline_rule", "filed_on", "created_by")
     inlines = [CaseEventInline]

@@ -79,7 +79,7 @@ def deadline(
 
 @app.command()
 def stats() -> None:
-    """Complaints and statements per region and kind (filed, refused, criminal cases opened)."""
+    """Complaints and statements per region and kind (filed, refused, pre-trial investigations started)."""
     from baqylau.cli import setup_django
 
     setup_django()
@@ -89,7 +89,8 @@ def stats() -> None:
     for row in rows:
         typer.echo(
             f"{row['region']:<30} {row['kind']:<22} total={row['total']} filed={row['filed']} "
-            f"refused={row['refused']} accepted={row['accepted']} criminal={row['criminal']}"
+            f"refused={row['refused']} accepted={row['accepted']} "
+            f"investigations={row['investigations']}"
         )
     totals = selectors.statistics_totals(rows)
     typer.echo(" ".join(f"{k}={v}" for k, v in totals.items()))

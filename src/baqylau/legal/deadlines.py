@@ -175,8 +175,15 @@ class Rule:
     days: int
     runs_from: str
     basis: dict[str, str]
+    #: The norm the period comes from, as a reference listed in citations.yaml
+    #: ("election_law 20(9)"); printed by the one citation formatter.
+    cite: str = ""
 
-    def basis_in(self, lang: str) -> str:
+    def basis_in(self, lang: str, case: str = "nom") -> str:
+        if self.cite:
+            from baqylau.legal.citations import format_refs
+
+            return format_refs(self.cite, lang, case=case)
         return self.basis.get(lang) or self.basis.get("en") or ""
 
 
@@ -184,7 +191,13 @@ def load_rules(path: str | Path | None = None) -> dict[str, Rule]:
     with open(path or DEFAULT_RULES, encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
     return {
-        code: Rule(code, int(row["days"]), str(row.get("from", "")), dict(row.get("basis") or {}))
+        code: Rule(
+            code,
+            int(row["days"]),
+            str(row.get("from", "")),
+            dict(row.get("basis") or {}),
+            str(row.get("cite", "")),
+        )
         for code, row in data.items()
     }
 

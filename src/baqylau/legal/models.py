@@ -27,7 +27,8 @@ LANGUAGE_CHOICES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "
 class DocumentKind(models.TextChoices):
     ACT = "act", _("act of violation")
     COMPLAINT_COMMISSION = "complaint_commission", _("complaint to the higher election commission")
-    COMPLAINT_COURT = "complaint_court", _("complaint to the court")
+    #: since 01.07.2021 a claim under the Administrative Procedural and Process Code
+    COMPLAINT_COURT = "complaint_court", _("claim to the administrative court")
     STATEMENT_PROSECUTOR = "statement_prosecutor", _("statement to the prosecutor")
 
 
@@ -167,7 +168,10 @@ class Case(models.Model):
     filed_on = models.DateField(_("filed on"), null=True, blank=True)
     next_deadline = models.DateField(_("next deadline"), null=True, blank=True, db_index=True)
     deadline_rule = models.CharField(_("deadline rule"), max_length=64, blank=True)
-    criminal_case_opened = models.BooleanField(_("criminal case opened"), default=False)
+    #: The statement was registered in the Unified Register of Pre-trial Investigations and a
+    #: pre-trial investigation began (the 2014 Criminal Procedure Code has no "opening of a
+    #: criminal case").
+    investigation_started = models.BooleanField(_("pre-trial investigation started"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -200,15 +204,29 @@ class CaseEvent(models.Model):
         GRANTED = "granted", _("granted")
         PARTLY = "partly", _("partly granted")
         DISMISSED = "dismissed", _("dismissed")
-        CRIMINAL_CASE = "criminal_case", _("criminal case opened")
-        NO_CRIMINAL_CASE = "no_criminal_case", _("refused to open a criminal case")
+        # A statement to the prosecutor, under the 2014 Criminal Procedure Code: registered in
+        # the Unified Register of Pre-trial Investigations (the investigation begins), or not.
+        INVESTIGATION_STARTED = (
+            "investigation_started",
+            _(
+                "registered in the Unified Register of Pre-trial Investigations; pre-trial investigation started"
+            ),
+        )
+        NOT_REGISTERED = (
+            "not_registered",
+            _("not registered in the Unified Register of Pre-trial Investigations"),
+        )
+        INVESTIGATION_TERMINATED = (
+            "investigation_terminated",
+            _("pre-trial investigation terminated"),
+        )
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     status = models.CharField(_("status"), max_length=16, choices=Case.Status.choices)
     on = models.DateField(_("date"))
     reference = models.CharField(_("reference number"), max_length=100, blank=True)
     outcome = models.CharField(
-        _("outcome"), max_length=20, choices=Outcome.choices, default="", blank=True
+        _("outcome"), max_length=32, choices=Outcome.choices, default="", blank=True
     )
     note = models.TextField(_("note"), blank=True)
     document_name = models.CharField(_("decision document"), max_length=200, blank=True)

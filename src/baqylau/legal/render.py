@@ -20,6 +20,8 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from baqylau.legal.citations import fill_citations
+
 TEMPLATES_DIR = Path(__file__).with_name("document_templates")
 PRELUDE = (TEMPLATES_DIR / "_prelude.typ").read_text(encoding="utf-8")
 FONT_DIR = Path(os.environ.get("BAQYLAU_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
@@ -29,14 +31,15 @@ class RenderError(RuntimeError):
     pass
 
 
-def fill(value: Any, values: dict[str, str]) -> Any:
-    """Substitute $placeholders in every string of a (nested) phrases value."""
+def fill(value: Any, values: dict[str, str], lang: str = "en") -> Any:
+    """Substitute $placeholders in every string of a (nested) phrases value, and the citations
+    `${cite:criminal_code 151|loc}` in `lang` (by the one citation formatter)."""
     if isinstance(value, str):
-        return Template(value).safe_substitute(values)
+        return Template(fill_citations(value, lang)).safe_substitute(values)
     if isinstance(value, list):
-        return [fill(item, values) for item in value]
+        return [fill(item, values, lang) for item in value]
     if isinstance(value, dict):
-        return {key: fill(item, values) for key, item in value.items()}
+        return {key: fill(item, values, lang) for key, item in value.items()}
     return value
 
 

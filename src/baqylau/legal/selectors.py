@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from baqylau.elections.models import AdminUnit
 from baqylau.evidence.models import LedgerEntry, MediaFile
 from baqylau.legal import deadlines
+from baqylau.legal.citations import format_citation, format_refs
 from baqylau.legal.models import (
     Case,
     CaseEvent,
@@ -203,7 +204,7 @@ def _incident(user, incident: Incident, reveal: bool) -> dict[str, Any]:
         "time": fmt_time(incident.occurred_at),
         "violation": incident.violation.localized_name,
         "code": incident.violation.code,
-        "articles": incident.violation.law_article or "—",
+        "articles": format_refs(incident.violation.law_article, translation.get_language()) or "—",
         "text": incident.text,
         "observer": _observer_label(user, incident.observer, reveal),
         "witnesses": names,
@@ -233,7 +234,7 @@ def act_data(
         "title": f"{template.title} № {station['code']}-{incident.pk}",
         "footer": _footer(template.kind, f"incident {incident.pk}"),
         "when": timezone.localtime(when).isoformat(),
-        "phrases": fill(template.phrases, values),
+        "phrases": fill(template.phrases, values, lang),
         "election": election,
         "station": station,
         "incident": row,
@@ -241,13 +242,16 @@ def act_data(
 
 
 def _articles(incidents: list[Incident], kind: str) -> list[str]:
+    """The norms violated, each once, written by the one citation formatter in the active
+    language ("41-баптың 3-тармағы", "пункт 3 статьи 41"), with the violation named."""
+    lang = translation.get_language()
     seen: dict[str, None] = {}
     for incident in incidents:
-        article = incident.violation.law_article
+        article = format_refs(incident.violation.law_article, lang)
         if article:
             seen[f"{article} — {incident.violation.localized_name}"] = None
     if kind == DocumentKind.STATEMENT_PROSECUTOR:
-        seen[_("Criminal Code of the RK, art. 151")] = None
+        seen[format_citation("criminal_code 151", lang)] = None
     return list(seen)
 
 
@@ -333,9 +337,10 @@ def case_data(
         "decision_date": fmt_date(case.decision_date) or "—",
         "deadline": fmt_date(due),
         "basis": rule.basis_in(lang) if rule else "",
+        "basis_dat": rule.basis_in(lang, "dat") if rule else "",
         "date": fmt_date(timezone.localtime(when).date()),
     }
-    phrases = fill(template.phrases, values)
+    phrases = fill(template.phrases, values, lang)
     addressee = [x for x in (case.addressee or phrases.get("default_addressee", "")).splitlines()]
     return {
         "layout": "case",
@@ -414,7 +419,8 @@ def due_reminders(
 
 def statistics(user=None, election=None) -> list[dict[str, Any]]:
     """Per region and kind: cases drafted, filed, refused to consider, accepted, decided,
-    criminal cases opened (as the seed reports: "162 statements, 36 criminal proceedings")."""
+    pre-trial investigations started (registered in the Unified Register; as the seed reports:
+    "162 statements, 36 criminal proceedings")."""
     qs = visible_cases(user) if user is not None else Case.objects.all()
     if election is not None:
         qs = qs.filter(election=election)
@@ -429,7 +435,7 @@ def statistics(user=None, election=None) -> list[dict[str, Any]]:
             refused=Count("id", filter=Q(events__status=Case.Status.REFUSED), distinct=True),
             accepted=Count("id", filter=Q(events__status=Case.Status.ACCEPTED), distinct=True),
             decided=Count("id", filter=Q(status=Case.Status.DECIDED), distinct=True),
-            criminal=Count("id", filter=Q(criminal_case_opened=True), distinct=True),
+            investigations=Count("id", filter=Q(investigation_started=True), distinct=True),
         )
         .order_by("region__name_ru", "kind")
     )
@@ -443,5 +449,27 @@ def statistics(user=None, election=None) -> list[dict[str, Any]]:
 
 
 def statistics_totals(rows: list[dict[str, Any]]) -> dict[str, int]:
-    keys = ("total", "filed", "refused", "accepted", "decided", "criminal")
+    keys = ("total", "filed", "refused", "accepted", "decided", "investigations")
     return {key: sum(row[key] for row in rows) for key in keys}
+
+
+def cited_norms(lang: str | None = None) -> list[dict[str, Any]]:
+    """The norms listed in citations.yaml, in `lang` (default: the active language): the
+    citation, the official text's address, whether it was checked, what it is cited for (in
+    English, shown on English pages only)."""
+    from baqylau.legal import citations
+
+    lang = lang or (translation.get_language() or "ru")[:2]
+    rows = []
+    for norm in citations.load()["norms"]:
+        ref = citations.parse_ref(norm["ref"])
+        rows.append(
+            {
+                "ref": str(ref),
+                "text": citations.format_citation(ref, lang),
+                "url": citations.act_url(ref.act, lang),
+                "verified": bool(norm.get("verified")),
+                "about": norm.get("about", "") if lang == "en" else "",
+            }
+        )
+    return rows

@@ -54,7 +54,12 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.DECIDED: {Status.APPEALED},
 }
 #: Outcomes after which the applicant may appeal (the appeal deadline is then computed).
-APPEALABLE = {Outcome.DISMISSED, Outcome.PARTLY, Outcome.NO_CRIMINAL_CASE}
+APPEALABLE = {
+    Outcome.DISMISSED,
+    Outcome.PARTLY,
+    Outcome.NOT_REGISTERED,
+    Outcome.INVESTIGATION_TERMINATED,
+}
 MAX_DECISION_BYTES = 25 * 1024 * 1024
 
 
@@ -478,8 +483,8 @@ def record_event(
         case.filed_on = on
     if event.reference:
         case.reference = event.reference
-    if outcome == Outcome.CRIMINAL_CASE:
-        case.criminal_case_opened = True
+    if outcome == Outcome.INVESTIGATION_STARTED:
+        case.investigation_started = True
     case.save()
     ledger.record(event, kind=LedgerEntry.Kind.RECORD)
     record_audit(

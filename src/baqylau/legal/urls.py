@@ -19,4 +19,5 @@ urlpatterns = [
     path("documents/<int:pk>.<str:fmt>", views.document_download, name="document"),
     path("statistics/", views.statistics, name="statistics"),
     path("profile/", views.profile, name="profile"),
+    path("sources/", views.sources, name="sources"),
 ]

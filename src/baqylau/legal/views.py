@@ -256,3 +256,10 @@ def profile(request):
     else:
         form = ProfileForm(initial=current.details if current else {})
     return render(request, "legal/profile.html", {"form": form})
+
+
+@lawyer_required
+def sources(request):
+    """Every norm the platform cites, written as the glossary says, with the official text's
+    address on adilet.zan.kz and whether it was checked against the text in force."""
+    return render(request, "legal/sources.html", {"norms": selectors.cited_norms()})

@@ -27,18 +27,46 @@ class _ElectionRegionForm(forms.Form):
 
 
 class QueueFilterForm(_ElectionRegionForm):
+    district = forms.IntegerField(required=False, widget=forms.Select, label=_("District"))
     moderation = forms.ChoiceField(
         choices=[("", _("all"))] + list(ProtocolCopy.Moderation.choices),
         required=False,
         initial=ProtocolCopy.Moderation.PENDING,
         label=_("Status"),
     )
+    kind = forms.ChoiceField(
+        choices=[
+            ("", _("all")),
+            ("failed", _("failed the checks")),
+            ("conflict", _("copies disagree")),
+            ("single", _("one copy")),
+            ("other", _("the rest")),
+        ],
+        required=False,
+        label=_("Problem"),
+    )
     checks = forms.ChoiceField(
         choices=[("", _("all"))] + list(ProtocolCopy.Checks.choices),
         required=False,
         label=_("Checks"),
     )
-    field_order = ["election", "region", "moderation", "checks"]
+    station = forms.CharField(
+        required=False,
+        max_length=32,
+        label=_("Polling station number"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 8}),
+    )
+    field_order = ["election", "region", "district", "moderation", "kind", "checks", "station"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        region = None
+        if self.is_bound and str(self.data.get("region", "")).isdigit():
+            code = self.data.get("election")
+            election = selectors.elections().filter(code=code).first() if code else None
+            region = selectors.regions(election).filter(pk=int(self.data["region"])).first()
+        choices = [("", _("all"))] + [(u.pk, str(u)) for u in selectors.districts(region)]
+        self.fields["district"].widget.choices = choices
 
 
 class DecisionForm(forms.Form):

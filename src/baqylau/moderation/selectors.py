@@ -93,15 +93,41 @@ def _under(queryset: QuerySet, region: AdminUnit | None, prefix: str = "station_
     return queryset.filter(**{f"{prefix}path__startswith": region.path + "/"})
 
 
+def districts(region: AdminUnit | None) -> QuerySet[AdminUnit]:
+    """The districts (territorial commissions) of a region, for the queues' filters."""
+    if region is None:
+        return AdminUnit.objects.none()
+    return AdminUnit.objects.filter(
+        election_id=region.election_id,
+        kind=AdminUnit.Kind.DISTRICT,
+        path__startswith=region.path + "/",
+    ).order_by("path")
+
+
+#: The kinds of problem the queue sorts by (the `problem` rank of `moderation_queue`).
+PROBLEM_FAILED, PROBLEM_CONFLICT, PROBLEM_SINGLE, PROBLEM_OTHER = 0, 1, 2, 3
+PROBLEM_KINDS = {
+    "failed": PROBLEM_FAILED,
+    "conflict": PROBLEM_CONFLICT,
+    "single": PROBLEM_SINGLE,
+    "other": PROBLEM_OTHER,
+}
+
+
 def moderation_queue(
     *,
     election: Election | None = None,
     moderation: str | None = ProtocolCopy.Moderation.PENDING,
     checks: str | None = None,
     region: AdminUnit | None = None,
+    kind: str | None = None,
+    station_code: str | None = None,
 ) -> QuerySet[ProtocolCopy]:
     """Copies to moderate, problems first: copies that failed the checks, then copies of stations
-    whose copies disagree, then single copies, then the rest; oldest first within each."""
+    whose copies disagree, then single copies, then the rest; oldest first within each.
+
+    ``region`` is any unit (a region or a district); ``kind`` one of `PROBLEM_KINDS`;
+    ``station_code`` the station's number ("237" or "№ 237")."""
     copies = ProtocolCopy.objects.select_related("contest__election", "station", "locked_by")
     if election is not None:
         copies = copies.filter(contest__election=election)
@@ -109,6 +135,8 @@ def moderation_queue(
         copies = copies.filter(moderation=moderation)
     if checks:
         copies = copies.filter(checks=checks)
+    if station_code:
+        copies = copies.filter(station__code=station_code.replace("№", "").strip())
     status = StationResult.objects.filter(
         contest=OuterRef("contest"), station=OuterRef("station")
     ).values("status")[:1]
@@ -121,6 +149,8 @@ def moderation_queue(
             output_field=IntegerField(),
         )
     )
+    if kind in PROBLEM_KINDS:
+        copies = copies.filter(problem=PROBLEM_KINDS[kind])
     return _under(copies, region).order_by("problem", "received_at", "pk")
 
 
@@ -283,6 +313,13 @@ def incident_for_moderation(incident_id: int) -> Incident | None:
         .filter(pk=incident_id)
         .first()
     )
+
+
+def cases_citing(incident: Incident) -> list:
+    """The legal follow-up of a violation report: the cases that cite it."""
+    from baqylau.legal.models import Case
+
+    return list(Case.objects.filter(incidents=incident).order_by("pk"))
 
 
 def station_incidents(incident: Incident) -> QuerySet[Incident]:

@@ -27,7 +27,7 @@ from baqylau.observers.services import record_audit
 from baqylau.protocols import services as protocol_services
 from baqylau.protocols.models import ProtocolCopy
 from baqylau.reports.models import Incident
-from baqylau.tally.models import Conflict
+from baqylau.tally.models import Conflict, PendingRecount, StationResult
 from baqylau.tally.services import mark_stations, resolve_conflict
 
 DEFAULT_LOCK_MINUTES = 15
@@ -121,15 +121,45 @@ def decision_create(
     return decision
 
 
+def agreeing_stations(copies: list[ProtocolCopy]) -> set[tuple[int, int]]:
+    """(contest, station) pairs among the copies' stations whose copies agree, as the tally last
+    counted them (its stored status "copies agree", with no recount waiting): the comparison is the
+    tally's, never made a second time here."""
+    pairs = {(c.contest_id, c.station_id) for c in copies}
+    if not pairs:
+        return set()
+    contests = {contest for contest, _ in pairs}
+    stations = {station for _, station in pairs}
+    agreed = set(
+        StationResult.objects.filter(
+            contest_id__in=contests, station_id__in=stations, status=StationResult.Status.AGREED
+        ).values_list("contest_id", "station_id")
+    )
+    waiting = set(
+        PendingRecount.objects.filter(contest_id__in=contests, station_id__in=stations).values_list(
+            "contest_id", "station_id"
+        )
+    )
+    return (agreed - waiting) & pairs
+
+
 def decisions_accept_agreeing(
     *, copies: list[ProtocolCopy], moderator
 ) -> tuple[list[Decision], list[ProtocolCopy]]:
     """Accept several copies at once (the bulk action of the queue): (decisions made, copies
-    skipped). Only copies that passed the checks are taken; each gets its own decision, as if
-    accepted one by one; a copy another moderator holds is skipped, never half-decided."""
+    skipped). Only copies that passed the checks, of stations whose copies agree (decided before
+    the first acceptance, which sends the station to a recount), are taken; each gets its own
+    decision through `decision_create`, audited, in the ledger and marking its station for the
+    recount job, as if accepted one by one. A copy another moderator holds is skipped, never
+    half-decided."""
+    agreeing = agreeing_stations(copies)
     decided, skipped = [], []
     for copy in copies:
-        if copy.checks != ProtocolCopy.Checks.PASSED:
+        if (
+            copy.checks != ProtocolCopy.Checks.PASSED
+            or copy.moderation != ProtocolCopy.Moderation.PENDING
+            or (copy.contest_id, copy.station_id) not in agreeing
+        ):
             skipped.append(copy)
             continue
         try:

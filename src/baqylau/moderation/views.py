@@ -66,30 +66,63 @@ def _page(request, items):
     return page, query.urlencode()
 
 
+def _page_numbers(page) -> list[int | None]:
+    """The page links to show: the first, the last, and two either side of the current one
+    (None marks a gap), so a queue of 180 pages stays a short row."""
+    last = page.paginator.num_pages
+    wanted = {1, last, *range(page.number - 2, page.number + 3)}
+    out: list[int | None] = []
+    for number in sorted(n for n in wanted if 1 <= n <= last):
+        if out and out[-1] is not None and number > out[-1] + 1:
+            out.append(None)
+        out.append(number)
+    return out
+
+
 @require_GET
 @moderator_required
 def queue(request):
     data = request.GET if request.GET else {"moderation": "pending"}
     form = QueueFilterForm(data)
     filters, election, region = _filters(form, {"moderation": "pending"})
+    if region is not None and filters.get("district"):
+        region = selectors.districts(region).filter(pk=filters["district"]).first() or region
     copies = selectors.moderation_queue(
         election=election,
         moderation=filters.get("moderation") or None,
         checks=filters.get("checks") or None,
         region=region,
+        kind=filters.get("kind") or None,
+        station_code=filters.get("station") or None,
     )
     page, query = _page(request, copies)
+    agreeing = [c.pk for c in page if _bulk_acceptable(c)]
     return render(
         request,
         "moderation/queue.html",
-        {"form": form, "page": page, "query": query, "now": timezone.now()},
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "now": timezone.now(),
+            "page_numbers": _page_numbers(page),
+            "agreeing": agreeing,
+        },
+    )
+
+
+def _bulk_acceptable(copy) -> bool:
+    """A box to tick: a pending copy that passed the checks, of a station whose copies agree."""
+    return (
+        copy.moderation == "pending" and copy.checks == "passed" and copy.station_status == "agreed"
     )
 
 
 @require_POST
 @moderator_required
 def bulk_accept(request):
-    """Accept the copies ticked in the queue (only those that passed the checks)."""
+    """Accept the copies ticked in the queue (only those that passed the checks, of stations
+    whose copies agree)."""
     ids = [int(v) for v in request.POST.getlist("copies") if v.isdigit()]
     form = BulkAcceptForm(request.POST, copy_ids=ids)
     if form.is_valid():
@@ -102,8 +135,8 @@ def bulk_accept(request):
             messages.warning(
                 request,
                 _(
-                    "%(n)d copies were left: they failed the checks, or another moderator is "
-                    "reviewing them."
+                    "%(n)d copies were left: their station's copies do not agree, they failed "
+                    "the checks, or another moderator is reviewing them."
                 )
                 % {"n": len(skipped)},
             )
@@ -301,6 +334,7 @@ def incident(request, incident_id: int):
             "media": list(found.submission.media.all()),
             "others": list(selectors.station_incidents(found)),
             "decisions": list(found.decisions.all()),
+            "cases": selectors.cases_citing(found),
             "form": form,
         },
         status=400 if request.method == "POST" else 200,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from baqylau.legal.citations import refs_by_language
 from baqylau.observers.models import Assignment, Observer
 from baqylau.reports import forms
 from baqylau.reports.models import ViolationType
@@ -51,7 +52,11 @@ def profile(observer: Observer) -> dict[str, Any]:
         "language": observer.language,
         "placements": placements,
         "violation_types": [
-            {"code": v.code, "law_article": v.law_article, "name": _names(v)}
+            {
+                "code": v.code,
+                "law_article": refs_by_language(v.law_article),
+                "name": _names(v),
+            }
             for v in ViolationType.objects.filter(active=True)
         ],
         "checklists": [

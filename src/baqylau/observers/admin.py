@@ -139,12 +139,13 @@ class AssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(StationTarget)
 class StationTargetAdmin(admin.ModelAdmin):
-    list_display = ("station", "observers")
+    list_display = ("station", "shift", "observers")
     raw_id_fields = ("station",)
 
     def save_model(self, request, obj, form, change) -> None:
         saved = services.set_station_target(
             station=form.cleaned_data["station"],
+            shift=form.cleaned_data["shift"],
             observers=form.cleaned_data["observers"],
             actor=request.user,
         )

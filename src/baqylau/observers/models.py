@@ -246,11 +246,15 @@ class Assignment(models.Model):
 
 
 class StationTarget(models.Model):
-    """Observers wanted at a station (default 2 when no row exists)."""
+    """Observers wanted at a station: for one shift, or (``shift`` blank) for every shift that has
+    no target of its own. A station with a target is planned; coverage is measured against it."""
 
     DEFAULT = 2
 
-    station = models.OneToOneField(AdminUnit, on_delete=models.CASCADE, related_name="+")
+    station = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="+")
+    shift = models.CharField(
+        _("shift"), max_length=16, choices=Shift.choices, blank=True, default=""
+    )
     observers = models.PositiveSmallIntegerField(_("observers wanted"), default=DEFAULT)
 
     class Meta:
@@ -260,10 +264,18 @@ class StationTarget(models.Model):
             models.CheckConstraint(
                 condition=Q(observers__gte=2, observers__lte=3), name="station_target_2_to_3"
             ),
+            models.UniqueConstraint(fields=["station", "shift"], name="station_target_per_shift"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.station_id}: {self.observers}"
+        return f"{self.station_id} {self.shift or '*'}: {self.observers}"
+
+
+def target_for(targets: dict[tuple[int, str], int], station_id: int, shift: str) -> int | None:
+    """The observers wanted at a station for a shift (its own target, else the station's target
+    for every shift), None when the station has no plan for the shift."""
+    found = targets.get((station_id, shift))
+    return found if found is not None else targets.get((station_id, ""))
 
 
 class RegionTarget(models.Model):

@@ -30,6 +30,7 @@ from baqylau.observers.models import (
     Organisation,
     Shift,
     StationTarget,
+    target_for,
 )
 
 Role = Membership.Role
@@ -120,6 +121,87 @@ def visible_observers(user) -> QuerySet[Observer]:
     return qs.filter(q)
 
 
+def _is_platform_admin(user, scope: Scope) -> bool:
+    return bool(
+        user.is_superuser
+        or Role.ADMIN in scope.roles
+        or user.has_perm("observers.change_observer")  # Django admin permission holders
+    )
+
+
+def _in_subtree(station: AdminUnit, path: str) -> bool:
+    return station.path == path or station.path.startswith(path + "/")
+
+
+def may_manage(user, *, organisation_id: int, station: AdminUnit | None = None) -> bool:
+    """May `user` change observers of this organisation (and place them at `station`)? The
+    organisation's coordinators anywhere; its regional coordinators only at stations of their
+    region (and without a station, only observers already placed there or not placed at all);
+    platform admins everywhere."""
+    if user is None or not user.is_authenticated:
+        return False
+    scope = scope_for(user)
+    if _is_platform_admin(user, scope) or organisation_id in scope.org_ids:
+        return True
+    paths = [path for org_id, path in scope.regions if org_id == organisation_id]
+    if not paths:
+        return False
+    if station is None:
+        return True
+    return any(_in_subtree(station, path) for path in paths)
+
+
+def may_plan(user, station: AdminUnit) -> bool:
+    """May `user` set a station's target: admins and coordinators, regional coordinators in their
+    region."""
+    if user is None or not user.is_authenticated:
+        return False
+    scope = scope_for(user)
+    if _is_platform_admin(user, scope) or scope.org_ids:
+        return True
+    return any(_in_subtree(station, path) for _org, path in scope.regions)
+
+
+def manageable_organisations(user) -> QuerySet[Organisation]:
+    """Organisations whose observers the user may import, edit and place."""
+    scope = scope_for(user)
+    if _is_platform_admin(user, scope):
+        return Organisation.objects.all()
+    return Organisation.objects.filter(
+        id__in=scope.org_ids | {org_id for org_id, _path in scope.regions}
+    )
+
+
+def manageable_observers(user) -> QuerySet[Observer]:
+    """Observers the user may place (their public ids; identities stay as `observer_card` says):
+    a coordinator's whole organisation; a regional coordinator's organisation's observers placed
+    in the region or not placed yet."""
+    scope = scope_for(user)
+    qs = Observer.objects.select_related("organisation").filter(active=True)
+    if _is_platform_admin(user, scope):
+        return qs
+    q = Q(organisation_id__in=scope.org_ids)
+    for org_id, path in scope.regions:
+        placed = Assignment.objects.filter(organisation_id=org_id)
+        q |= Q(organisation_id=org_id) & (
+            Q(pk__in=placed.filter(_subtree("station__", path)).values("observer_id"))
+            | ~Q(pk__in=placed.values("observer_id"))
+        )
+    return qs.filter(q)
+
+
+def planning_units(user, election: Election, kind: str = AdminUnit.Kind.DISTRICT):
+    """Units of `kind` the user may place observers in (a regional coordinator's region only)."""
+    units = AdminUnit.objects.filter(election=election, kind=kind)
+    limit = region_paths(user)
+    if limit is not None:
+        q = Q(pk__in=[])
+        for path in limit:
+            q |= _subtree("", path)
+        units = units.filter(q)
+    return units.order_by("path")
+
+
 def can_see_identity(user, observer: Observer) -> bool:
     """Name, phone and document: own organisation's coordinators (regional ones within their
     region), lawyers of the organisation when the observer consented, and the observer."""
@@ -207,10 +289,26 @@ def observer_placements(observer: Observer) -> list[tuple[Election, AdminUnit]]:
         return hit[1]
     rows = _assignments_at_stations(observer.pk, AdminUnit.Kind.STATION)
     found = [(a.election, a.station) for a in rows]
+    known = {station.pk for _e, station in found}
+    for source in _placement_sources:
+        for election, station in source(observer):
+            if station.pk not in known:
+                known.add(station.pk)
+                found.append((election, station))
     if len(_placements) >= 20_000:
         _placements.clear()
     _placements[observer.pk] = (now, found)
     return found
+
+
+#: Other places an observer may report from (a mobile group's open task), registered by the
+#: apps that own them (`register_placement_source`); each returns [(election, station), ...].
+_placement_sources: list = []
+
+
+def register_placement_source(source) -> None:
+    if source not in _placement_sources:
+        _placement_sources.append(source)
 
 
 def clear_placements(**_kwargs) -> None:
@@ -226,6 +324,21 @@ def region_paths(user) -> list[str] | None:
 
 
 # --- coverage -------------------------------------------------------------------------------------
+
+
+def observed_station_ids(election: Election) -> set[int]:
+    """Stations that had observers: an observer was placed there (an assignment), or an
+    observer's protocol copy of the station was received and not rejected by a moderator. The
+    forensic comparison of observed and unobserved stations takes its mask from here."""
+    from baqylau.protocols.models import ProtocolCopy
+
+    placed = Assignment.objects.filter(election=election).values_list("station_id", flat=True)
+    copied = (
+        ProtocolCopy.objects.filter(station__election=election, source=ProtocolCopy.Source.OBSERVER)
+        .exclude(moderation=ProtocolCopy.Moderation.REJECTED)
+        .values_list("station_id", flat=True)
+    )
+    return set(placed) | set(copied)
 
 
 def coverage_table(
@@ -257,11 +370,11 @@ def coverage_table(
     ):
         assigned[row["station_id"]] += row["n"]
         station_orgs[row["station_id"]].add(row["organisation_id"])
-    targets = dict(
-        StationTarget.objects.filter(station__election=election).values_list(
-            "station_id", "observers"
-        )
-    )
+    targets: dict[int, int] = {}
+    for station_id, wanted in StationTarget.objects.filter(station__election=election).values_list(
+        "station_id", "observers"
+    ):
+        targets[station_id] = max(wanted, targets.get(station_id, 0))
     observed = set(
         CheckIn.objects.filter(election=election, status=CheckIn.Status.ADMITTED).values_list(
             "station_id", flat=True
@@ -336,10 +449,13 @@ def gap_alerts(
     assignments = list(assignments)
 
     latest: dict[tuple[int, int], CheckIn] = {}
+    ever_admitted: set[int] = set()
     for checkin in CheckIn.objects.filter(
         election=election, observer_id__in={a.observer_id for a in assignments}
     ).order_by("received_at", "id"):
         latest[(checkin.observer_id, checkin.station_id)] = checkin
+        if checkin.status == CheckIn.Status.ADMITTED:
+            ever_admitted.add(checkin.station_id)
     out_statuses = {CheckIn.Status.NOT_ADMITTED, CheckIn.Status.REMOVED}
 
     def excluded(a: Assignment) -> bool:
@@ -354,6 +470,18 @@ def gap_alerts(
         for sid, items in sorted(by_station.items(), key=lambda kv: kv[1][0].station.path)
         if not any(a.shift == Shift.COUNT and not excluded(a) for a in items)
     ]
+    # A station loses its observer when someone had been admitted there and nobody placed
+    # there is admitted now (removed, left, or turned away).
+    lost = [
+        {"station_id": sid, "station": items[0].station.code, "path": items[0].station.path}
+        for sid, items in sorted(by_station.items(), key=lambda kv: kv[1][0].station.path)
+        if sid in ever_admitted
+        and not any(
+            (c := latest.get((a.observer_id, sid))) is not None
+            and c.status == CheckIn.Status.ADMITTED
+            for a in items
+        )
+    ]
     not_admitted = []
     seen = set()
     for a in assignments:
@@ -366,6 +494,7 @@ def gap_alerts(
                     "station": a.station.code,
                     "station_id": a.station_id,
                     "status": c.status,
+                    "status_label": CheckIn.Status(c.status).label,
                     "reason": c.reason,
                     "at": c.received_at,
                 }
@@ -387,7 +516,13 @@ def gap_alerts(
                         "last_report": when,
                     }
                 )
-    return {"no_count": no_count, "not_admitted": not_admitted, "silent": silent}
+    return {
+        "placed": bool(assignments),
+        "no_count": no_count,
+        "lost": lost,
+        "not_admitted": not_admitted,
+        "silent": silent,
+    }
 
 
 def partner_coverage(user, election: Election) -> list[dict[str, str]]:
@@ -434,3 +569,215 @@ __all__ = [
     "scoped",
     "visible_observers",
 ]
+
+
+# --- coverage per shift: planned / placed / checked in / reporting --------------------------------
+
+
+def _natural(code: str) -> tuple:
+    from baqylau.dashboard.selectors import natural_key
+
+    return natural_key(code)
+
+
+def _share(part: int, whole: int) -> float | None:
+    """A share, or None (unknown, never 0) when there is nothing to divide by."""
+    return part / whole if whole else None
+
+
+def coverage_level(share: float | None) -> str:
+    """The colour class of a coverage share: good (≥ 90 %), partial (≥ 50 %), poor, or none."""
+    if share is None:
+        return "none"
+    if share >= 0.9:
+        return "good"
+    return "partial" if share >= 0.5 else "poor"
+
+
+def station_presence(election: Election, station_ids=None) -> dict[str, Any]:
+    """Per station: observers placed by shift, stations where someone was admitted, stations
+    that reported anything, and stations that lost their observers (everyone who had been
+    admitted there was since removed, or left, and nobody else is present)."""
+    from baqylau.protocols.models import ProtocolCopy
+    from baqylau.reports.models import CheckIn
+    from baqylau.reports.selectors import MODELS
+
+    assignments = Assignment.objects.filter(election=election)
+    if station_ids is not None:
+        assignments = assignments.filter(station_id__in=station_ids)
+    placed: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for station_id, shift, observer_id in assignments.values_list(
+        "station_id", "shift", "observer_id"
+    ):
+        placed[(station_id, shift)].add(observer_id)
+    latest: dict[tuple[int, int], str] = {}
+    ever_admitted: set[int] = set()
+    for station_id, observer_id, status in (
+        CheckIn.objects.filter(election=election)
+        .order_by("received_at", "id")
+        .values_list("station_id", "observer_id", "status")
+    ):
+        latest[(station_id, observer_id)] = status
+        if status == CheckIn.Status.ADMITTED:
+            ever_admitted.add(station_id)
+    present = {s for (s, _o), status in latest.items() if status == CheckIn.Status.ADMITTED}
+    checked_in: dict[tuple[int, str], bool] = {}
+    for (station_id, shift), observers in placed.items():
+        checked_in[(station_id, shift)] = any(
+            latest.get((station_id, o)) == CheckIn.Status.ADMITTED for o in observers
+        )
+    reporting: set[int] = set()
+    for model in MODELS.values():
+        reporting |= set(
+            model.objects.filter(election=election).values_list("station_id", flat=True)
+        )
+    reporting |= set(
+        ProtocolCopy.objects.filter(station__election=election).values_list("station_id", flat=True)
+    )
+    return {
+        "placed": placed,
+        "checked_in": checked_in,
+        "reporting": reporting,
+        "lost": ever_admitted - present,
+    }
+
+
+def station_targets(election: Election) -> dict[tuple[int, str], int]:
+    """(station id, shift or "") → observers wanted (see `target_for`)."""
+    return {
+        (station_id, shift): wanted
+        for station_id, shift, wanted in StationTarget.objects.filter(
+            station__election=election
+        ).values_list("station_id", "shift", "observers")
+    }
+
+
+def shift_coverage(
+    election: Election,
+    *,
+    shift: str = Shift.OPENING,
+    level: str = AdminUnit.Kind.REGION,
+    lang: str = "ru",
+    user=None,
+) -> dict[str, Any]:
+    """Coverage of one shift per unit of `level`: stations; planned stations (with a target) and
+    observers wanted; placed (stations with someone for the shift, and at their target); checked
+    in (someone placed for the shift was admitted); reporting (anything received from the
+    station); with shares of the planned stations and their colour. Without a plan (no target
+    in the unit) the shares are unknown, never "no gaps". `user` limits rows to a regional
+    coordinator's region. Also the uncovered planned stations and the stations that lost their
+    observers."""
+    units = ancestor_map(election)
+    stations = list(
+        AdminUnit.objects.filter(election=election, kind=AdminUnit.Kind.STATION).values_list(
+            "id", "parent_id", "path", "code"
+        )
+    )
+    limit = region_paths(user) if user is not None else None
+    if limit is not None:
+        stations = [s for s in stations if any(s[2].startswith(p + "/") for p in limit)]
+    targets = station_targets(election)
+    presence = station_presence(election)
+    keys = ("stations", "planned", "wanted", "placed", "on_target", "checked_in", "reporting")
+    rows: dict[int | None, dict[str, Any]] = {}
+    total = dict.fromkeys(keys, 0)
+    uncovered, lost = [], []
+    for station_id, parent_id, path, code in stations:
+        key = ancestor_of_kind(units, parent_id, level)
+        row = rows.setdefault(
+            key,
+            {
+                "unit_id": key,
+                "name": localized(units[key], lang) if key in units else "—",
+                "path": units[key]["path"] if key in units else "",
+                **dict.fromkeys(keys, 0),
+            },
+        )
+        observers = len(presence["placed"].get((station_id, shift), ()))
+        wanted = target_for(targets, station_id, shift)
+        planned = wanted is not None
+        values = {
+            "stations": 1,
+            "planned": int(planned),
+            "wanted": wanted or 0,
+            "placed": int(planned and observers > 0),
+            "on_target": int(planned and observers >= wanted),
+            "checked_in": int(planned and presence["checked_in"].get((station_id, shift), False)),
+            "reporting": int(planned and station_id in presence["reporting"]),
+        }
+        for k, v in values.items():
+            row[k] += v
+            total[k] += v
+        region = ancestor_of_kind(units, parent_id, AdminUnit.Kind.REGION)
+        where = {
+            "station_id": station_id,
+            "code": code,
+            "path": path,
+            "region_id": region,
+            "observers": observers,
+            "wanted": wanted or 0,
+        }
+        if planned and observers < wanted:
+            uncovered.append(where)
+        if station_id in presence["lost"]:
+            lost.append(where)
+
+    def finish(row: dict[str, Any]) -> dict[str, Any]:
+        for k in ("placed", "on_target", "checked_in", "reporting"):
+            share = _share(row[k], row["planned"])
+            row[f"{k}_share"] = share
+            row[f"{k}_pct"] = None if share is None else round(share * 100)
+            row[f"{k}_level"] = coverage_level(share)
+        return row
+
+    result = [finish(r) for r in sorted(rows.values(), key=lambda r: _natural(r["path"]))]
+    uncovered.sort(key=lambda s: _natural(s["path"]))
+    lost.sort(key=lambda s: _natural(s["path"]))
+    return {
+        "level": level,
+        "shift": shift,
+        "rows": result,
+        "total": finish(total),
+        "has_plan": total["planned"] > 0,
+        "uncovered": uncovered,
+        "lost": lost,
+    }
+
+
+def uncovered_map(election: Election, coverage: dict[str, Any], href=None) -> dict[str, Any]:
+    """The region map (the dashboard's choropleth) coloured by the share of planned stations
+    that nobody covers in the shift; a region without a plan has no colour (no data)."""
+    from baqylau.dashboard import maps
+
+    planned: dict[int, int] = defaultdict(int)
+    missing: dict[int, int] = defaultdict(int)
+    units = ancestor_map(election)
+    shift_targets = station_targets(election)
+    targets = {
+        sid for sid, _shift in shift_targets if target_for(shift_targets, sid, coverage["shift"])
+    }
+    for parent_id in AdminUnit.objects.filter(
+        election=election, kind=AdminUnit.Kind.STATION, id__in=targets
+    ).values_list("parent_id", flat=True):
+        planned[ancestor_of_kind(units, parent_id, AdminUnit.Kind.REGION)] += 1
+    for s in coverage["uncovered"]:
+        missing[s["region_id"]] += 1
+    regions = []
+    for unit in AdminUnit.objects.filter(election=election, kind=AdminUnit.Kind.REGION):
+        pcode = maps.pcode_for(unit.code, (unit.name_kk, unit.name_ru, unit.name_en))
+        if pcode is None:
+            continue
+        value = _share(missing.get(unit.id, 0), planned.get(unit.id, 0))
+        regions.append(
+            maps.Region(
+                pcode=pcode,
+                unit_id=unit.id,
+                name=unit.localized_name,
+                value=value,
+                href=href(unit) if href else "",
+            )
+        )
+    from django.utils.translation import gettext
+
+    title = gettext("Planned stations without observers")
+    return {"svg": maps.render_svg(regions, "share", title=title), "regions": len(regions)}

@@ -8,8 +8,10 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from baqylau.elections.importing.readers import (
     SNIFF_BYTES,
@@ -99,10 +101,22 @@ class ServiceError(ValueError):
     """A write refused by a rule that the database cannot express."""
 
 
+def authorize(actor, *, organisation_id: int, station: AdminUnit | None = None) -> None:
+    """Refuse (PermissionDenied) a change the actor's own roles do not allow: the roles come from
+    the actor's memberships (`selectors.may_manage`), never from the request. ``actor=None`` is
+    the system itself (the CLI, the demo, migrations)."""
+    if actor is None:
+        return
+    from baqylau.observers.selectors import may_manage
+
+    if not may_manage(actor, organisation_id=organisation_id, station=station):
+        raise PermissionDenied
+
+
 def _unique_public_id() -> str:
     from baqylau.observers.models import new_public_id
 
-    for _ in range(20):
+    for _attempt in range(20):
         candidate = new_public_id()
         if not Observer.objects.filter(public_id=candidate).exists():
             return candidate
@@ -128,13 +142,19 @@ def create_observer(*, organisation: Organisation, actor=None, **data: Any) -> O
 
 @transaction.atomic
 def update_observer(*, observer: Observer, actor=None, **data: Any) -> Observer:
+    authorize(actor, organisation_id=observer.organisation_id)
     before = snapshot(observer, _PUBLIC_FIELDS)
     changed_personal = []
     for key, value in data.items():
         if key in _PERSONAL_FIELDS:
             changed_personal.append(key)
         setattr(observer, key, value)
-    observer.save()
+    observer.full_clean(exclude=["name_encrypted", "phone_encrypted", "document_encrypted"])
+    try:
+        with transaction.atomic():
+            observer.save()
+    except IntegrityError as exc:  # observer_phone_unique
+        raise ServiceError(_("This phone number belongs to another observer.")) from exc
     record_audit(
         action="observer.update",
         obj=observer,
@@ -186,6 +206,7 @@ def assign_observer(
         raise ServiceError("observers are assigned to polling stations")
     if shift not in Shift.values:
         raise ServiceError(f"unknown shift {shift!r}")
+    authorize(actor, organisation_id=observer.organisation_id, station=station)
     assignment = Assignment.objects.create(
         election_id=station.election_id,
         observer=observer,
@@ -204,6 +225,7 @@ def assign_observer(
 
 @transaction.atomic
 def remove_assignment(*, assignment: Assignment, actor=None) -> None:
+    authorize(actor, organisation_id=assignment.organisation_id, station=assignment.station)
     before = {
         "observer": assignment.observer.public_id,
         "station_id": assignment.station_id,
@@ -221,11 +243,23 @@ def remove_assignment(*, assignment: Assignment, actor=None) -> None:
 
 
 @transaction.atomic
-def set_station_target(*, station: AdminUnit, observers: int, actor=None) -> StationTarget:
-    target, _ = StationTarget.objects.update_or_create(
-        station=station, defaults={"observers": observers}
+def set_station_target(
+    *, station: AdminUnit, observers: int, shift: str = "", actor=None
+) -> StationTarget:
+    """Observers wanted at `station` for `shift` ("" = every shift without its own target)."""
+    if shift and shift not in Shift.values:
+        raise ServiceError(f"unknown shift {shift!r}")
+    if actor is not None:
+        from baqylau.observers.selectors import may_plan
+
+        if not may_plan(actor, station):
+            raise PermissionDenied
+    target, _created = StationTarget.objects.update_or_create(
+        station=station, shift=shift, defaults={"observers": observers}
     )
-    record_audit(action="target.set", obj=target, actor=actor, after={"observers": observers})
+    record_audit(
+        action="target.set", obj=target, actor=actor, after={"observers": observers, "shift": shift}
+    )
     return target
 
 
@@ -252,14 +286,22 @@ _FALSE = {"", "0", "no", "n", "false", "нет", "жоқ", "-"}
 
 @dataclass(frozen=True)
 class RowError:
-    line: int  # 1-based line of the file (the header is line 1)
+    """One problem of an import file; `reason` is already in the reader's language."""
+
+    line: int  # 1-based line of the file (the header is line 1); 0: the file as a whole
     column: str
     reason: str
 
     def __str__(self) -> str:
         if self.line == 0:  # the file as a whole
             return self.reason
-        return f"line {self.line}, column {self.column}: {self.reason}"
+        if not self.column:
+            return _("line %(line)s: %(reason)s") % {"line": self.line, "reason": self.reason}
+        return _("line %(line)s, column %(column)s: %(reason)s") % {
+            "line": self.line,
+            "column": self.column,
+            "reason": self.reason,
+        }
 
 
 class ImportFailed(Exception):
@@ -285,15 +327,15 @@ def _read_rows(content: bytes, filename: str) -> list[list[str]]:
     and what is wrong when it is not a table (a photo, a damaged workbook, another encoding)."""
     if filename.lower().endswith(".xlsx"):
         with workbook_rows(io.BytesIO(content), filename, skip_blank=False) as rows:
-            return [[_cell_text(cell) for cell in cells] for _, cells in rows]
+            return [[_cell_text(cell) for cell in cells] for _n, cells in rows]
     refuse_binary(filename, content[:SNIFF_BYTES])
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = content[: exc.start].count(b"\n") + 1
         raise ReaderError(
-            f"{filename}: line {line}: not UTF-8 text (byte 0x{content[exc.start]:02x}); "
-            "save the table as CSV (UTF-8)"
+            _("%(file)s: line %(line)s is not UTF-8 text; save the table as CSV (UTF-8)")
+            % {"file": filename, "line": line}
         ) from exc
     dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
     return [row for row in csv.reader(io.StringIO(text), dialect)]
@@ -304,25 +346,27 @@ def _parse_list(value: str, allowed: tuple[str, ...] | list[str]) -> list[str] |
     return items if all(i in allowed for i in items) else None
 
 
+def _one_of(values) -> str:
+    return _("one of: %(values)s") % {"values": ", ".join(values)}
+
+
 def _parse_row(line: int, row: dict[str, str], errors: list[RowError]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for column in _REQUIRED:
         if not row.get(column, "").strip():
-            errors.append(RowError(line, column, "required"))
+            errors.append(RowError(line, column, _("required")))
     out["name"] = row.get("name", "").strip()
     phone = row.get("phone", "").strip()
     if phone:
         if not crypto.normalise_phone(phone):
-            errors.append(RowError(line, "phone", f"not a phone number: {phone!r}"))
+            errors.append(
+                RowError(line, "phone", _("not a phone number: %(value)s") % {"value": phone})
+            )
         out["phone"] = phone
     out["document"] = row.get("document", "").strip()
     kind = row.get("accreditation_body_kind", "").strip().lower()
     if kind and kind not in Observer.BodyKind.values:
-        errors.append(
-            RowError(
-                line, "accreditation_body_kind", f"one of {', '.join(Observer.BodyKind.values)}"
-            )
-        )
+        errors.append(RowError(line, "accreditation_body_kind", _one_of(Observer.BodyKind.values)))
     out["accreditation_body_kind"] = kind
     out["accreditation_body_name"] = row.get("accreditation_body_name", "").strip()
     out["accreditation_number"] = row.get("accreditation_number", "").strip()
@@ -336,52 +380,52 @@ def _parse_row(line: int, row: dict[str, str], errors: list[RowError]) -> dict[s
             except ValueError:
                 continue
         else:
-            errors.append(RowError(line, "accreditation_date", "date as YYYY-MM-DD or DD.MM.YYYY"))
+            errors.append(
+                RowError(line, "accreditation_date", _("a date as YYYY-MM-DD or DD.MM.YYYY"))
+            )
     training = row.get("training", "").strip().lower() or Observer.Training.NONE
     if training not in Observer.Training.values:
-        errors.append(RowError(line, "training", f"one of {', '.join(Observer.Training.values)}"))
+        errors.append(RowError(line, "training", _one_of(Observer.Training.values)))
     out["training"] = training
     languages = _parse_list(row.get("languages", ""), LANGUAGES)
     if languages is None:
-        errors.append(RowError(line, "languages", "comma-separated codes among kk, ru, en"))
+        errors.append(RowError(line, "languages", _one_of(LANGUAGES)))
     out["languages"] = languages or []
     language = row.get("language", "").strip().lower() or (languages or ["ru"])[0]
     if language not in LANGUAGES:
-        errors.append(RowError(line, "language", "kk, ru or en"))
+        errors.append(RowError(line, "language", _one_of(LANGUAGES)))
     out["language"] = language
     availability = _parse_list(row.get("availability", ""), Shift.values)
     if availability is None:
-        errors.append(
-            RowError(line, "availability", f"comma-separated among {', '.join(Shift.values)}")
-        )
+        errors.append(RowError(line, "availability", _one_of(Shift.values)))
     out["availability"] = availability or []
     consent = row.get("consent_lawyers", "").strip().lower()
     if consent not in _TRUE | _FALSE:
-        errors.append(RowError(line, "consent_lawyers", "yes or no"))
+        errors.append(RowError(line, "consent_lawyers", _("yes or no")))
     out["consent_lawyers"] = consent in _TRUE
     return out
 
 
-def import_observers(
-    *, organisation: Organisation, content: bytes, filename: str, actor=None
-) -> list[Observer]:
-    """Import observers from CSV or XLSX; every row is checked first and nothing is written
-    unless all rows are valid (raises `ImportFailed` with every row error otherwise)."""
+def check_import(content: bytes, filename: str) -> list[dict[str, Any]]:
+    """Every row of an import file, checked and parsed, without writing anything (the web
+    import's preview); raises `ImportFailed` with every row error in the active language."""
     try:
         rows = _read_rows(content, filename)
     except ReaderError as exc:  # not a table: one error about the whole file
         raise ImportFailed([RowError(0, "", str(exc))]) from exc
     except (csv.Error, ValueError) as exc:  # e.g. the delimiter cannot be told
-        raise ImportFailed([RowError(1, "", f"{filename}: cannot read the file: {exc}")]) from exc
+        raise ImportFailed(
+            [RowError(1, "", _("%(file)s: cannot read the file") % {"file": filename})]
+        ) from exc
     if not rows:
-        raise ImportFailed([RowError(1, "", "the file is empty")])
+        raise ImportFailed([RowError(1, "", _("the file is empty"))])
     header = [h.strip().lower() for h in rows[0]]
     errors: list[RowError] = []
     for column in _REQUIRED:
         if column not in header:
-            errors.append(RowError(1, column, "missing column"))
+            errors.append(RowError(1, column, _("missing column")))
     unknown = [h for h in header if h and h not in IMPORT_COLUMNS]
-    errors.extend(RowError(1, h, "unknown column") for h in unknown)
+    errors.extend(RowError(1, h, _("unknown column")) for h in unknown)
     if errors:
         raise ImportFailed(errors)
 
@@ -395,13 +439,31 @@ def import_observers(
         digest = crypto.phone_hash(data.get("phone", ""))
         if digest:
             if digest in seen_phones:
-                errors.append(RowError(index, "phone", f"same phone as line {seen_phones[digest]}"))
+                errors.append(
+                    RowError(
+                        index,
+                        "phone",
+                        _("same phone as line %(line)s") % {"line": seen_phones[digest]},
+                    )
+                )
             elif Observer.objects.filter(phone_hash=digest).exists():
-                errors.append(RowError(index, "phone", "already registered"))
+                errors.append(RowError(index, "phone", _("already registered")))
             seen_phones.setdefault(digest, index)
         parsed.append(data)
+    if not parsed:
+        errors.append(RowError(1, "", _("the file has no observers")))
     if errors:
         raise ImportFailed(errors)
+    return parsed
+
+
+def import_observers(
+    *, organisation: Organisation, content: bytes, filename: str, actor=None
+) -> list[Observer]:
+    """Import observers from CSV or XLSX; every row is checked first and nothing is written
+    unless all rows are valid (raises `ImportFailed` with every row error otherwise)."""
+    authorize(actor, organisation_id=organisation.pk)
+    parsed = check_import(content, filename)
     with transaction.atomic():
         observers = [create_observer(organisation=organisation, actor=actor, **d) for d in parsed]
         record_audit(
@@ -411,3 +473,57 @@ def import_observers(
             after={"file": filename, "rows": len(observers)},
         )
     return observers
+
+
+# --- placement in bulk ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assign_many(
+    *, pairs: list[tuple[Observer, AdminUnit]], shift: str, actor=None
+) -> list[Assignment]:
+    """Place every (observer, station) pair for one shift, or none: a pair the actor may not make,
+    or an observer already placed for the shift, refuses the whole batch (ServiceError listing
+    each)."""
+    if shift not in Shift.values:
+        raise ServiceError(_("Choose a shift."))
+    if not pairs:
+        raise ServiceError(_("Nobody to place."))
+    problems: list[str] = []
+    busy = set(
+        Assignment.objects.filter(
+            shift=shift,
+            observer__in=[o for o, _s in pairs],
+            election_id__in={s.election_id for _o, s in pairs},
+        ).values_list("observer_id", "election_id")
+    )
+    seen: set[tuple[int, int]] = set()
+    for observer, station in pairs:
+        authorize(actor, organisation_id=observer.organisation_id, station=station)
+        key = (observer.pk, station.election_id)
+        if key in busy or key in seen:
+            problems.append(
+                _("%(observer)s is already placed for this shift") % {"observer": observer}
+            )
+        seen.add(key)
+    if problems:
+        raise ServiceError("; ".join(problems))
+    return [assign_observer(observer=o, station=s, shift=shift, actor=actor) for o, s in pairs]
+
+
+def spread(
+    observers: list[Observer], stations: list[AdminUnit]
+) -> list[tuple[Observer, AdminUnit]]:
+    """Observers over stations in turn (one each, then a second each, ...), so that every station
+    has someone before any has two."""
+    if not stations:
+        return []
+    return [(o, stations[i % len(stations)]) for i, o in enumerate(observers)]
+
+
+@transaction.atomic
+def set_targets(*, stations: list[AdminUnit], observers: int, shift: str = "", actor=None) -> int:
+    """One target for many stations (a district at once); returns how many were set."""
+    for station in stations:
+        set_station_target(station=station, observers=observers, shift=shift, actor=actor)
+    return len(stations)

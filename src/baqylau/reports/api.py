@@ -28,6 +28,7 @@ from baqylau.intake.models import Submission
 from baqylau.intake.outcome import Problem, http_status, problems_body
 from baqylau.intake.parsing import read_json
 from baqylau.intake.services import manifest, new_submission, store_rejected
+from baqylau.legal.citations import refs_by_language
 from baqylau.observers.selectors import observer_card, visible_observers
 from baqylau.reports import forms, selectors, services
 from baqylau.reports.models import ViolationType
@@ -259,7 +260,8 @@ def get_forms(request):
         "violation_types": [
             {
                 "code": v.code,
-                "law_article": v.law_article,
+                "law_article": refs_by_language(v.law_article),
+                "law_references": v.law_article,
                 "name": {"kk": v.name_kk, "ru": v.name_ru, "en": v.name_en},
             }
             for v in ViolationType.objects.filter(active=True)

@@ -6,6 +6,7 @@ the observer (pseudonymous), the station and the election. Forms are data: see `
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from baqylau.elections.models import AdminUnit, Election, MultilingualName
 from baqylau.intake.models import Submission
 from baqylau.observers.models import Observer
+
+
+def validate_law_article(value: str) -> None:
+    """Every article the catalogue cites is a reference listed in legal/citations.yaml (with the
+    official title and the address of the text), printed per language by the one formatter."""
+    from baqylau.legal.citations import CitationError, validate_refs
+
+    try:
+        validate_refs(value)
+    except CitationError as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 class ViolationType(MultilingualName):
@@ -26,7 +38,16 @@ class ViolationType(MultilingualName):
         MINOR = "minor", _("minor")
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
-    law_article = models.CharField(_("article of the law"), max_length=200, blank=True)
+    law_article = models.CharField(
+        _("articles of the law"),
+        max_length=200,
+        blank=True,
+        validators=[validate_law_article],
+        help_text=_(
+            'References listed in legal/citations.yaml, separated by ";", e.g. '
+            '"election_law 41(3,6); criminal_code 151".'
+        ),
+    )
     severity = models.CharField(
         _("severity"), max_length=16, choices=Severity.choices, default=Severity.SERIOUS
     )

@@ -411,6 +411,16 @@ def _record_snapshot(kind: str, record: Any) -> dict[str, Any]:
     return snapshot(record, fields)
 
 
+#: Follow-ups of every report batch (`intake.writer.FollowUp`), registered by the apps that
+#: link reports to their own records (a mobile group's arrival and report to its dispatch).
+REPORT_FOLLOW_UPS: list[writer.FollowUp] = []
+
+
+def register_report_follow_up(follow_up: writer.FollowUp) -> None:
+    if follow_up not in REPORT_FOLLOW_UPS:
+        REPORT_FOLLOW_UPS.append(follow_up)
+
+
 def plan_report(
     submission: Submission,
     *,
@@ -446,6 +456,7 @@ def plan_report(
             problems = [Problem("internal_error")]
         else:
             plan.record = record
+            plan.follow_ups = (*plan.follow_ups, *REPORT_FOLLOW_UPS)
             if submission.election_id is None:
                 submission.election = plan.records[0].election
             plan.audit_action = f"report.{kind}.create"

@@ -252,6 +252,32 @@ class SimulatedElection:
     def station_closed_kind(self) -> np.ndarray:
         return np.asarray(CLOSED_KINDS, dtype=object)[self.station_closed]
 
+    def unit_arrays(self) -> dict[str, np.ndarray]:
+        """The unit tree as arrays, units ordered country, regions, districts, stations:
+        ``parent`` (-1 for the country), ``depth``, ``is_station``, ``registered`` (stations
+        only), ``urban``/``abroad``/``closed`` (stations only); the stations start at row
+        ``1 + R + D`` in the order of the station arrays."""
+        r, d, n = self.n_regions, self.n_districts, self.n_stations
+        parent = np.concatenate(
+            [
+                [-1],
+                np.zeros(r, np.int64),
+                1 + self.district_region.astype(np.int64),
+                1 + r + self.station_district.astype(np.int64),
+            ]
+        )
+        depth = np.concatenate([[0], np.ones(r), np.full(d, 2), np.full(n, 3)]).astype(np.int64)
+        pad = np.zeros(1 + r + d, bool)
+        return {
+            "parent": parent,
+            "depth": depth,
+            "is_station": depth == 3,
+            "registered": np.concatenate([np.zeros(1 + r + d), self.registered]).astype(np.int64),
+            "urban": np.concatenate([pad, self.station_urban]),
+            "abroad": np.concatenate([pad, self.station_abroad]),
+            "closed": np.concatenate([pad, self.station_closed > 0]),
+        }
+
     def region_names(self) -> dict[str, np.ndarray]:
         return geo_mod.region_names(self.region_code, self.region_is_city)
 

@@ -18,6 +18,7 @@ from baqylau.protocols.engine import load_form
 from baqylau.protocols.intake import ParsedProtocol, plan_copy
 from baqylau.protocols.models import ProtocolCopy
 from baqylau.simulate.copies import SimulatedCopies
+from baqylau.simulate.crowd import SimulatedCrowd
 from baqylau.simulate.engine import SimulatedElection
 
 
@@ -80,3 +81,73 @@ def submit_copies(
         )
     writer.write_many(plans, batch_size=batch_size)
     return sum(1 for p in plans if p.recorded)
+
+
+#: Telegram ids of the simulated voters (above every real account the tests use).
+VOTER_ID_BASE = 900_000_000
+
+
+def submit_crowd_ballots(
+    contest: Contest, sim: SimulatedElection, crowd: SimulatedCrowd, *, start: float | None = None
+) -> dict[str, int]:
+    """Send every simulated ballot through the voters' bot's services, message by message as the
+    bot receives them (`crowd.services`: every update stored first, judged, then counted), so
+    spam and duplicates are handled as in real life. The bot must poll ``contest`` (its
+    election is the latest, or the bot's switch names it). Returns ballots by outcome."""
+    from baqylau.crowd import services as crowd_services
+    from baqylau.simulate.crowd import ballot_photo
+
+    crowd_services.cache_clear()
+    election = contest.election
+    paths = sim.station_paths()
+    codes = [str(c) for c in sim.choice_code]
+    now = (
+        start
+        if start is not None
+        else timezone.make_aware(
+            dt.datetime.combine(election.date, dt.time(12, 0)), election.zone
+        ).timestamp()
+    )
+    placed: set[int] = set()
+    out = {"counted": 0, "not_counted": 0}
+    for i in range(crowd.size):
+        user_id = VOTER_ID_BASE + int(crowd.voter[i])
+        t = now + 0.5 * i  # far below the bot's global rate
+
+        def receive(payload: dict, at: float, user_id: int = user_id):
+            return crowd_services.voter_message_receive(user_id=user_id, payload=payload, now=at)
+
+        if user_id not in placed:
+            placed.add(user_id)
+            received = receive(_text(user_id, str(paths[crowd.station[i]])), t)
+            crowd_services.voter_station_set(received.voter, str(paths[crowd.station[i]]))
+        code = codes[int(crowd.choice[i])]
+        ballot_id = None
+        if crowd.photo[i]:
+            seed = int(crowd.photo_seed[i])
+            burst = crowd.kind[i] == 3  # a flood: the photos of a burst within a second
+            received = receive(_photo(user_id, f"sim{seed}"), t + (0.1 if burst else 17.0))
+            ballot = crowd_services.ballot_photo_receive(received=received, data=ballot_photo(seed))
+            ballot_id = ballot.pk
+            if burst:
+                out["not_counted"] += 1
+                continue
+        received = receive(_callback(user_id, f"v:{ballot_id or 0}:{code}"), t + 31.0)
+        _ballot, counted = crowd_services.ballot_choice_set(
+            received=received, ballot_id=ballot_id, answer=code
+        )
+        out["counted" if counted else "not_counted"] += 1
+    return out
+
+
+def _text(user_id: int, text: str) -> dict:
+    return {"message": {"message_id": 1, "date": 0, "from": {"id": user_id}, "text": text}}
+
+
+def _photo(user_id: int, unique_id: str) -> dict:
+    photo = [{"file_id": "f" + unique_id, "file_unique_id": unique_id}]
+    return {"message": {"message_id": 2, "date": 0, "from": {"id": user_id}, "photo": photo}}
+
+
+def _callback(user_id: int, data: str) -> dict:
+    return {"callback_query": {"id": "1", "from": {"id": user_id}, "data": data}}

@@ -207,6 +207,7 @@ def _write(
     parent_ids = district_ids[sim.station_district].tolist()
     registered = sim.registered.tolist()
     abroad = sim.station_abroad.tolist()
+    settlement = np.where(sim.station_urban, "urban", np.where(sim.station_abroad, "", "rural"))
     station_units = [
         AdminUnit(
             election=election,
@@ -218,6 +219,7 @@ def _write(
             registered_voters=registered[i],
             is_abroad=abroad[i],
             closed=closed_kind[i],
+            settlement=str(settlement[i]),
             name_kk=str(snames["kk"][i]),
             name_ru=str(snames["ru"][i]),
             name_en=str(snames["en"][i]),

@@ -157,6 +157,10 @@ class UnitCountOut(Schema):
     results: dict[str, int]
     copies: dict[str, int]
     findings: dict[str, int]
+    #: From voters: {"declared", "photo"} by choice code, the stations they rest on
+    #: ("stations", "stations_photo", "compared") and the stations where they exceed the official
+    #: votes ("exceeds", "exceeds_by_choice"); {} when no voter sent anything under the unit.
+    crowd: dict[str, Any] = {}
     computed_at: datetime
 
 

@@ -57,7 +57,8 @@ def recount_command(
             f"({c.station_differs:,} figures), {c.subset_exceeds_total:,} observed subsets exceed "
             f"an official total, {c.parts_do_not_sum:,} official totals are not the sum of parts, "
             f"{c.official_inconsistent:,} stations' official figures break the protocol's checks, "
-            f"{c.crowd_exceeds_official:,} figures where voters' photos exceed the official votes"
+            f"{c.crowd_exceeds_official:,} figures where voters' photos exceed the official votes, "
+            f"{c.crowd_declared_exceeds:,} where the voters who declared a choice do"
         )
         e = s.estimate
         if e.leader_share is not None:

@@ -15,6 +15,7 @@ Nothing here loops over stations in Python: grouping uses ``np.lexsort``/``np.un
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -35,7 +36,11 @@ TURNOUT_LINES: dict[str, tuple[tuple[str, ...], str]] = {
     # Russian precinct (UIK) protocol: ballots issued early, at the station and outside it.
     "ru_uik": (("L3", "L4", "L5"), "L1"),
     "ru_uik_2011": (("L3", "L4", "L5"), "L1"),
+    "ru_uik_2012": (("L3", "L4", "L5"), "L1"),
     "ru_uik_2018": (("L3", "L4", "L5"), "L1"),
+    "ru_uik_2021": (("L3", "L4", "L5"), "L1"),
+    # the 2020 constitutional vote: one line of ballots issued to participants
+    "ru_vote_2020": (("L2",), "L1"),
 }
 DEFAULT_TURNOUT: tuple[tuple[str, ...], str] = (("L5",), "L1")
 
@@ -570,6 +575,281 @@ def ratio_estimates(
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# Post-stratified estimate (the one the tally publishes)
+
+#: Settlement classes of a station for post-stratification (`station_classes`).
+SETTLEMENT_CLASSES = ("urban", "rural", "abroad", "closed", "unknown")
+#: Size classes: terciles of registered voters over all stations of the election.
+SIZE_CLASSES = ("small", "medium", "large")
+#: Bootstrap replicates of the interval, and their fixed seed (a recount of the same data gives
+#: the same interval, whichever stations were recounted).
+BOOTSTRAP_REPLICATES = 200
+BOOTSTRAP_SEED = 20190609
+
+POSTSTRATIFIED_LABEL = (
+    "Estimate from the stations that observers covered, which are not a random sample "
+    "(observers go where they can, more often to towns), post-stratified: each region is split "
+    "into cells by settlement (town, village, abroad, closed) and station size, each cell's "
+    "result is weighted by its own registered voters, so a coverage that favours towns or big "
+    "stations no longer pulls the estimate. The interval adds the sampling spread within cells "
+    "(bootstrap), the estimated weights, and the uncertainty of cells no observer covered. It "
+    "still assumes that, within a cell, observed stations vote like the others: fraud that is "
+    "rarer where observers are is not corrected."
+)
+
+
+def station_classes(
+    is_station: np.ndarray,
+    registered: np.ndarray,
+    urban: np.ndarray,
+    abroad: np.ndarray,
+    closed: np.ndarray,
+    known: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(settlement class, size class) of every unit: index into `SETTLEMENT_CLASSES` and
+    `SIZE_CLASSES` for stations, -1 elsewhere. A station whose settlement is not known is
+    "unknown" (a class of its own, never guessed); abroad and closed come first."""
+    is_station = np.asarray(is_station, bool)
+    settlement = np.where(np.asarray(urban, bool), 0, 1)
+    settlement = np.where(~np.asarray(known, bool), 4, settlement)
+    settlement = np.where(np.asarray(abroad, bool), 2, settlement)
+    settlement = np.where(np.asarray(closed, bool), 3, settlement)
+    reg = np.asarray(registered, np.float64)
+    size = np.full(is_station.size, -1, np.int64)
+    if is_station.any():
+        cuts = np.quantile(reg[is_station], [1 / 3, 2 / 3])
+        size = np.where(is_station, np.searchsorted(cuts, reg, side="right"), -1)
+    return np.where(is_station, settlement, -1).astype(np.int64), size.astype(np.int64)
+
+
+def _ancestor_at(tree: Tree, rows: np.ndarray, depth: int) -> np.ndarray:
+    """The ancestor at ``depth`` of each unit in ``rows`` (itself when already there)."""
+    current = np.asarray(rows, np.int64).copy()
+    while True:
+        deeper = tree.depth[current] > depth
+        if not deeper.any():
+            return current
+        current[deeper] = tree.parent[current[deeper]]
+
+
+@dataclass(frozen=True)
+class _Level:
+    """Strata of the units at one depth: each station's stratum, group and unit."""
+
+    units: np.ndarray  # (M,) unit index of each stratum-owning unit
+    stratum_unit: np.ndarray  # (H,) position in `units` of each stratum
+    stratum_group: np.ndarray  # (H,) group (the unit's child holding the cell, or the unit)
+    n_groups: int
+    stations: np.ndarray  # (N,) station rows
+    stratum: np.ndarray  # (N,) stratum of each station
+    population: np.ndarray  # (H,) registered voters of each stratum
+    stations_total: np.ndarray  # (H,)
+
+
+def _level(
+    tree: Tree, stations: np.ndarray, cell: np.ndarray, depth: int, reg: np.ndarray
+) -> _Level:
+    unit = _ancestor_at(tree, stations, depth)
+    child = _ancestor_at(tree, stations, depth + 1)
+    child = np.where(tree.is_station[child], -1, child)  # a district's cells: no sub-units
+    keys = np.stack([unit, child, cell[stations]])
+    uniq, stratum = np.unique(keys, axis=1, return_inverse=True)
+    stratum = stratum.ravel()
+    units, stratum_unit = np.unique(uniq[0], return_inverse=True)
+    _, stratum_group = np.unique(uniq[:2], axis=1, return_inverse=True)
+    h = uniq.shape[1]
+    return _Level(
+        units=units,
+        stratum_unit=stratum_unit.ravel(),
+        stratum_group=stratum_group.ravel(),
+        n_groups=int(stratum_group.max(initial=-1)) + 1,
+        stations=stations,
+        stratum=stratum,
+        population=np.bincount(stratum, weights=reg[stations], minlength=h),
+        stations_total=np.bincount(stratum, minlength=h).astype(np.int64),
+    )
+
+
+def _one_hot(index: np.ndarray, size: int):
+    """(n, size) sparse indicator of ``index`` (n,)."""
+    from scipy import sparse
+
+    n = index.size
+    return sparse.csr_matrix((np.ones(n), (np.arange(n), index)), shape=(n, size))
+
+
+def _sum_by(values: np.ndarray, indicator) -> np.ndarray:
+    """Sum (B, H, K) values over H into the groups of ``indicator`` (H, G): (B, G, K)."""
+    b, h, k = values.shape
+    flat = values.transpose(0, 2, 1).reshape(b * k, h)
+    return np.asarray(flat @ indicator).reshape(b, k, -1).transpose(0, 2, 1)
+
+
+def _poststratify(
+    lv: _Level, obs: np.ndarray, x: np.ndarray, y: np.ndarray, reg: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(share (B, M, K), stratum ratio (B, H, K), stratum weight (B, H)) from the observed
+    stations ``obs`` (positions into ``lv.stations``) counted ``w`` (B, n) times: one row of
+    ones for the estimate, Poisson draws for the bootstrap replicates.
+
+    A stratum with no (weighted) observed station takes the post-stratified ratio and valid
+    votes per registered voter of its group (the same region), else of its unit."""
+    from scipy import sparse
+
+    h, m = lv.population.size, lv.units.size
+    k = y.shape[1]
+    # one sparse matrix holds every station's x, registered and y in its stratum's columns:
+    # the sums of all replicates are one product
+    n, width = obs.size, k + 2
+    columns = (lv.stratum[obs][:, None] * width + np.arange(width)).ravel()
+    values = np.column_stack([x, reg, y]).ravel()
+    per_station = sparse.csr_matrix(
+        (values, (np.repeat(np.arange(n), width), columns)), shape=(n, h * width)
+    )
+    sums = np.asarray(w @ per_station).reshape(w.shape[0], h, width)
+    hx, hreg, hy = sums[..., 0], sums[..., 1], sums[..., 2:]
+    groups = _one_hot(lv.stratum_group, lv.n_groups)  # (H, G)
+    units = _one_hot(lv.stratum_unit, m)  # (H, M)
+    g, u = lv.stratum_group, lv.stratum_unit
+    pop = lv.population[None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        have = (hx > 0) & (hreg > 0)
+        ratio = np.where(have[..., None], hy / hx[..., None], 0.0)
+        per_reg = np.where(have, hx / hreg, 0.0)
+        # a stratum nobody covered takes its region's (else its unit's) post-stratified ratio and
+        # valid votes per registered voter: the covered strata there weighted by their voters
+        own = np.where(have, pop * per_reg, 0.0)
+        for parent, indicator in ((g, groups), (u, units)):
+            total = np.asarray(own @ indicator)  # (B, P)
+            covered_pop = np.asarray(np.where(have, pop, 0.0) @ indicator)
+            r_par = _sum_by(own[..., None] * ratio, indicator) / total[..., None]
+            v_par = total / covered_pop
+            fill = ~have & (total[:, parent] > 0)
+            ratio = np.where(fill[..., None], r_par[:, parent], ratio)
+            per_reg = np.where(fill, v_par[:, parent], per_reg)
+            have = have | fill
+        weight = np.where(have, pop * per_reg, 0.0)
+        total = np.asarray(weight @ units)
+        share = _sum_by(weight[..., None] * ratio, units) / total[..., None]
+    return share, ratio, weight
+
+
+def poststratified_estimates(
+    tree: Tree,
+    covered: np.ndarray,
+    votes: np.ndarray,
+    cell: np.ndarray,
+    *,
+    replicates: int = BOOTSTRAP_REPLICATES,
+    seed: int = BOOTSTRAP_SEED,
+    z: float = Z95,
+) -> Estimates:
+    """Each choice's share in every unit above the stations, post-stratified, with a 95% interval
+    that includes the selection uncertainty the strata can see.
+
+    Method. The stations under a unit are split into strata: its child unit (a region of the
+    country, nothing for a district) × ``cell`` (the station's settlement and size class, see
+    `station_classes`). In each stratum h the covered stations give a ratio r_h = Σy/Σx (a
+    choice's votes over valid votes) and the valid votes per registered voter v_h; the stratum
+    weighs W_h = (registered voters of all its stations) × v_h, and the estimate is
+    Σ W_h r_h / Σ W_h. A stratum no observer covered borrows r and v of its region (else of the
+    unit), post-stratified in turn (not the raw pooled ratio, which the over-covered cells would
+    pull): its voters still count with their own weight.
+
+    Interval. (1) A Poisson bootstrap over the covered stations (each station drawn a Poisson(1)
+    number of times, so stations are resampled within their strata and a thinly covered stratum
+    may fall back to its region), re-estimating the ratios and the weights in each of
+    ``replicates`` replicates (half as many for the many small units right above the stations,
+    districts, to keep a recount fast): the sampling spread within strata and of the weights.
+    (2) The strata nobody covered (closed stations, where observers never get in): their true
+    ratio may be anywhere in the range of the covered strata's ratios of the unit; taken as
+    uniform there (variance range²/12) and, with a_h their share of the weight, all erring the
+    same way (the cautious choice), (Σ a_h)² · range²/12 is added.
+    margin = z · √(bootstrap + uncovered). Estimates need two covered stations under the unit.
+    """
+    covered = np.asarray(covered, bool) & tree.is_station
+    votes = np.maximum(np.asarray(votes, np.int64), 0)
+    k = votes.shape[1]
+    n_units = tree.size
+    share = np.full((n_units, k), np.nan)
+    margin = np.full((n_units, k), np.nan)
+    strata_used = np.zeros(n_units, np.int64)
+    strata_total = np.zeros(n_units, np.int64)
+    reg_used = np.full(n_units, np.nan)
+    stations = np.flatnonzero(tree.is_station)
+    counts = tree.roll_up(np.column_stack([tree.is_station, covered]).astype(np.int64))
+    if not stations.size or k == 0:
+        return Estimates(
+            share, margin, counts[:, 1], counts[:, 1] > 0, strata_used, strata_total, reg_used
+        )
+    # registered voters weigh the strata; an election that does not know them weighs stations
+    known_reg = (tree.registered[stations] > 0).any()
+    size = np.where(tree.is_station, tree.registered if known_reg else 1, 0).astype(np.float64)
+    rng = np.random.default_rng(seed)
+    depths = sorted({int(d) for d in tree.depth[~tree.is_station]})
+    for depth in depths:
+        lv = _level(tree, stations, np.asarray(cell, np.int64), depth, size)
+        obs = np.flatnonzero(covered[stations])
+        rows = stations[obs]
+        x = votes[rows].sum(axis=1).astype(np.float64)
+        y = votes[rows].astype(np.float64)
+        reg = size[rows]
+        point, ratio, weight = (
+            a[0] for a in _poststratify(lv, obs, x, y, reg, np.ones((1, obs.size)))
+        )
+        # units right above the stations (districts: many, small) get half the replicates
+        reps = replicates if depth < max(depths) or len(depths) == 1 else max(replicates // 2, 2)
+        draws = rng.poisson(1.0, (reps, obs.size)).astype(np.float64)
+        boot = _poststratify(lv, obs, x, y, reg, draws)[0]
+        with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)  # units no observer covered
+            var_boot = np.nanvar(boot, axis=0, ddof=1) if reps > 1 else np.zeros_like(point)
+        observed_h = np.bincount(lv.stratum[obs], minlength=lv.population.size) > 0
+        u = lv.stratum_unit
+        total = np.bincount(u, weights=weight, minlength=lv.units.size)
+        a = np.where(total[u] > 0, weight / np.maximum(total[u], 1e-300), 0.0)
+        uncovered = np.bincount(u, weights=np.where(observed_h, 0.0, a), minlength=lv.units.size)
+        # an uncovered cell's ratio is taken as anywhere in the range of the covered cells'
+        # ratios of its unit (uniform: variance range² / 12), all uncovered cells erring alike
+        seen = np.flatnonzero(observed_h)
+        high = np.full((lv.units.size, k), -np.inf)
+        low = np.full((lv.units.size, k), np.inf)
+        np.maximum.at(high, u[seen], ratio[seen])
+        np.minimum.at(low, u[seen], ratio[seen])
+        spread = np.where(np.isfinite(high - low), high - low, 0.0)
+        var_imp = uncovered[:, None] ** 2 * spread**2 / 12.0
+        ok = counts[lv.units, 1] >= 2
+        at = lv.units[ok]
+        share[at] = point[ok]
+        margin[at] = z * np.sqrt(np.nan_to_num(var_boot[ok] + var_imp[ok], nan=np.inf))
+        strata_used[lv.units] = np.bincount(u, weights=observed_h, minlength=lv.units.size)
+        strata_total[lv.units] = np.bincount(u, minlength=lv.units.size)
+        pop = np.bincount(u, weights=lv.population, minlength=lv.units.size)
+        covered_pop = np.bincount(u, weights=lv.population * observed_h, minlength=lv.units.size)
+        reg_used[lv.units] = np.where(pop > 0, covered_pop / np.maximum(pop, 1.0), np.nan)
+    return Estimates(
+        share=share,
+        margin=margin,
+        stations_used=counts[:, 1],
+        stratified=np.isfinite(share).all(axis=1) & ~tree.is_station,
+        strata_used=strata_used,
+        strata_total=strata_total,
+        registered_in_used_strata=reg_used,
+    )
+
+
+def coverage_by_class(tree: Tree, covered: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
+    """(U, n, 2) stations of each class (label 0..n-1) under every unit: [all, covered]."""
+    labels = np.asarray(labels, np.int64)
+    one_hot = np.zeros((tree.size, n, 2), np.int64)
+    at = np.flatnonzero(tree.is_station & (labels >= 0))
+    one_hot[at, labels[at], 0] = 1
+    cov = at[np.asarray(covered, bool)[at]]
+    one_hot[cov, labels[cov], 1] = 1
+    return tree.roll_up(one_hot.reshape(tree.size, n * 2)).reshape(tree.size, n, 2)
+
+
 def second_round_verdict(share: float, margin: float, threshold: float) -> str:
     """ "due" when the whole interval is below the majority threshold (a second round was due),
     "not_due" when it is entirely above it, "undecided" when the interval straddles it."""
@@ -588,6 +868,10 @@ __all__ = [
     "NOT_RANDOM_LABEL",
     "TURNOUT_LINES",
     "Z95",
+    "BOOTSTRAP_REPLICATES",
+    "POSTSTRATIFIED_LABEL",
+    "SETTLEMENT_CLASSES",
+    "SIZE_CLASSES",
     "ConflictCell",
     "Count",
     "Estimates",
@@ -596,6 +880,9 @@ __all__ = [
     "Tree",
     "conflict_cells",
     "count_up",
+    "coverage_by_class",
+    "poststratified_estimates",
+    "station_classes",
     "differences",
     "majority",
     "parts_check",

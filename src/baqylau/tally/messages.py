@@ -65,27 +65,53 @@ def subset_exceeds(
 
 
 def parts_do_not_sum(
-    name: Texts, unit: str, total: int, parts_sum: int, children: bool, complete: bool
+    name: Texts,
+    unit: Texts,
+    total: int,
+    parts_sum: int,
+    children: bool,
+    complete: bool,
+    parts: int | None = None,
 ) -> Texts:
-    parts = {
-        ("kk", True): "құрамындағы бірліктердің",
-        ("kk", False): "учаскелерінің",
-        ("ru", True): "входящих в него единиц",
-        ("ru", False): "его участков",
-        ("en", True): "its units",
-        ("en", False): "its stations",
-    }
-    every = {"kk": "барлық" if complete else "кейбір", "ru": "всех" if complete else "части"}
+    """An official total announced for a unit (the country, a region) against the sum of the
+    official figures of its parts: says both figures and by how much the announced one differs.
+    ``parts`` is how many parts were added up (None: not said)."""
+    diff = total - parts_sum
+    n = f"{number(parts)} " if parts else ""
+    parts_kk = f"құрамындағы {n}бірліктің" if children else f"{n}учаскесінің"
+    parts_ru = (
+        f"входящих в него единиц ({number(parts)})"
+        if children and parts
+        else ("входящих в него единиц" if children else "его участков")
+    )
+    parts_en = f"its {n}units" if children else f"its {n}stations"
+    if complete:
+        every = {"kk": "барлық ", "ru": "всех ", "en": "all of "}
+        more = {
+            "kk": f"жарияланған көрсеткіш бөліктердің қосындысынан {number(abs(diff))} "
+            f"{'көп' if diff > 0 else 'аз'}",
+            "ru": f"объявленная цифра на {number(abs(diff))} "
+            f"{'больше' if diff > 0 else 'меньше'} суммы частей",
+            "en": f"the announced figure is {number(abs(diff))} "
+            f"{'more' if diff > 0 else 'less'} than the sum of its parts",
+        }
+    else:  # only some parts known: their sum alone is above the total
+        every = {"kk": "кейбір ", "ru": "части ", "en": "some of "}
+        more = {
+            "kk": f"тек белгілі бөліктердің өзі жарияланған көрсеткіштен {number(-diff)} көп",
+            "ru": f"одни только известные части на {number(-diff)} больше объявленной цифры",
+            "en": f"the known parts alone exceed the announced figure by {number(-diff)}",
+        }
     return {
-        "kk": f"{unit} ресми қорытындысында {name['kk']} — {number(total)}, ал оның "
-        f"{every['kk']} {parts[('kk', children)]} ресми көрсеткіштерінің қосындысы — "
-        f"{number(parts_sum)} (айырма {signed(total - parts_sum)}).",
-        "ru": f"Официальный итог ({unit}): {name['ru']} {number(total)}, а сумма официальных "
-        f"данных {every['ru']} {parts[('ru', children)]} — {number(parts_sum)} "
-        f"(расхождение {signed(total - parts_sum)}).",
-        "en": f"The official total of {unit} gives {name['en']} {number(total)}, but the official "
-        f"figures of {'all' if complete else 'some of'} {parts[('en', children)]} add up to "
-        f"{number(parts_sum)} ({signed(total - parts_sum)}).",
+        "kk": f"«{unit['kk']}» үшін жарияланған ресми қорытындыда {name['kk']} — {number(total)}, "
+        f"ал оның {every['kk']}{parts_kk} ресми көрсеткіштерінің қосындысы — "
+        f"{number(parts_sum)}: {more['kk']} (алшақтық {signed(diff)}).",
+        "ru": f"Официальный итог, объявленный для «{unit['ru']}»: {name['ru']} — {number(total)}, "
+        f"а сумма официальных данных {every['ru']}{parts_ru} — {number(parts_sum)}: "
+        f"{more['ru']} (расхождение {signed(diff)}).",
+        "en": f"The official total announced for {unit['en']} gives {name['en']} as "
+        f"{number(total)}, but the official figures of {every['en']}{parts_en} add up to "
+        f"{number(parts_sum)}: {more['en']} ({signed(diff)}).",
     }
 
 
@@ -111,4 +137,15 @@ def crowd_exceeds(name: Texts, crowd: int, official: int) -> Texts:
         f"({name['ru']}), а в официальном итоге — {number(official)}.",
         "en": f"Verified voters sent {number(crowd)} photos of ballots ({name['en']}), but the "
         f"official result gives {number(official)}.",
+    }
+
+
+def crowd_declared_exceeds(name: Texts, crowd: int, official: int) -> Texts:
+    return {
+        "kk": f"{number(crowd)} сайлаушы {name['kk']} бойынша дауыс бергенін мәлімдеді (суретпен "
+        f"немесе суретсіз), ал ресми қорытындыда — {number(official)}.",
+        "ru": f"{number(crowd)} избирателей заявили, что голосовали ({name['ru']}), с фото "
+        f"бюллетеня или без него, а в официальном итоге — {number(official)}.",
+        "en": f"{number(crowd)} voters declared they voted ({name['en']}), with or without a "
+        f"photo of their ballot, but the official result gives {number(official)}.",
     }

@@ -164,6 +164,10 @@ class UnitCount(models.Model):
     results = models.JSONField(_("stations by reconciliation status"), default=dict, blank=True)
     copies = models.JSONField(_("protocol copies by state"), default=dict, blank=True)
     findings = models.JSONField(_("findings by kind"), default=dict, blank=True)
+    #: The voters' figures (`tally.services.crowd_vs_official`): {"declared": {choice id: n},
+    #: "photo": {choice id: n}, "stations": n, "stations_photo": n, "compared": n,
+    #: "exceeds": {"declared": n, "photo": n}} -- stations under the unit.
+    crowd = models.JSONField(_("voters' figures by choice id"), default=dict, blank=True)
     computed_at = models.DateTimeField(_("computed"), auto_now=True)
 
     class Meta:
@@ -198,6 +202,11 @@ class Finding(models.Model):
         CROWD_EXCEEDS_OFFICIAL = (
             "crowd_exceeds_official",
             _("voters' ballot photos exceed the official votes"),
+        )
+        #: The weaker tier: voters who declared a choice (with or without a photo).
+        CROWD_DECLARED_EXCEEDS = (
+            "crowd_declared_exceeds",
+            _("voters who declared a choice outnumber its official votes"),
         )
 
     contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="findings")

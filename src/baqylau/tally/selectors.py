@@ -147,6 +147,20 @@ def station_status(station: AdminUnit) -> StationStatus:
 # The independent count (tally models; derived data recomputed by the tally)
 
 
+def _crowd_by_code(crowd: dict | None, codes: dict[str, str]) -> dict[str, Any]:
+    """The voters' figures of a unit (`UnitCount.crowd`) with choices by code; {} when none."""
+    crowd = dict(crowd or {})
+    for key in ("declared", "photo", "unverified"):
+        if key in crowd:
+            crowd[key] = {codes.get(str(k), str(k)): v for k, v in crowd[key].items()}
+    if "exceeds_by_choice" in crowd:
+        crowd["exceeds_by_choice"] = {
+            tier: {codes.get(str(k), str(k)): v for k, v in values.items()}
+            for tier, values in crowd["exceeds_by_choice"].items()
+        }
+    return crowd
+
+
 def election_count(election: Election, *, unit_id: int | None = None) -> dict[str, Any] | None:
     """Observed counts and estimates of a unit and its children (default: the top units).
 
@@ -196,6 +210,7 @@ def election_count(election: Election, *, unit_id: int | None = None) -> dict[st
                 "results": dict(row.results or {}),
                 "copies": dict(row.copies or {}),
                 "findings": dict(row.findings or {}),
+                "crowd": _crowd_by_code(row.crowd, codes),
                 "computed_at": row.computed_at,
             }
             for row in counts
@@ -274,6 +289,16 @@ CROWD_HELD = "held"  # its account is in a suspect group waiting for a moderator
 CROWD_SPAM = "spam"
 CROWD_NOT_COUNTED = "not_counted"  # no choice yet, a second ballot, no station
 CROWD_STANDINGS = (CROWD_HEADLINE, CROWD_UNVERIFIED, CROWD_HELD, CROWD_SPAM, CROWD_NOT_COUNTED)
+#: What the "from voters" figures say they rest on (`UnitCount.crowd["tiers"]`): the ballots in
+#: them by verified tier, then the ballots left out of them by standing.
+CROWD_TIER_KEYS = (
+    "phone_verified",
+    "photo_matched",
+    CROWD_UNVERIFIED,
+    CROWD_HELD,
+    CROWD_SPAM,
+    CROWD_NOT_COUNTED,
+)
 
 
 def crowd_standing(category: str, tier: str, counted: bool, held: bool) -> str:

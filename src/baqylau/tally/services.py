@@ -64,6 +64,7 @@ class UnitTree:
     """The unit tree of an election as arrays: ids (sorted), paths, and the engine's `Tree`."""
 
     def __init__(self, election_id: int):
+        self.election_id = election_id
         rows = list(
             AdminUnit.objects.filter(election_id=election_id)
             .order_by("id")
@@ -104,6 +105,27 @@ class UnitTree:
                 found.add(i)
                 i = int(self.tree.parent[i])
         return np.array(sorted(found), np.int64)
+
+    def names(self, index: Iterable[int]) -> dict[int, dict[str, str]]:
+        """Unit index → its name in kk/ru/en (each falling back to another language, then to the
+        path), for the few units a finding names."""
+        wanted = sorted({int(i) for i in index})
+        out: dict[int, dict[str, str]] = {}
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            rows = AdminUnit.objects.filter(id__in=[int(self.ids[i]) for i in chunk]).values_list(
+                "id", "name_kk", "name_ru", "name_en"
+            )
+            by_id = {r[0]: r[1:] for r in rows}
+            for i in chunk:
+                kk, ru, en = by_id.get(int(self.ids[i]), ("", "", ""))
+                path = self.paths[i]
+                out[i] = {
+                    "kk": kk or ru or en or path,
+                    "ru": ru or kk or en or path,
+                    "en": en or ru or kk or path,
+                }
+        return out
 
     def ancestors(self) -> np.ndarray:
         """(U, depth + 1): each unit itself, then its parent, grandparent ... (-1 padded)."""
@@ -288,6 +310,7 @@ class CompareSummary:
     parts_do_not_sum: int = 0
     official_inconsistent: int = 0
     crowd_exceeds_official: int = 0
+    crowd_declared_exceeds: int = 0
 
 
 #: The kinds that depend on what observers and voters send (recomputed for the stations that
@@ -297,6 +320,7 @@ STATION_KINDS = (
     Kind.STATION_DIFFERS.value,
     Kind.SUBSET_EXCEEDS_TOTAL.value,
     Kind.CROWD_EXCEEDS_OFFICIAL.value,
+    Kind.CROWD_DECLARED_EXCEEDS.value,
 )
 OFFICIAL_KINDS = (Kind.PARTS_DO_NOT_SUM.value, Kind.OFFICIAL_INCONSISTENT.value)
 
@@ -430,17 +454,23 @@ def _subset_findings(
 
 
 def _parts_findings(ct: ContestTree, summary: CompareSummary) -> list[tuple]:
-    """Official totals that are not the sum of their parts. A unit with no stations under it
-    (an election imported by region) compares its total with its children's only."""
+    """Official totals (announced for a unit: the country, a region) that are not the sum of
+    their parts. A unit with no stations under it (an election imported by region) compares its
+    total with its children's only, and only where some part has the figure: a unit whose parts
+    are unknown is never flagged."""
     has_official, official, result_of = ct.official()
     parts = engine.parts_check(ct.tree, official)
     names = ct.column_names()
+    n_children = ct.tree.children_count()
+    n_stations = ct.tree.roll_up(ct.tree.is_station.astype(np.int64))
+    unit_names = ct.names(np.nonzero(parts.mismatch)[0])
     out = []
     for u, j in zip(*np.nonzero(parts.mismatch), strict=True):
         total, psum = int(official[u, j]), int(parts.parts_sum[u, j])
         line, choice_id, name = names[int(j)]
         children = str(parts.parts[u]) == "children"
         complete = bool(parts.complete[u, j])
+        n_parts = int(n_children[u] if children else n_stations[u]) if complete else None
         out.append(
             (
                 int(ct.ids[u]),
@@ -453,8 +483,9 @@ def _parts_findings(ct: ContestTree, summary: CompareSummary) -> list[tuple]:
                     "parts": str(parts.parts[u]),
                     "complete": complete,
                     "difference": total - psum,
+                    "parts_count": n_parts,
                     "message": messages.parts_do_not_sum(
-                        name, ct.paths[u], total, psum, children, complete
+                        name, unit_names[int(u)], total, psum, children, complete, n_parts
                     ),
                     "evidence": {"official_result": int(result_of[u])},
                 },
@@ -514,71 +545,256 @@ def _relation_text(form, rid: str) -> dict[str, str]:
     return {"kk": text, "ru": text, "en": text}
 
 
-def _crowd_findings(
+@dataclass
+class CrowdFigures:
+    """The voters' figures of every unit (rolled up from its stations), for `UnitCount.crowd`."""
+
+    declared: np.ndarray  # (U, K) voters who declared each choice, with or without a photo
+    photo: np.ndarray  # (U, K) of them, those who confirmed it with a ballot photo
+    stations: np.ndarray  # (U,) stations with any voters' figure
+    stations_photo: np.ndarray  # (U,) stations with at least one photo-confirmed vote
+    compared: np.ndarray  # (U,) stations with voters' figures and an official result
+    exceeds_declared: np.ndarray  # (U,) stations where declared votes for a choice > official
+    exceeds_photo: np.ndarray  # (U,) stations where photo-confirmed votes for a choice > official
+    exceeds_declared_by: np.ndarray  # (U, K) the same, choice by choice
+    exceeds_photo_by: np.ndarray  # (U, K)
+    #: (U, len(CROWD_TIER_KEYS)) the bot's ballots by verified tier (those in the figures) and,
+    #: for the rest, by standing (`tally.selectors.crowd_standing`): what the figures rest on
+    tiers: np.ndarray
+    unverified: np.ndarray  # (U, K) counted unverified bot ballots by choice, published apart
+
+    def of_unit(self, u: int, choice_ids: list[int]) -> dict[str, Any]:
+        from baqylau.tally.selectors import CROWD_TIER_KEYS
+
+        counts = zip(CROWD_TIER_KEYS, self.tiers[u].tolist(), strict=True)
+        tiers = {k: int(v) for k, v in counts if v}
+        if not self.stations[u]:
+            # no voters' figure under the unit: unknown, never 0 (only what was left out of it)
+            return {"tiers": tiers} if tiers else {}
+        return {
+            "tiers": tiers,
+            "unverified": _by_choice(choice_ids, self.unverified[u]),
+            "declared": _by_choice(choice_ids, self.declared[u]),
+            "photo": _by_choice(choice_ids, self.photo[u]),
+            "stations": int(self.stations[u]),
+            "stations_photo": int(self.stations_photo[u]),
+            "compared": int(self.compared[u]),
+            "exceeds": {
+                "declared": int(self.exceeds_declared[u]),
+                "photo": int(self.exceeds_photo[u]),
+            },
+            "exceeds_by_choice": {
+                "declared": _by_choice(choice_ids, self.exceeds_declared_by[u]),
+                "photo": _by_choice(choice_ids, self.exceeds_photo_by[u]),
+            },
+        }
+
+
+def _by_choice(choice_ids: list[int], row: np.ndarray) -> dict[str, int]:
+    return {str(c): int(v) for c, v in zip(choice_ids, row.tolist(), strict=True)}
+
+
+def crowd_vs_official(
     ct: ContestTree, only: np.ndarray | None, summary: CompareSummary
-) -> list[tuple]:
-    """Stations where voters' counted ballot photos for a choice outnumber its official votes
-    (Golos's proof of falsification: every photo is a real ballot). Only ballots of the verified
-    tiers (`selectors.crowd_headline`) are compared: an unverified photo proves nothing."""
+) -> tuple[list[tuple], CrowdFigures]:
+    """The voters' count of every station and choice, in two tiers, and where it exceeds the
+    official votes ("more voters for X than X's official votes"): the one place the tally
+    compares the crowd with the official result.
+
+    What voters told us comes from two sources, each counting a voter once: the crowd platforms'
+    counts (`CrowdCount`, imported or sent to the API; the latest row per station, choice and
+    platform) and the voters' bot (`CrowdBallot`s counted once per voter and station, of a
+    verified tier, not held, not spam: `tally.selectors.crowd_headline`, the one trust rule; an
+    unverified ballot is counted apart, in `unverified`, and never reaches the figures or the
+    findings). Tiers: *photo* -- confirmed by a ballot photo; *declared* -- every voter who gave
+    the choice, with or without a photo (so photo <= declared); for the bot both are verified
+    voters, for a platform they are its own published figures (labelled with its name in the
+    evidence). Where sources overlap, a station's figure is the largest any one source gives
+    (never their sum: a voter may use two platforms).
+
+    A station is compared where its official figure for the choice is known; the arithmetic is
+    `forensics.crowd.crowd_impossibility`, once per tier. Photo-confirmed votes above the
+    official votes prove the official figure wrong (given genuine photos);
+    declared votes above them are a weaker finding of their own kind.
+    """
+    from baqylau.forensics.crowd import crowd_impossibility
+
+    n_lines = len(ct.line_codes)
+    declared, photo, has_crowd, counts_of = _crowd_station_figures(ct)
+    tiers, unverified = _crowd_ballot_tiers(ct)
+    has_official, official, result_of = ct.official()
+    off = official[:, n_lines:]
+    station = ct.tree.is_station
+    compared = station & has_official & has_crowd
+    big = np.iinfo(np.int64).max // 2
+    masks = {}
+    for tier, matrix in (("declared", declared), ("photo", photo)):
+        masks[tier] = crowd_impossibility(
+            matrix, np.where(off >= 0, off, big), has_official=compared
+        )["exceeds"]
+    roll = ct.tree.roll_up
+    figures = CrowdFigures(
+        declared=roll(declared),
+        photo=roll(photo),
+        stations=roll(has_crowd.astype(np.int64)),
+        stations_photo=roll((has_crowd & (photo.sum(axis=1) > 0)).astype(np.int64)),
+        compared=roll(compared.astype(np.int64)),
+        exceeds_declared=roll(masks["declared"].any(axis=1).astype(np.int64)),
+        exceeds_photo=roll(masks["photo"].any(axis=1).astype(np.int64)),
+        exceeds_declared_by=roll(masks["declared"].astype(np.int64)),
+        exceeds_photo_by=roll(masks["photo"].astype(np.int64)),
+        tiers=roll(tiers),
+        unverified=roll(unverified),
+    )
+    if only is not None:
+        keep = np.isin(np.arange(ct.size), only)[:, None]
+        masks = {tier: mask & keep for tier, mask in masks.items()}
+    names = ct.column_names()
+    counted_ballots = _counted_crowd_ballots(ct.contest)
+    out = []
+    for tier, kind, matrix, text in (
+        ("photo", Kind.CROWD_EXCEEDS_OFFICIAL.value, photo, messages.crowd_exceeds),
+        ("declared", Kind.CROWD_DECLARED_EXCEEDS.value, declared, messages.crowd_declared_exceeds),
+    ):
+        pairs = list(zip(*np.nonzero(masks[tier]), strict=True))
+        ballots = _ballot_evidence(
+            counted_ballots.filter(photo__isnull=False) if tier == "photo" else counted_ballots,
+            {(int(ct.ids[u]), ct.choice_ids[int(j)]) for u, j in pairs},
+        )
+        for u, j in pairs:
+            _line, choice_id, name = names[n_lines + int(j)]
+            c, f = int(matrix[u, j]), int(off[u, j])
+            station_id = int(ct.ids[u])
+            out.append(
+                (
+                    station_id,
+                    kind,
+                    "",
+                    choice_id,
+                    c,
+                    f,
+                    {
+                        "excess": c - f,
+                        "tier": tier,
+                        "message": text(name, c, f),
+                        "evidence": {
+                            "official_result": int(result_of[u]),
+                            "crowd_counts": counts_of.get((station_id, choice_id), []),
+                            "ballot_photos" if tier == "photo" else "voters": c,
+                            "ballots": ballots.get((station_id, choice_id), []),
+                            "tiers": _tier_counts(ballots.get((station_id, choice_id), [])),
+                        },
+                    },
+                )
+            )
+        if tier == "photo":
+            summary.crowd_exceeds_official += len(pairs)
+        else:
+            summary.crowd_declared_exceeds += len(pairs)
+    return out, figures
+
+
+def _crowd_station_figures(
+    ct: ContestTree,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[tuple[int, int], list[int]]]:
+    """(declared (U, K), photo (U, K), has voters' figures (U,), (station, choice) -> ids of the
+    `CrowdCount` rows used) from the platforms' counts and the voters' bot; see
+    `crowd_vs_official`."""
+    from django.db.models import Count
+
+    from baqylau.crowd.models import CrowdCount
+
+    k = len(ct.choice_ids)
+    col = {c: j for j, c in enumerate(ct.choice_ids)}
+    declared = np.zeros((ct.size, k), np.int64)
+    photo = np.zeros((ct.size, k), np.int64)
+    has = np.zeros(ct.size, bool)
+    latest: dict[tuple[int, int, str], tuple] = {}
+    for pk, station_id, choice_id, source, registered, photos in fetch_all(
+        CrowdCount.objects.filter(contest=ct.contest)
+        .order_by("id")
+        .values_list("id", "station_id", "choice_id", "source", "registered", "photo")
+    ):
+        latest[(station_id, choice_id, source)] = (pk, registered, photos)
+    counts_of: dict[tuple[int, int], list[int]] = {}
+    rows = []  # (station id, choice id, declared, photo)
+    for (station_id, choice_id, _source), (pk, registered, photos) in latest.items():
+        rows.append(
+            (station_id, choice_id, registered if registered is not None else photos, photos or 0)
+        )
+        counts_of.setdefault((station_id, choice_id), []).append(pk)
+    rows += fetch_all(  # the voters' bot: (station, choice, ballots, of which with a photo)
+        _counted_crowd_ballots(ct.contest)
+        .values("station_id", "choice_id")
+        .annotate(n=Count("id"), with_photo=Count("photo"))
+        .order_by()
+        .values_list("station_id", "choice_id", "n", "with_photo")
+    )
+    if rows:
+        ids = np.array([r[0] for r in rows], np.int64)
+        cols = np.array([col.get(r[1], -1) for r in rows])
+        ok = ct.contains(ids) & (cols >= 0)
+        at = ct.index_of(ids[ok])
+        np.maximum.at(declared, (at, cols[ok]), np.array([r[2] for r in rows], np.int64)[ok])
+        np.maximum.at(photo, (at, cols[ok]), np.array([r[3] for r in rows], np.int64)[ok])
+        has[at] = True
+    return declared, photo, has, counts_of
+
+
+def _counted_crowd_ballots(contest: Contest):
+    """The voters' bot ballots the voters' figures and the crowd findings rest on: counted, of a
+    verified tier, not held, not spam (`tally.selectors.crowd_headline`), giving a choice at a
+    station."""
     from baqylau.crowd.models import CrowdBallot
     from baqylau.tally.selectors import crowd_headline
 
-    has_official, official, result_of = ct.official()
-    counted_ballots = crowd_headline(CrowdBallot.objects.all()).filter(
-        contest=ct.contest,
-        photo__isnull=False,
-        category="valid",
-        choice__isnull=False,
-        station__isnull=False,
+    return crowd_headline(
+        CrowdBallot.objects.filter(contest=contest, choice__isnull=False, station__isnull=False)
+    ).exclude(category__in=("pending", "spoiled"))
+
+
+def _crowd_ballot_tiers(ct: ContestTree) -> tuple[np.ndarray, np.ndarray]:
+    """Per station: the bot's ballots by verified tier or, left out of the figures, by standing
+    (`CROWD_TIER_KEYS`, the rule `tally.selectors.crowd_standing`), and the counted unverified
+    ballots by choice."""
+    from django.db.models import Count
+
+    from baqylau.crowd.models import CrowdBallot
+    from baqylau.tally.selectors import (
+        CROWD_HEADLINE,
+        CROWD_TIER_KEYS,
+        CROWD_UNVERIFIED,
+        crowd_standing,
     )
-    rows = fetch_all(counted_ballots.values_list("station_id", "choice_id"))
-    if not rows:
-        return []
-    n_lines = len(ct.line_codes)
-    crowd = np.zeros((ct.size, len(ct.choice_ids)), np.int64)
+
+    tiers = np.zeros((ct.size, len(CROWD_TIER_KEYS)), np.int64)
+    unverified = np.zeros((ct.size, len(ct.choice_ids)), np.int64)
+    tier_col = {k: j for j, k in enumerate(CROWD_TIER_KEYS)}
     col = {c: j for j, c in enumerate(ct.choice_ids)}
-    at = ct.index_of([r[0] for r in rows])
-    cols = np.array([col.get(r[1], -1) for r in rows])
-    ok = cols >= 0
-    np.add.at(crowd, (at[ok], cols[ok]), 1)
-    off = official[:, n_lines:]
-    exceeds = ct.tree.is_station[:, None] & (off >= 0) & (crowd > off)
-    if only is not None:
-        exceeds &= np.isin(np.arange(ct.size), only)[:, None]
-    names = ct.column_names()
-    ballots = _ballot_evidence(
-        counted_ballots,
-        {
-            (int(ct.ids[u]), ct.choice_ids[int(j)])
-            for u, j in zip(*np.nonzero(exceeds), strict=True)
-        },
+    rows = fetch_all(
+        CrowdBallot.objects.filter(contest=ct.contest, station__isnull=False)
+        .values("station_id", "category", "tier", "counted", "held", "choice_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("station_id", "category", "tier", "counted", "held", "choice_id", "n")
     )
-    out = []
-    for u, j in zip(*np.nonzero(exceeds), strict=True):
-        line, choice_id, name = names[n_lines + int(j)]
-        c, f = int(crowd[u, j]), int(off[u, j])
-        out.append(
-            (
-                int(ct.ids[u]),
-                Kind.CROWD_EXCEEDS_OFFICIAL.value,
-                "",
-                choice_id,
-                c,
-                f,
-                {
-                    "excess": c - f,
-                    "message": messages.crowd_exceeds(name, c, f),
-                    "evidence": {
-                        "official_result": int(result_of[u]),
-                        "ballot_photos": c,
-                        "ballots": ballots.get((int(ct.ids[u]), choice_id), []),
-                        "tiers": _tier_counts(ballots.get((int(ct.ids[u]), choice_id), [])),
-                    },
-                },
-            )
-        )
-    summary.crowd_exceeds_official += len(out)
-    return out
+    if not rows:
+        return tiers, unverified
+    ids = np.array([r[0] for r in rows], np.int64)
+    inside = ct.contains(ids)
+    at = np.full(len(rows), -1, np.int64)
+    at[inside] = ct.index_of(ids[inside])
+    for u, row in zip(at.tolist(), rows, strict=True):
+        _station, category, tier, counted, held, choice_id, n = row
+        if u < 0:
+            continue
+        standing = crowd_standing(category, tier, bool(counted), bool(held))
+        tiers[u, tier_col[tier if standing == CROWD_HEADLINE else standing]] += n
+        if standing == CROWD_UNVERIFIED and category not in ("pending", "spoiled"):
+            j = col.get(choice_id)
+            if j is not None:
+                unverified[u, j] += n
+    return tiers, unverified
 
 
 def _ballot_evidence(counted_ballots, pairs: set[tuple[int, int]]) -> dict[tuple, list[dict]]:
@@ -690,6 +906,7 @@ def _unit_counts(
     counted: engine.Count,
     settled: np.ndarray,
     units: np.ndarray,
+    crowd: CrowdFigures,
 ) -> list[UnitCount]:
     has_official, official, _ = ct.official()
     n_lines = len(ct.line_codes)
@@ -761,6 +978,7 @@ def _unit_counts(
                 findings={
                     k: v for k, v in zip(kinds, finding_counts[u].tolist(), strict=True) if v
                 },
+                crowd=crowd.of_unit(u, ct.choice_ids),
                 computed_at=now,
             )
         )
@@ -792,20 +1010,65 @@ class EstimateSummary:
     threshold: float | None = None
     second_round: str | None = None  # due / not_due / undecided
     stations_used: int = 0
-    label: str = engine.NOT_RANDOM_LABEL
+    label: str = engine.POSTSTRATIFIED_LABEL
+
+
+def ok_all(est: engine.Estimates, u: int) -> bool:
+    """The unit has an estimate and an interval for every choice."""
+    return bool(np.isfinite(est.share[u]).all() and np.isfinite(est.margin[u]).all())
+
+
+def station_strata(ct: UnitTree) -> tuple[np.ndarray, np.ndarray]:
+    """(settlement class, size class) of every unit of the tree (-1 above the stations), from
+    what the station records know: town or village, abroad, closed, registered voters."""
+    n = ct.size
+    urban, abroad, closed, known = (np.zeros(n, bool) for _ in range(4))
+    rows = fetch_all(
+        AdminUnit.objects.filter(
+            election_id=ct.election_id, kind=AdminUnit.Kind.STATION
+        ).values_list("id", "is_abroad", "closed", "settlement")
+    )
+    if rows:
+        at = ct.index_of([r[0] for r in rows])
+        abroad[at] = [bool(r[1]) for r in rows]
+        closed[at] = [bool(r[2]) for r in rows]
+        urban[at] = [r[3] == AdminUnit.Settlement.URBAN for r in rows]
+        known[at] = [bool(r[3]) for r in rows]
+    return engine.station_classes(
+        ct.tree.is_station, ct.tree.registered, urban, abroad, closed, known
+    )
+
+
+def _coverage_rows(table: np.ndarray, names: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The coverage diagnostic of one unit: stations of each class, and how many observed."""
+    return [
+        {"class": name, "stations": int(all_), "observed": int(seen)}
+        for name, (all_, seen) in zip(names, table.tolist(), strict=True)
+        if all_
+    ]
 
 
 def estimate(
     contest: Contest, ct: ContestTree, settled: np.ndarray, figures: np.ndarray, units: np.ndarray
 ) -> EstimateSummary:
-    """Ratio estimates of every choice's share in the given non-station units, with 95% margins.
+    """Every choice's share in the given non-station units, post-stratified, with 95% margins
+    (`engine.poststratified_estimates`: strata by region, town or village, and station size,
+    with an interval that includes the selection uncertainty the strata can see).
 
     Stored as `Estimate` rows with ``random_sample=False`` (observed stations are not a random
-    sample) and, in ``details``, the method, the label, the interval, the official share and —
-    for the leading choice — whether the interval says a second round was due.
+    sample) and, in ``details``, the method, the label, the interval, the strata, the coverage
+    diagnostic (stations observed against all, by settlement and by size), the official share
+    and — for the leading choice — whether the interval says a second round was due.
     """
     n_lines = len(ct.line_codes)
-    est = engine.ratio_estimates(ct.tree, settled, figures[:, n_lines:])
+    settlement, size = station_strata(ct)
+    cell = np.where(settlement >= 0, settlement * len(engine.SIZE_CLASSES) + size, -1)
+    votes = figures[:, n_lines:]
+    est = engine.poststratified_estimates(ct.tree, settled, votes, cell)
+    by_settlement = engine.coverage_by_class(
+        ct.tree, settled, settlement, len(engine.SETTLEMENT_CLASSES)
+    )
+    by_size = engine.coverage_by_class(ct.tree, settled, size, len(engine.SIZE_CLASSES))
     official_votes = ct.official()[1][:, n_lines:]
     off = np.where(official_votes >= 0, official_votes, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -821,19 +1084,30 @@ def estimate(
     )
     units = units[~ct.tree.is_station[units]]
     rows: list[Estimate] = []
-    for u in units[np.isfinite(est.share[units]).all(axis=1)].tolist():
+    ok = np.isfinite(est.share[units]).all(axis=1) & np.isfinite(est.margin[units]).all(axis=1)
+    for u in units[ok].tolist():
         shares = est.share[u]
         leader = int(np.argmax(shares))
+        coverage = {
+            "settlement": _coverage_rows(by_settlement[u], engine.SETTLEMENT_CLASSES),
+            "size": _coverage_rows(by_size[u], engine.SIZE_CLASSES),
+        }
         for j, cid in enumerate(ct.choice_ids):
             share, margin = float(shares[j]), float(est.margin[u, j])
             details: dict[str, Any] = {
-                "label": engine.NOT_RANDOM_LABEL,
-                "method": "stratified ratio estimator" if est.stratified[u] else "ratio estimator",
+                "label": engine.POSTSTRATIFIED_LABEL,
+                "method": "post-stratified ratio estimator",
+                "strata": "child unit × settlement (town, village, abroad, closed, not known) "
+                "× size (terciles of registered voters)",
+                "interval_method": f"Poisson bootstrap over covered stations within strata "
+                f"({engine.BOOTSTRAP_REPLICATES} replicates, weights re-estimated) plus the "
+                "range of the covered strata's ratios for strata no observer covered",
                 "interval": [max(share - margin, 0.0), min(share + margin, 1.0)],
-                "stratified": bool(est.stratified[u]),
+                "stratified": True,
                 "strata_used": int(est.strata_used[u]),
                 "strata_total": int(est.strata_total[u]),
                 "registered_in_used_strata": float(est.registered_in_used_strata[u]),
+                "coverage": coverage,
                 "official_share": float(off_share[u, j]) if np.isfinite(off_share[u, j]) else None,
                 "leader": j == leader,
             }
@@ -860,7 +1134,7 @@ def estimate(
 
     summary = EstimateSummary(threshold=threshold)
     roots = np.flatnonzero(ct.tree.parent < 0)
-    if roots.size and np.isfinite(est.share[roots[0]]).all() and ct.choice_ids:
+    if roots.size and ok_all(est, roots[0]) and ct.choice_ids:
         r = int(roots[0])
         leader = int(np.argmax(est.share[r]))
         summary.unit_id = int(ct.ids[r])
@@ -951,10 +1225,11 @@ def recount(contest: Contest, *, stations: Iterable[int] | None = None) -> Recou
     summary.stations_covered = int(counted.stations_covered[roots].sum())
     lap("count")
     only = None if full else units
+    crowd_findings, crowd = crowd_vs_official(ct, only, summary.compare)
     station_findings = (
         _station_findings(ct, observed, only, summary.compare)
         + _subset_findings(ct, counted, settled, only, summary.compare)
-        + _crowd_findings(ct, only, summary.compare)
+        + crowd_findings
     )
     _store_findings(contest, station_findings, STATION_KINDS, None if full else summary.unit_ids)
     if full:
@@ -963,7 +1238,9 @@ def recount(contest: Contest, *, stations: Iterable[int] | None = None) -> Recou
         )
         _store_findings(contest, official_findings, OFFICIAL_KINDS, None)
     lap("compare")
-    _store_unit_counts(contest, _unit_counts(contest, ct, observed, counted, settled, units), full)
+    _store_unit_counts(
+        contest, _unit_counts(contest, ct, observed, counted, settled, units, crowd), full
+    )
     lap("write counts")
     summary.estimate = estimate(contest, ct, settled, station_figures, units)
     lap("estimate")

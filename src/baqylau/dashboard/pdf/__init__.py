@@ -99,13 +99,15 @@ def _bar_chart(panel: selectors.ContestPanel) -> bytes:
 def _panel_data(panel: selectors.ContestPanel, chart: str | None) -> dict:
     header = [
         _("Choice"),
-        _("From voters"),
+        _("From voters (%(n)s stations)") % {"n": _n(panel.crowd_stations)},
         _("From observers (%(n)s stations)") % {"n": _n(panel.observed_stations)},
         _("Official (%(n)s stations)") % {"n": _n(panel.official_stations)},
     ]
     rows = []
     for r in panel.rows:
         crowd = _with_share(r.crowd, r.crowd_share) if r.crowd is not None else ""
+        if r.crowd_photo is not None:
+            crowd += "\n" + _("%(n)s with a photo") % {"n": _n(r.crowd_photo)}
         if r.category:
             rows.append([r.label, crowd, "", ""])
             continue
@@ -127,15 +129,20 @@ def _panel_data(panel: selectors.ContestPanel, chart: str | None) -> dict:
         _("Stations whose official figures do not add up: %(n)s")
         % {"n": _n(f.get("official_inconsistent", 0))},
         _("Stations where voters' ballot photos outnumber the official votes: %(n)s")
-        % {"n": _n(f.get("crowd_exceeds_official", 0))},
+        % {"n": _n(panel.crowd_exceeds.get("photo", 0))},
+        _(
+            "Stations where the voters who declared a choice (with or without a photo) "
+            "outnumber its official votes: %(n)s"
+        )
+        % {"n": _n(panel.crowd_exceeds.get("declared", 0))},
         _("Stations whose copies disagree, waiting for a moderator: %(n)s")
         % {"n": _n(panel.results.get("conflict", 0))},
     ] + [row.text for row in panel.finding_rows[:6]]
     note = _(
         "From observers: signed protocol copies from %(n)s stations whose result is settled "
-        "(copies that agree, or a moderator's decision); from voters: ballot photos sent by "
-        "voters (not a random sample)."
-    ) % {"n": _n(panel.observed_stations)}
+        "(copies that agree, or a moderator's decision); from voters: voters who declared "
+        "their choice at %(c)s stations, with or without a ballot photo (not a random sample)."
+    ) % {"n": _n(panel.observed_stations), "c": _n(panel.crowd_stations)}
     return {
         "title": panel.contest.localized_name,
         "header": header,
@@ -162,6 +169,27 @@ def _common(election: Election, page: selectors.UnitPage, lang: str) -> dict:
     }
 
 
+def _forensic_figures(election: Election, files: dict[str, bytes]) -> list[dict]:
+    """The published forensic report's figures in the current language (titles, axes and
+    legends translated when the report was published), added to ``files``; [] without one."""
+    from baqylau.forensics.services import figure_path
+
+    report = selectors.forensics_page(election)
+    if report is None:
+        return []
+    out = []
+    for method in report["methods"]:
+        names = []
+        for name in method.figures:
+            path = figure_path(election.code, name, "svg")
+            if path is not None:
+                files[f"forensics-{name}.svg"] = path.read_bytes()
+                names.append(f"forensics-{name}.svg")
+        if names:
+            out.append({"title": method.title, "figures": names})
+    return out
+
+
 def election_report(election: Election, lang: str) -> bytes:
     with translation.override(lang):
         root = selectors.root_units(election)[0]
@@ -184,6 +212,7 @@ def election_report(election: Election, lang: str) -> bytes:
             links=False,
         ).encode()
         first = page.panels[0].contest.id if page.panels else None
+        forensics = _forensic_figures(election, files)
         regions = []
         for row in page.children:
             regions.append(
@@ -204,7 +233,16 @@ def election_report(election: Election, lang: str) -> bytes:
                 "findings": _("What the comparison found"),
                 "map": _("Map of the regions"),
                 "regions": _("Regions"),
+                "forensics": _("Election forensics"),
+                "forensics_caveat": _("A sign, not proof.")
+                + " "
+                + _(
+                    "Each method looks for statistical patterns in the official results of the "
+                    "polling stations that often come with falsification; each also has honest "
+                    "explanations."
+                ),
             },
+            "forensics": forensics,
             "panels": panels,
             "map_label": map_info["label"],
             "map_attribution": _(

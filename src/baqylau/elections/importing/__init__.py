@@ -92,6 +92,23 @@ def _unknown_units(election_code: str, paths: list[tuple[str, int]]) -> list[tup
     return [(p, line) for p, line in paths if p not in known]
 
 
+def _missing_targets(mapping: Mapping, choices: list, name: str) -> list[Problem]:
+    """Announced totals and crowd counts go to an election, a contest and choices that exist:
+    those the mapping names by code and the database lacks."""
+    from ..models import Choice, Contest
+
+    code, contest_code = mapping.election["code"], mapping.contest["code"]
+    contest = Contest.objects.filter(election__code=code, code=contest_code).first()
+    if contest is None:
+        return [Problem(name, 0, "", f"no contest {contest_code!r} in election {code!r}")]
+    known = set(Choice.objects.filter(contest=contest).values_list("code", flat=True))
+    return [
+        Problem(name, 1, c.column, f"no choice {c.code!r} in contest {contest_code!r}")
+        for c in choices
+        if c.code not in known
+    ]
+
+
 def _open(path: Path, mapping: Mapping, on_decode_error=None, name: str | None = None):
     return open_table(
         path,
@@ -124,7 +141,7 @@ def validate_file(
 
     first_line: dict[str, int] = {}
     pending: list[tuple[str, int]] = []
-    code_column = mapping.levels[-1].code
+    code_column = mapping.unit_column or mapping.levels[-1].code
 
     def check_pending() -> None:
         if mapping.existing_units and pending:
@@ -143,7 +160,14 @@ def validate_file(
             parser = RowParser(mapping, header_row[1], name)
             for problem in parser.problems:
                 problems.add(problem)
-            if not parser.ok:
+            missing = (
+                _missing_targets(mapping, parser.choices, name)
+                if (mapping.crowd is not None or mapping.announced) and parser.ok
+                else []
+            )
+            for problem in missing:
+                problems.add(problem)
+            if not parser.ok or missing:
                 return 0, problems
             for line, cells in table:
                 rows += 1
@@ -194,7 +218,7 @@ def run_import(
     from ..models import ImportRun
 
     path = Path(path)
-    if existing_units is not None:
+    if existing_units is not None and not mapping.announced:  # announced: units always exist
         mapping.existing_units = existing_units
     name = display_name or path.name
     started = time.monotonic()
@@ -235,7 +259,6 @@ def run_import(
                     progress("write", done, rows)
         writer.write(batch)
         done += len(batch)
-        writer.record_in_ledger()
         counts = writer.counts
         run = ImportRun.objects.create(
             election=writer.election,
@@ -244,8 +267,11 @@ def run_import(
             rows=done,
             units_created=counts.units_created,
             units_updated=counts.units_updated,
-            results_written=counts.results_created + counts.results_changed,
+            results_written=counts.results_created + counts.results_changed
+            if mapping.crowd is None
+            else counts.figures_created,
         )
+        writer.record_in_ledger(run)
         # the count, the comparison and the public pages follow by themselves (a job)
         from baqylau.tally.tasks import recount_election
 

@@ -18,9 +18,24 @@ to a country. Example (abridged)::
     lines: {L1: "Число избирателей, включенных в список избирателей", ...}
     choices: {remaining: true, except: [url], kind: candidate}
 
+Figures announced for units that already exist, at any level (a national or a regional total
+published by a commission), use ``units: {existing: true, unit: COLUMN}`` instead of levels: the
+column holds each row's unit path (``KZ``, ``KZ/almaty-city``), the election and the contest are
+named by their codes only, and the choices by their codes (see ``mappings/kz2019_announced.yaml``).
+
 `choices` is either an explicit list of ``{column, code, names, number, kind}`` or
 ``{remaining: true, except: [...]}``: every column not used elsewhere, the code derived from the
 header and the ballot number parsed from a leading ``"N. "``.
+
+Tables as published are rarely clean; three things are said in the mapping, never by editing the
+file:
+
+* **missing-value markers** — ``file: {missing_values: ["NA", "", "-"]}``: a cell holding one of
+  them is *no figure* (nothing is stored for that line or choice: unknown, never 0);
+* **computed lines** — ``lines: {L5: {sum: [VALID, INVALID]}}``: a protocol line the table does
+  not have, the sum of columns (no figure when any part is missing);
+* **unnamed columns** — a column with an empty header is called ``#N`` (N = its position, from
+  1), e.g. a row-number column ``#1`` used as a station code; unnamed columns are never choices.
 """
 
 from __future__ import annotations
@@ -37,12 +52,27 @@ from django.utils.text import slugify
 
 LANGUAGES = ("kk", "ru", "en")
 FORMATS = ("csv", "zip", "xlsx")
-STATION_FIELDS = ("registered", "address", "latitude", "longitude", "abroad", "closed")
+STATION_FIELDS = (
+    "registered",
+    "address",
+    "latitude",
+    "longitude",
+    "abroad",
+    "closed",
+    "settlement",
+)
 UNIT_KINDS = ("country", "region", "district", "subdistrict", "station")
 CHOICE_KINDS = ("candidate", "party", "against_all", "option")
 MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "mappings"
 
 _NUMBERED = re.compile(r"^\s*(\d+)\s*[.)]\s*(.+?)\s*$")
+_UNNAMED = re.compile(r"^#\d+$")
+
+
+def column_names(header: list[str]) -> list[str]:
+    """The names mappings use for a header's columns: the header text, or ``#N`` (N = position,
+    from 1) for a column whose header is empty."""
+    return [h if h.strip() else f"#{i}" for i, h in enumerate(header, start=1)]
 
 
 class MappingError(ValueError):
@@ -97,6 +127,24 @@ class RemainingChoices:
 
 
 @dataclass
+class CrowdSpec:
+    """A crowd platform's per-station counts instead of official results: for each choice, the
+    column of the voters who declared it (``declared``) and of those who confirmed it with a
+    ballot photo (``photo``), as templates with ``{code}`` (the choice's code). Rows are stations
+    that already exist; the choices are the contest's."""
+
+    source: str
+    declared: str | None = None
+    photo: str | None = None
+
+    def columns(self, code: str) -> tuple[str | None, str | None]:
+        return (
+            self.declared.replace("{code}", code) if self.declared else None,
+            self.photo.replace("{code}", code) if self.photo else None,
+        )
+
+
+@dataclass
 class Mapping:
     election: dict[str, Any]
     contest: dict[str, Any]
@@ -105,35 +153,50 @@ class Mapping:
     lines: dict[str, str]
     choices: list[ChoiceSpec] | RemainingChoices
     station: dict[str, str] = field(default_factory=dict)
+    computed: dict[str, list[str]] = field(default_factory=dict)  # line code -> columns summed
+    missing_values: frozenset[str] = frozenset()  # cells meaning "no figure"
     format: str | None = None  # None: from the file name
     encoding: str = "utf-8"
     delimiter: str = ","
     member: str | None = None  # member of a zip archive (default: the only .csv in it)
     sheet: str | None = None  # XLSX sheet (default: the first)
     empty_figures: str = "error"  # "error" or "skip" (an empty cell means "no figure")
+    negative_figures: str = "error"  # "error" or "skip" (a negative cell: a transcription error)
     existing_units: bool = False  # results for units that must already exist
+    unit_column: str | None = None  # rows name existing units of any level by path
     source: str = ""  # where the data came from (stored on each result)
     name: str = ""  # file name of the mapping, for messages
+    crowd: CrowdSpec | None = None  # a crowd platform's counts, not official results
 
     @property
     def row_kind(self) -> str:
-        return self.levels[-1].kind
+        return self.levels[-1].kind if self.levels else "unit"
+
+    @property
+    def announced(self) -> bool:
+        """Rows name existing units of any level (announced totals), see the module doc."""
+        return self.unit_column is not None
+
+    @property
+    def line_codes(self) -> list[str]:
+        """Every protocol line the import writes: read from a column or computed."""
+        return [*self.lines, *self.computed]
 
     @property
     def registered_line(self) -> str | None:
         ref = self.station.get("registered")
-        return ref if ref in self.lines else None
+        return ref if ref in self.line_codes else None
 
     def station_columns(self) -> dict[str, str]:
         """Station fields read from a column (not from a protocol line)."""
         return {
             key: col
             for key, col in self.station.items()
-            if not (key == "registered" and col in self.lines)
+            if not (key == "registered" and col in self.line_codes)
         }
 
     def used_columns(self) -> list[str]:
-        cols: list[str] = []
+        cols: list[str] = [self.unit_column] if self.unit_column else []
         for level in self.levels:
             cols.append(level.code)
             if level.if_empty:
@@ -141,8 +204,14 @@ class Mapping:
             cols.extend(v for v in level.names.values() if "{" not in v)
         cols.extend(self.station_columns().values())
         cols.extend(self.lines.values())
+        for parts in self.computed.values():
+            cols.extend(parts)
         if isinstance(self.choices, list):
-            cols.extend(c.column for c in self.choices)
+            for c in self.choices:
+                if self.crowd is None:
+                    cols.append(c.column)
+                else:
+                    cols.extend(col for col in self.crowd.columns(c.code) if col)
         return list(dict.fromkeys(cols))
 
     def resolve_choices(self, header: list[str]) -> list[ChoiceSpec]:
@@ -152,7 +221,7 @@ class Mapping:
         used = set(self.used_columns()) | set(self.choices.except_)
         specs: list[ChoiceSpec] = []
         seen: set[str] = set()
-        columns = [h for h in header if h not in used and h.strip()]
+        columns = [h for h in header if h not in used and h.strip() and not _UNNAMED.match(h)]
         for position, column in enumerate(columns, start=1):
             number, name = parse_choice_header(column)
             if number is None and self.choices.number_from_position:
@@ -205,14 +274,17 @@ def mapping_from_dict(data: dict[str, Any], name: str = "") -> Mapping:
     """Build and check a mapping from plain data (parsed YAML or command options)."""
     if not isinstance(data, dict):
         raise MappingError("a mapping must be a YAML mapping")
+    units = _require(data, "units", "mapping")
+    unit_column = units.get("unit") if isinstance(units, dict) else None
     election = dict(_require(data, "election", "mapping"))
-    for key in ("code", "date", "kind", "country"):
+    # announced totals name an election and a contest that exist: their codes are enough
+    for key in ("code",) if unit_column else ("code", "date", "kind", "country"):
         _require(election, key, "election")
-    if isinstance(election["date"], str):
+    if isinstance(election.get("date"), str):
         election["date"] = dt.date.fromisoformat(election["date"])
     election["names"] = _names(election.get("names"), "election")
     contest = dict(_require(data, "contest", "mapping"))
-    for key in ("code", "kind", "protocol_form"):
+    for key in ("code",) if unit_column else ("code", "kind", "protocol_form"):
         _require(contest, key, "contest")
     contest["names"] = _names(contest.get("names"), "contest")
     if contest.get("majority_threshold") is not None:
@@ -225,16 +297,26 @@ def mapping_from_dict(data: dict[str, Any], name: str = "") -> Mapping:
     empty = file.get("empty_figures", "error")
     if empty not in ("error", "skip"):
         raise MappingError("file.empty_figures must be 'error' or 'skip'")
+    negative = file.get("negative_figures", "error")
+    if negative not in ("error", "skip"):
+        raise MappingError("file.negative_figures must be 'error' or 'skip'")
 
-    units = _require(data, "units", "mapping")
-    root_data = _require(units, "root", "units")
+    if unit_column:
+        if units.get("existing") is False or units.get("levels"):
+            raise MappingError("units.unit: rows that name units by path need existing units")
+        units = {**units, "existing": True}
+        root_data = units.get("root") or {}
+        root_code = str(root_data.get("code", ""))
+    else:
+        root_data = _require(units, "root", "units")
+        root_code = str(_require(root_data, "code", "units.root"))
     root = RootSpec(
-        code=str(_require(root_data, "code", "units.root")),
+        code=root_code,
         kind=root_data.get("kind", "country"),
         names=_names(root_data.get("names"), "units.root"),
     )
     levels: list[LevelSpec] = []
-    for i, lv in enumerate(_require(units, "levels", "units")):
+    for i, lv in enumerate([] if unit_column else _require(units, "levels", "units")):
         where = f"units.levels[{i}]"
         kind = _require(lv, "kind", where)
         if kind not in UNIT_KINDS:
@@ -259,13 +341,25 @@ def mapping_from_dict(data: dict[str, Any], name: str = "") -> Mapping:
     bad = set(station) - set(STATION_FIELDS)
     if bad:
         raise MappingError(f"station: unknown field(s) {sorted(bad)}; use {STATION_FIELDS}")
-    if station and levels[-1].kind != "station":
+    if station and (not levels or levels[-1].kind != "station"):
         raise MappingError("station: fields are only allowed when rows describe stations")
 
-    lines = {str(k): str(v) for k, v in (data.get("lines") or {}).items()}
-    for code in lines:
+    lines: dict[str, str] = {}
+    computed: dict[str, list[str]] = {}
+    for key, value in (data.get("lines") or {}).items():
+        code = str(key)
         if len(code) > 16:
             raise MappingError(f"lines: code {code!r} is longer than 16 characters")
+        if isinstance(value, dict):
+            parts = value.get("sum")
+            if set(value) != {"sum"} or not isinstance(parts, list) or not parts:
+                raise MappingError(f"lines.{code}: a computed line is {{sum: [column, ...]}}")
+            computed[code] = [str(p) for p in parts]
+        else:
+            lines[code] = str(value)
+    missing = file.get("missing_values", [])
+    if not isinstance(missing, list):
+        raise MappingError("file.missing_values must be a list of cell texts, e.g. [NA, '']")
 
     raw_choices = data.get("choices")
     choices: list[ChoiceSpec] | RemainingChoices
@@ -304,8 +398,22 @@ def mapping_from_dict(data: dict[str, Any], name: str = "") -> Mapping:
         choices = []
     else:
         raise MappingError("choices must be a list or {remaining: true, except: [...]}")
-    if not lines and not choices:
+    if not lines and not computed and not choices:
         raise MappingError("a mapping needs protocol lines or choices")
+    crowd = None
+    if data.get("crowd") is not None:
+        raw = data["crowd"]
+        if not isinstance(raw, dict) or not (raw.get("declared") or raw.get("photo")):
+            raise MappingError("crowd: needs 'declared' and/or 'photo' column templates")
+        if not isinstance(choices, list) or lines:
+            raise MappingError("crowd: needs an explicit list of choices and no protocol lines")
+        if levels[-1].kind != "station":
+            raise MappingError("crowd: rows must be stations")
+        crowd = CrowdSpec(
+            source=str(raw.get("source") or data.get("source") or name)[:100],
+            declared=raw.get("declared"),
+            photo=raw.get("photo"),
+        )
 
     return Mapping(
         election=election,
@@ -315,15 +423,20 @@ def mapping_from_dict(data: dict[str, Any], name: str = "") -> Mapping:
         lines=lines,
         choices=choices,
         station=station,
+        computed=computed,
+        missing_values=frozenset("" if v is None else str(v).strip() for v in missing),
         format=fmt,
         encoding=file.get("encoding", "utf-8"),
         delimiter=file.get("delimiter", ","),
         member=file.get("member"),
         sheet=file.get("sheet"),
         empty_figures=empty,
-        existing_units=bool(units.get("existing", False)),
+        negative_figures=negative,
+        existing_units=bool(units.get("existing", False)) or crowd is not None,
+        unit_column=str(unit_column) if unit_column else None,
         source=str(data.get("source", "")),
         name=name,
+        crowd=crowd,
     )
 
 

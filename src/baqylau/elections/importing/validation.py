@@ -9,12 +9,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .mapping import ChoiceSpec, LevelSpec, Mapping
+from .mapping import ChoiceSpec, LevelSpec, Mapping, column_names
 
 MAX_FIGURE = 2_147_483_647  # PositiveIntegerField on every supported database
 TRUE_VALUES = {"1", "true", "yes", "y", "x", "да", "иә", "+"}
 FALSE_VALUES = {"", "0", "false", "no", "n", "нет", "жоқ", "-"}
 CLOSED_VALUES = {"", "military", "hospital", "detention", "other"}
+#: Town or village (empty: not known), in the words a table may use.
+SETTLEMENT_VALUES = {
+    "": "",
+    "urban": "urban",
+    "town": "urban",
+    "city": "urban",
+    "город": "urban",
+    "қала": "urban",
+    "rural": "rural",
+    "village": "rural",
+    "село": "rural",
+    "ауыл": "rural",
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -47,6 +60,8 @@ class ParsedRow:
     station: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
     votes: dict[str, int] = field(default_factory=dict)  # choice code -> votes
+    #: A crowd platform's counts: choice code -> (declared, photo-confirmed), None where empty.
+    crowd: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
 
     def ancestor_paths(self, root: str) -> list[str]:
         paths, current = [], root
@@ -103,7 +118,7 @@ class RowParser:
     def __init__(self, mapping: Mapping, header: list[Any], file_name: str) -> None:
         self.mapping = mapping
         self.file = file_name
-        self.header = [_text(h) for h in header]
+        self.header = column_names([_text(h) for h in header])
         self.width = len(self.header)
         self.problems: list[Problem] = []
         index: dict[str, int] = {}
@@ -114,7 +129,9 @@ class RowParser:
             else:
                 index[name] = i
         self.choices: list[ChoiceSpec] = mapping.resolve_choices(self.header)
-        wanted = mapping.used_columns() + [c.column for c in self.choices]
+        wanted = mapping.used_columns()
+        if mapping.crowd is None:
+            wanted += [c.column for c in self.choices]
         for column in dict.fromkeys(wanted):
             if column not in index:
                 self.problems.append(Problem(file_name, 1, column, "missing column"))
@@ -134,11 +151,28 @@ class RowParser:
             for level in mapping.levels
         ]
         self._lines = [(code, index[col], col) for code, col in mapping.lines.items()]
-        self._votes = [(c.code, index[c.column], c.column) for c in self.choices]
+        self._computed = [
+            (code, [(index[col], col) for col in parts]) for code, parts in mapping.computed.items()
+        ]
+        self._missing = mapping.missing_values
+        self._crowd = mapping.crowd
+        if self._crowd is not None:
+            self._votes = []
+            self._crowd_columns = [
+                (
+                    c.code,
+                    *[(index[col], col) if col else None for col in self._crowd.columns(c.code)],
+                )
+                for c in self.choices
+            ]
+        else:
+            self._votes = [(c.code, index[c.column], c.column) for c in self.choices]
         self._station = [(key, index[col], col) for key, col in mapping.station_columns().items()]
         self._registered_line = mapping.registered_line
         self._skip_empty = mapping.empty_figures == "skip"
+        self._skip_negative = mapping.negative_figures == "skip"
         self._root = mapping.root.code
+        self._unit_i = index[mapping.unit_column] if mapping.unit_column else None
 
     def _level_value(
         self,
@@ -170,6 +204,21 @@ class RowParser:
                 unit_names[lang] = value[:300]
         return UnitValue(code=code, kind=level.kind, names=unit_names)
 
+    def _skipped(self, reason: str) -> bool:
+        """An empty (or, when the mapping says so, negative) cell that means "no figure"."""
+        return (self._skip_empty and reason == "empty figure") or (
+            self._skip_negative and reason.startswith("negative figure")
+        )
+
+    def _unit_path(self, text: str) -> str:
+        """A unit's path as written ("KZ/almaty-city"), or below the mapping's root
+        ("almaty-city" with root KZ)."""
+        path = text.strip().strip("/")
+        root = self._root
+        if path and root and path != root and not path.startswith(f"{root}/"):
+            path = f"{root}/{path}"
+        return path
+
     def parse(self, line: int, cells: list) -> tuple[ParsedRow | None, list[Problem]]:
         bad: list[Problem] = []
         if len(cells) < self.width:
@@ -183,21 +232,62 @@ class RowParser:
             for level, code_i, empty_i, names in self._levels
         ]
         path = "/".join([self._root, *(u.code for u in chain)])
+        if self._unit_i is not None:  # an existing unit of any level, by its path
+            path = self._unit_path(_text(cells[self._unit_i]))
+            if not path:
+                bad.append(Problem(self.file, line, self.mapping.unit_column, "empty unit path"))
+
+        def figure(i: int, col: str) -> int | None:
+            """The cell's count; None for no figure (a missing-value marker, or an empty cell
+            where the mapping allows it); a bad cell is a problem."""
+            if self._missing and _text(cells[i]) in self._missing:
+                return None
+            value, reason = parse_figure(cells[i])
+            if reason is None:
+                return value
+            if not self._skipped(reason):
+                bad.append(Problem(self.file, line, col, reason))
+            return None
 
         figures: dict[str, int] = {}
         for code, i, col in self._lines:
-            value, reason = parse_figure(cells[i])
-            if reason is None:
+            if (value := figure(i, col)) is not None:
                 figures[code] = value
-            elif not (self._skip_empty and reason == "empty figure"):
-                bad.append(Problem(self.file, line, col, reason))
+        for code, parts in self._computed:
+            values = [figure(i, col) for i, col in parts]
+            if all(v is not None for v in values):
+                total = sum(values)
+                if total > MAX_FIGURE:
+                    bad.append(Problem(self.file, line, parts[0][1], f"{code}: sum too large"))
+                figures[code] = total
         votes: dict[str, int] = {}
         for code, i, col in self._votes:
-            value, reason = parse_figure(cells[i])
-            if reason is None:
+            if (value := figure(i, col)) is not None:
                 votes[code] = value
-            elif not (self._skip_empty and reason == "empty figure"):
-                bad.append(Problem(self.file, line, col, reason))
+
+        crowd: dict[str, tuple[int | None, int | None]] = {}
+        if self._crowd is not None:
+            for code, *columns in self._crowd_columns:
+                pair: list[int | None] = []
+                for spec in columns:
+                    value, reason = (
+                        (None, "empty figure") if spec is None else parse_figure(cells[spec[0]])
+                    )
+                    if reason is not None and reason != "empty figure":
+                        bad.append(Problem(self.file, line, spec[1], reason))
+                    pair.append(value)
+                declared, photo = pair
+                if declared is not None and photo is not None and photo > declared:
+                    bad.append(
+                        Problem(
+                            self.file,
+                            line,
+                            columns[1][1],
+                            f"more photo-confirmed votes ({photo}) than declared ({declared})",
+                        )
+                    )
+                if declared is not None or photo is not None:
+                    crowd[code] = (declared, photo)
 
         station: dict[str, Any] = {}
         if self._registered_line is not None:
@@ -246,8 +336,13 @@ class RowParser:
                         )
                     )
                 station[key] = text
+            elif key == "settlement":
+                text = _text(raw).lower()
+                if text not in SETTLEMENT_VALUES:
+                    bad.append(Problem(self.file, line, col, f"not a town or village: {text!r}"))
+                station[key] = SETTLEMENT_VALUES.get(text, "")
             else:  # address
                 station[key] = _text(raw)
         if bad:
             return None, bad
-        return ParsedRow(line, chain, path, station, figures, votes), []
+        return ParsedRow(line, chain, path, station, figures, votes, crowd), []

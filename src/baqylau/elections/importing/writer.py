@@ -33,6 +33,7 @@ _STATION_FIELDS = {
     "longitude": "longitude",
     "abroad": "is_abroad",
     "closed": "closed",
+    "settlement": "settlement",
 }
 
 
@@ -146,8 +147,26 @@ class Writer:
             self.counts.records_updated += 1
         return obj
 
+    def _prepare_existing(self, choices: list[ChoiceSpec]) -> None:
+        """Announced totals and crowd counts: the election, contest and choices exist (validated);
+        never rename them from a mapping that names them by code only."""
+        m = self.mapping
+        self.contest = Contest.objects.select_related("election").get(
+            election__code=m.election["code"], code=m.contest["code"]
+        )
+        self.election = self.contest.election
+        by_code = dict(Choice.objects.filter(contest=self.contest).values_list("code", "id"))
+        self.choice_ids = {spec.code: by_code[spec.code] for spec in choices}
+        self.ancestors = {}
+        self._ancestors_seen = set()
+        self._ancestor_rows = {}
+        self._crowd_new: list[int] = []
+
     def prepare(self, choices: list[ChoiceSpec]) -> None:
         m = self.mapping
+        if m.crowd is not None or m.announced:
+            self._prepare_existing(choices)
+            return
         e = m.election
         self.election = self._upsert(
             Election,
@@ -258,7 +277,7 @@ class Writer:
             values[f"name_{lang}"] = name
         for key in self.station_keys:
             value = row.station.get(key)
-            if key == "closed" and value is None:
+            if key in ("closed", "settlement") and value is None:
                 value = ""
             values[_STATION_FIELDS[key]] = value
         return values
@@ -384,17 +403,59 @@ class Writer:
         self.counts.figures_deleted += len(deletes)
         return changed
 
+    # -- a crowd platform's counts ----------------------------------------------------------
+    def _write_crowd(self, rows: list[ParsedRow]) -> None:
+        """A new `CrowdCount` row for each station and choice whose figures differ from the
+        latest of this source (a second run of the same file writes nothing)."""
+        from baqylau.crowd.models import CrowdCount
+
+        source = self.mapping.crowd.source
+        unit_ids = self._existing_unit_ids([r.path for r in rows])
+        latest: dict[tuple[int, int], tuple] = {}
+        for part in chunked(list(unit_ids.values()), in_chunk_size()):
+            for station_id, choice_id, registered, photo in (
+                CrowdCount.objects.filter(contest=self.contest, source=source, station_id__in=part)
+                .order_by("id")
+                .values_list("station_id", "choice_id", "registered", "photo")
+            ):
+                latest[(station_id, choice_id)] = (registered, photo)
+        new = []
+        for row in rows:
+            station_id = unit_ids[row.path]
+            for code, (declared, photo) in row.crowd.items():
+                choice_id = self.choice_ids[code]
+                if latest.get((station_id, choice_id)) != (declared, photo):
+                    new.append(
+                        CrowdCount(
+                            contest=self.contest,
+                            station_id=station_id,
+                            choice_id=choice_id,
+                            source=source,
+                            registered=declared,
+                            photo=photo,
+                        )
+                    )
+        CrowdCount.objects.bulk_create(new, batch_size=2000)
+        self._crowd_new += [c.pk for c in new]
+        self.counts.figures_created += len(new)
+
     def write(self, rows: list[ParsedRow]) -> None:
         if not rows:
             return
+        if self.mapping.crowd is not None:
+            self._write_crowd(rows)
+            return
         if not hasattr(self, "_managed_keys"):
             self._managed_keys = {
-                OfficialLine: set(self.mapping.lines),
+                OfficialLine: set(self.mapping.line_codes),
                 OfficialVote: set(self.choice_ids.values()),
             }
         if not self.mapping.existing_units:
             self._ancestors_for(rows)
         unit_ids = self._row_units(rows)
+        if self.mapping.empty_figures == "skip":  # a row without any figure has no result
+            rows = [r for r in rows if r.lines or r.votes]
+            unit_ids = {r.path: unit_ids[r.path] for r in rows}
         result_of, created = self._results(list(dict.fromkeys(unit_ids.values())))
         lines: dict[int, dict[Any, int]] = {}
         votes: dict[int, dict[Any, int]] = {}
@@ -407,10 +468,19 @@ class Writer:
         self.counts.results_changed += len(changed - created)
         self._to_ledger.update(changed | created)
 
-    def record_in_ledger(self) -> int:
+    def record_in_ledger(self, run: Any = None) -> int:
         """Put the results created or changed by this import (with their figures) in the
-        hash-chained ledger, at the end of the import's transaction; returns the entries made."""
+        hash-chained ledger, at the end of the import's transaction; returns the entries made.
+        A crowd platform's counts name the import run (`run`) and are recorded as they are."""
         from baqylau.evidence import ledger
+
+        if self.mapping.crowd is not None:
+            from baqylau.crowd.models import CrowdCount
+
+            ids = self._crowd_new
+            for part in chunked(ids, in_chunk_size()):
+                CrowdCount.objects.filter(pk__in=part).update(import_run=run)
+            return len(ledger.record_pks({CrowdCount: ids}))
 
         ids = sorted(self._to_ledger)
         self._to_ledger.clear()

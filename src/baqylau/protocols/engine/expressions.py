@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LINE_CODE_RE = re.compile(r"^L[0-9]+[a-z]?$")
+#: Names of a checklist's questions (``boxes_sealed``): checklist quality rules are relations of
+#: this same language over answers (yes = 1, no = 0), parsed with ``names=QUESTION_CODE_RE``.
+QUESTION_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 SUM_CHOICES = "sum(choices)"
 EACH_CHOICE = "each(choice)"
 COMPARISONS: dict[type[ast.cmpop], str] = {
@@ -259,10 +262,17 @@ class Comparison:
 
 
 class _Parser:
-    def __init__(self, source: str, known_lines: Collection[str] | None, choices_code: str | None):
+    def __init__(
+        self,
+        source: str,
+        known_lines: Collection[str] | None,
+        choices_code: str | None,
+        names: re.Pattern[str] = LINE_CODE_RE,
+    ):
         self.source = source
         self.known_lines = known_lines
         self.choices_code = choices_code
+        self.names = names
 
     def fail(self, node: ast.AST | None, problem: str) -> ExpressionError:
         where = ""
@@ -314,8 +324,9 @@ class _Parser:
         code = node.id
         if code in ("choices", "choice"):
             raise self.fail(node, "write sum(choices) or each(choice)")
-        if not LINE_CODE_RE.match(code):
-            raise self.fail(node, f"'{code}' is not a line code (expected L1, L2, ..., L5a)")
+        if not self.names.match(code):
+            expected = "L1, L2, ..., L5a" if self.names is LINE_CODE_RE else "a question code"
+            raise self.fail(node, f"'{code}' is not a line code (expected {expected})")
         if self.choices_code is not None and code == self.choices_code:
             raise self.fail(
                 node, f"{code} is the per-choice line: write sum(choices) or each(choice)"
@@ -362,14 +373,19 @@ def parse_expression(
 
 
 def parse_relation(
-    source: str, known_lines: Collection[str] | None = None, *, choices_code: str | None = None
+    source: str,
+    known_lines: Collection[str] | None = None,
+    *,
+    choices_code: str | None = None,
+    names: re.Pattern[str] = LINE_CODE_RE,
 ) -> Comparison:
     """Parse a control relation such as ``L2 == L3 + L8``.
 
     ``known_lines``, when given, is the set of line codes the form defines; any other code is an
     error. ``choices_code`` is the code of the per-choice line, which may not be used directly.
+    ``names`` is the pattern of the names the relation may use (line codes by default).
     """
-    parser = _Parser(source, known_lines, choices_code)
+    parser = _Parser(source, known_lines, choices_code, names)
     tree = parser.parse_tree()
     if not isinstance(tree, ast.Compare):
         raise parser.fail(None, "a relation must compare two sides (==, <=, >=, <, >)")

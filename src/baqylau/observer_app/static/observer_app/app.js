@@ -65,7 +65,7 @@
     const vio = $("select[name=violation]", form);
     if (vio) {
       vio.replaceChildren(el("option", { value: "" }, "—"),
-        ...profile.violation_types.map((v) => el("option", { value: v.code }, pick(v.name) + (v.law_article ? " (" + v.law_article + ")" : ""))));
+        ...profile.violation_types.map((v) => el("option", { value: v.code }, pick(v.name))));
     }
     for (const t of $$("input[type=time]", form)) t.value = hhmm();
     if (item) fill(form, item);

@@ -1,0 +1,67 @@
+"""Simulated voters' ballots: drawn from the true votes (pure), and sent through the voters' bot's
+services so that spam and duplicates are set aside as in real life and the tally counts the rest,
+choice by choice, with and without a photo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from baqylau.crowd import services as crowd_services
+from baqylau.crowd.models import CrowdBallot
+from baqylau.jobs.worker import run_until_idle
+from baqylau.simulate.crowd import KINDS, ballot_photo, make_crowd_ballots
+from baqylau.simulate.engine import SimulationConfig, simulate
+from baqylau.simulate.intake import submit_crowd_ballots
+from baqylau.simulate.loader import load_simulation
+from baqylau.tally.models import UnitCount
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate(SimulationConfig(seed=7, n_stations=200))
+
+
+def test_genuine_voters_never_outnumber_the_true_votes(sim):
+    crowd = make_crowd_ballots(sim, seed=3, station_share=0.2, voter_share=0.05)
+    genuine = crowd.kind == KINDS.index("genuine")
+    counts = np.zeros_like(sim.votes("true"), dtype=np.int64)
+    np.add.at(counts, (crowd.station[genuine], crowd.choice[genuine]), 1)
+    assert counts.sum() > 0 and (counts <= sim.votes("true")).all()
+    assert len(set(crowd.voter[genuine].tolist())) == int(genuine.sum())  # one ballot each
+    for kind in ("duplicate", "copied", "flood"):
+        assert crowd.count(kind) > 0, kind
+    assert 0 < crowd.photo[genuine].mean() < 1  # with and without a photo
+    again = make_crowd_ballots(sim, seed=3, station_share=0.2, voter_share=0.05)
+    assert np.array_equal(again.choice, crowd.choice)  # the seed decides
+    assert ballot_photo(1) != ballot_photo(2) and ballot_photo(1) == ballot_photo(1)
+
+
+@pytest.mark.django_db
+def test_ballots_go_through_the_bot_spam_and_duplicates_are_set_aside(sim, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    crowd_services.PHASH_INDEX.clear()
+    election = load_simulation(sim, election_code="sim-crowd")
+    contest = election.contests.get()
+    crowd = make_crowd_ballots(sim, seed=5, station_share=0.1, voter_share=0.02, max_voters=80)
+    sent = submit_crowd_ballots(contest, sim, crowd)
+    run_until_idle()  # the recounts the counted ballots queued
+    genuine = crowd.kind == KINDS.index("genuine")
+    copied_from = set(crowd.photo_seed[crowd.kind == KINDS.index("copied")].tolist())
+    # every genuine voter counts once, except those whose photo another account copied
+    expected = int((genuine & ~np.isin(crowd.photo_seed, list(copied_from))).sum())
+    assert CrowdBallot.objects.filter(counted=True).count() == expected
+    # (the originals of copied photos were counted when they came, and set aside with the copy)
+    assert sent["counted"] == int(genuine.sum())
+    assert CrowdBallot.objects.filter(category="spam").exists()
+    assert sent["counted"] + sent["not_counted"] == crowd.size
+
+    root = UnitCount.objects.get(contest=contest, unit__depth=0).crowd
+    counted = genuine & ~np.isin(crowd.photo_seed, list(copied_from))
+    by_code = {c.code: str(c.pk) for c in contest.choices.all()}
+    for j, code in enumerate(sim.choice_code):
+        mine = counted & (crowd.choice == j)
+        assert root["declared"][by_code[str(code)]] == int(mine.sum())
+        assert root["photo"][by_code[str(code)]] == int((mine & crowd.photo).sum())
+    assert root["stations"] == len(set(crowd.station[counted].tolist()))
+    crowd_services.PHASH_INDEX.clear()
