@@ -76,6 +76,41 @@ class CrowdBallot(models.Model):
         MediaFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     perceptual_hash = models.CharField(_("perceptual hash"), max_length=64, blank=True)
+    photo_hash = models.CharField(
+        _("photo hash (256 bits)"),
+        max_length=64,
+        blank=True,
+        help_text=_("DCT hash the duplicate-photo index searches (crowd.photo_index)."),
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("same photo as"),
+        help_text=_("The nearest earlier ballot of another voter with the same or a near photo."),
+    )
+    photo_match = models.BooleanField(
+        _("photo shows this election's ballot"),
+        null=True,
+        blank=True,
+        help_text=_("Compared with the official sample ballot; empty: not checked."),
+    )
+    photo_marked_choice = models.ForeignKey(
+        Choice,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("choice marked on the photo"),
+    )
+    photo_choice_agrees = models.BooleanField(
+        _("marked box agrees with the declared choice"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the marked box could not be located, or no choice declared yet."),
+    )
     counted = models.BooleanField(_("counted"), default=False)
     spam_reasons = models.JSONField(_("spam reasons"), default=list, blank=True)
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
@@ -102,3 +137,48 @@ class CrowdBallot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} #{self.pk}"
+
+
+class CrowdPhotoKey(models.Model):
+    """One key of a ballot photo in the duplicate-photo index (`crowd.photo_index`): 16 per photo,
+    each a 16-bit chunk of its 256-bit hash with the chunk's number. A lookup is one indexed
+    ``IN`` query over the 272 probe keys of the new photo."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="+")
+    ballot = models.ForeignKey(CrowdBallot, on_delete=models.CASCADE, related_name="photo_keys")
+    voter_id = models.BigIntegerField()
+    key = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("photo index key")
+        verbose_name_plural = _("photo index keys")
+        indexes = [models.Index(fields=["contest", "key"], name="crowd_photo_key")]
+
+    def __str__(self) -> str:
+        return f"{self.ballot_id}:{self.key:05x}"
+
+
+class SampleBallot(models.Model):
+    """The official sample ballot of a contest, uploaded by staff (kept as evidence). Voters'
+    photos are matched with it (`crowd.ballot_match`); `boxes` maps its rows to choices."""
+
+    contest = models.OneToOneField(Contest, on_delete=models.CASCADE, related_name="sample_ballot")
+    photo = models.ForeignKey(MediaFile, on_delete=models.PROTECT, related_name="+")
+    boxes = models.JSONField(
+        _("boxes of the choices"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Found on upload, top to bottom: [{choice, x, y, w, h}] in the sample's pixels "
+            "scaled to 1000 wide; may be corrected by hand."
+        ),
+    )
+    uploaded_by = models.CharField(_("uploaded by"), max_length=150, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("sample ballot")
+        verbose_name_plural = _("sample ballots")
+
+    def __str__(self) -> str:
+        return str(self.contest)
