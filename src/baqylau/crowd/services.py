@@ -205,16 +205,18 @@ def photo_duplicate_find(
     `photo_index.MAX_DISTANCE` of the 256-bit hash `value` (or with the same bytes), else None.
 
     One indexed query over the 272 probe keys finds the candidates (`crowd_photo_key` index on
-    contest and key), so the cost does not grow with the number of photos stored.
+    contest and key, covering ballot and voter on PostgreSQL), a second reads their hashes by
+    primary key; the cost does not grow with the number of photos stored.
     """
-    rows = (
+    ids = set(
         CrowdPhotoKey.objects.filter(contest_id=contest_id, key__in=photo_index.probe_keys(value))
         .exclude(voter_id=voter_id)
-        .values_list("ballot_id", "ballot__photo_hash")
-        .distinct()
+        .values_list("ballot_id", flat=True)
     )
     candidates = [
-        (pk, h) for pk, text in rows if (h := photo_index.from_hex(text or "")) is not None
+        (pk, h)
+        for pk, text in CrowdBallot.objects.filter(pk__in=ids).values_list("pk", "photo_hash")
+        if (h := photo_index.from_hex(text)) is not None
     ]
     found = photo_index.within(value, candidates)
     if sha256:
