@@ -32,6 +32,14 @@ sys.path.insert(0, str(ROOT / "src"))
 
 
 def calibrate(args) -> None:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baqylau.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-secret")
+    os.environ.setdefault("BAQYLAU_DATA_DIR", tempfile.mkdtemp(prefix="baqylau-bench-"))
+    import django
+
+    django.setup()  # only to import the evidence store's hash; no database is used
     import numpy as np
     from PIL import Image
 

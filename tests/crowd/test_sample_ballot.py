@@ -121,3 +121,17 @@ def test_choice_declared_after_the_check_sets_the_agreement(election, staff):
     received = services.voter_message_receive(user_id=3010, payload=_msg(3010, "cb"), now=30)
     ballot, _ = services.ballot_choice_set(received=received, ballot_id=ballot.pk, answer="tokayev")
     assert ballot.photo_choice_agrees is True
+
+
+def test_staff_upload_the_sample_in_the_admin(election, staff, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(staff)
+    upload = SimpleUploadedFile("sample.png", bp.png_bytes(bp.render_form(FORM)), "image/png")
+    response = client.post(
+        "/en/admin/crowd/sampleballot/add/",
+        {"contest": election["contest"].pk, "boxes": "[]", "upload": upload},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    sample = SampleBallot.objects.get(contest=election["contest"])
+    assert len(sample.boxes) == 2 and sample.uploaded_by == "chief"
