@@ -362,10 +362,8 @@ def _prepared_sample(contest_id: int) -> tuple[ballot_match.Sample, list[int | N
     held = _SAMPLES.get(contest_id)
     if held is None or held[0] != stamp:
         prepared = ballot_match.prepare_sample(open_variant(row.photo, "original").read_bytes())
-        boxes = tuple((b["x"], b["y"], b["w"], b["h"]) for b in row.boxes)
-        prepared = ballot_match.Sample(
-            prepared.gray, prepared.keypoints, prepared.descriptors, boxes
-        )
+        boxes = [(b["x"], b["y"], b["w"], b["h"]) for b in row.boxes]
+        prepared = ballot_match.with_boxes(prepared, boxes)
         held = (stamp, prepared, [b.get("choice") for b in row.boxes])
         _SAMPLES[contest_id] = held
     return held[1], held[2]
