@@ -36,9 +36,9 @@ import asyncio
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +93,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default="", help="PostgreSQL (default: SQLite)")
     parser.add_argument(
         "--photo-cache", default=str(Path(tempfile.gettempdir()) / "baqylau-ballots")
+    )
+    parser.add_argument(
+        "--drain",
+        type=float,
+        default=300.0,
+        help="seconds to wait for the photo-match backlog after the attack",
     )
     parser.add_argument("--json", action="store_true")
     return parser.parse_args()
@@ -168,27 +174,26 @@ def make_setup(stations: int, form, code: str):
     return contest
 
 
-class Worker(threading.Thread):
-    """Runs the job queue while the attack goes on (what `baqylau worker` does)."""
+class Worker:
+    """`baqylau worker` in its own process while the attack goes on, as in production (the photo
+    matches must not take the bot's CPU time under the same interpreter lock)."""
 
     def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.stop = threading.Event()
-        self.ran = 0
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "baqylau", "worker", "--no-schedule", "--interval", "0.2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
-    def run(self) -> None:
-        from django.db import connection
-
-        from baqylau.jobs.worker import run_until_idle
-
+    def stop(self) -> None:
+        self.process.terminate()
         try:
-            while not self.stop.is_set():
-                n = run_until_idle(timeout=5)
-                self.ran += n
-                if not n:
-                    time.sleep(0.2)
-        finally:
-            connection.close()
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -397,6 +402,9 @@ def figures(result: dict, headline: str) -> dict:
         spam_counted_any_tier=spam.filter(counted=True).count(),
         spam_photo_matched=spam.filter(photo_match=True).count(),
         spam_marked_duplicate=spam.filter(duplicate_of__isnull=False).count(),
+        photos_not_matched_yet=CrowdBallot.objects.filter(
+            photo__isnull=False, photo_match__isnull=True
+        ).count(),
     )
     return result
 
@@ -425,20 +433,17 @@ def main() -> int:
         timer.samples.clear()
         contest = make_setup(args.stations, form, f"bench-{name}")
         worker = Worker()
-        worker.start()
         started = time.perf_counter()
         result = asyncio.run(run_attack(args, ATTACKS[name], form, contest, number * 10**7))
         result["run_s"] = round(time.perf_counter() - started, 1)
         # the photo matches still queued are finished before the figures are read
         from baqylau.jobs.worker import run_until_idle
 
-        worker.stop.set()
-        worker.join()
-        drained = worker.ran
-        while n := run_until_idle(timeout=60):
-            drained += n
+        drain_until = time.perf_counter() + args.drain
+        while time.perf_counter() < drain_until and run_until_idle(timeout=10):
+            pass
+        worker.stop()
         result["jobs_drained_s"] = round(time.perf_counter() - started, 1)
-        result["photo_matches_run"] = drained
         samples = timer.samples
         tenth = max(1, len(samples) // 10)
         result["lookup_ms_first_tenth"] = (
@@ -469,7 +474,8 @@ def print_result(r: dict, as_json: bool) -> None:
         f"spam {r['genuine_marked_spam']}, photo matched {r['genuine_photo_matched']}, marked box "
         f"agrees {r['genuine_choice_agrees']})\n"
         f"   spam ballots {r['spam_ballots']}: counted in any tier {r['spam_counted_any_tier']}, "
-        f"photo matched {r['spam_photo_matched']}, duplicates {r['spam_marked_duplicate']}\n"
+        f"photo matched {r['spam_photo_matched']}, duplicates {r['spam_marked_duplicate']}; "
+        f"photos not matched yet {r['photos_not_matched_yet']}\n"
         f"   genuine reply p50 {r['genuine_p50_s']} s, p95 {r['genuine_p95_s']} s (missing "
         f"{r['genuine_replies_missing']})\n"
         f"   duplicate lookup per photo: {r['lookup_ms_first_tenth']} ms (first tenth) → "
