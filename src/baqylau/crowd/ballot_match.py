@@ -11,16 +11,20 @@ top to bottom). `match` then takes a voter's photo:
    sheet's printed height (`MIN_COVERAGE`: another ballot sharing only the title and the
    instructions matches in a band at the top) and the mapped outline of the photo is a
    plausible view of a sheet (convex, not degenerate);
-3. the photo warped onto the sample; in each row's box the ink that the sample does not have (dark
+3. the photo warped onto the sample must look like it (`likeness`: correlation of print-sized
+   detail, `MIN_LIKENESS`): features can agree by chance with a wrong homography on another
+   ballot that shares generic parts;
+4. in each row's box of the warped photo the ink that the sample does not have (dark
    pixels inside the box, its border left out) is measured; the row with clearly the most ink is
    the marked one (`MARK_MIN_INK`, `MARK_MARGIN`), else no row is located (None).
 
 Figures on generated photos (tests/crowd/test_ballot_match.py, ``bench/photo_index.py
 calibrate``): photos of the form at ±8° rotation and ±12 % perspective, uneven light, blur, noise
-and JPEG gave 66–330 inliers spanning 46–100 % of the height; other forms (another title and
-layout) at most 41 inliers where they spanned the sheet, and random images fewer. Not told apart: a ballot printed from the *same template* with other names
-(50–130 inliers on the same title, instructions and lines) — the match says "this form", not
-"these names"; an attacker printing such ballots is in the threat model (README).
+and JPEG gave 66–330 inliers spanning 46–100 % of the height and a likeness of 0.88–0.98 (the
+marked row read right on 30 of 30); other forms (another title and layout) at most 59 inliers
+where they spanned the sheet and a likeness under 0.08; random images fewer. Not told apart: a ballot printed from the *same template* with other names
+(50–130 inliers, likeness 0–0.87: most pass) — the match says "this form", not "these names"; an
+attacker printing such ballots is in the threat model (README).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ MIN_INLIERS = 50
 MIN_INLIER_RATIO = 0.25
 #: Share of the sample's printed height that the agreeing matches must span.
 MIN_COVERAGE = 0.4
+#: Least `likeness` of the warped photo to the sample.
+MIN_LIKENESS = 0.6
 #: Share of a box's inner pixels darker than the paper around it, for a mark.
 MARK_MIN_INK = 0.04
 #: The marked box must have this many times the ink of the next one.
@@ -67,6 +73,8 @@ class Match:
     #: Index of the marked row in the sample's boxes (0 = top), None when not located.
     marked_row: int | None = None
     ink: tuple[float, ...] = ()
+    #: Correlation of the warped photo with the sample (`likeness`).
+    likeness: float = 0.0
 
 
 def decode(data: bytes | np.ndarray) -> np.ndarray:
@@ -208,8 +216,29 @@ def match(sample: Sample, photo: bytes | np.ndarray) -> Match:
     warped = cv2.warpPerspective(
         gray, homography, (sample.gray.shape[1], sample.gray.shape[0]), borderValue=255
     )
+    similar = likeness(sample, warped)
+    if similar < MIN_LIKENESS:
+        return Match(False, inliers, likeness=similar)
     row, ink = marked_row(sample, warped)
-    return Match(True, inliers, row, ink)
+    return Match(True, inliers, row, ink, similar)
+
+
+def _band_pass(gray: np.ndarray) -> np.ndarray:
+    """Print-sized detail only: a fine blur (noise) minus a coarse one (light and shadow)."""
+    gray = gray.astype(np.float32)
+    return cv2.GaussianBlur(gray, (0, 0), 2.0) - cv2.GaussianBlur(gray, (0, 0), 12.0)
+
+
+def likeness(sample: Sample, warped: np.ndarray) -> float:
+    """Correlation of the photo, warped onto the sample, with the sample (print-sized detail).
+
+    Features can agree with a wrong homography on another ballot that shares generic parts
+    (instructions, frames, boxes); the whole sheet then does not line up (0.03–0.08 on generated
+    other forms against 0.9–0.96 for photos of the form)."""
+    a, b = _band_pass(sample.gray), _band_pass(warped)
+    a, b = a - a.mean(), b - b.mean()
+    denominator = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / denominator) if denominator > 0 else 0.0
 
 
 def marked_row(sample: Sample, warped: np.ndarray) -> tuple[int | None, tuple[float, ...]]:
