@@ -51,3 +51,13 @@ def test_other_forms_and_random_images_are_refused(sample):
 def test_not_an_image_raises():
     with pytest.raises(ValueError):
         bm.decode(b"not an image")
+
+
+def test_other_forms_that_fit_a_chance_homography_are_refused(sample):
+    """Two ballot-like photos the attack benchmark once saw accepted (58–59 agreeing features on
+    shared instructions and boxes): the warped photo does not look like the sample."""
+    for n in (70, 87):
+        rng = random.Random(1_000_003 + n)
+        data = bp.ballot_photo(bp.other_form(rng), 0, rng)
+        result = bm.match(sample, data)
+        assert not result.matches_form, result
