@@ -382,7 +382,9 @@ def figures(result: dict, headline: str) -> dict:
     genuine_hashes, spam_hashes = result.pop("_hashes")
     counted = CrowdBallot.objects.filter(counted=True)
     if headline == "photo":
-        counted = counted.filter(photo_match=True)
+        # matched to this election's ballot, and the marked box (where located) agrees with
+        # the declared choice: a harvested photo sent with another choice does not
+        counted = counted.filter(photo_match=True).exclude(photo_choice_agrees=False)
     genuine_in = counted.filter(voter__voter_hash__in=genuine_hashes).count()
     spam_in = counted.filter(voter__voter_hash__in=spam_hashes).count()
     total = genuine_in + spam_in
