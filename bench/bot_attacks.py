@@ -109,13 +109,15 @@ def parse_args() -> argparse.Namespace:
 
 
 def photo_pool(cache: Path, kind: str, count: int, seed: int, make) -> list[bytes]:
-    folder = cache / f"{kind}-{seed}"
+    folder = cache / f"v2-{kind}-{seed}"
     folder.mkdir(parents=True, exist_ok=True)
     photos = []
     for n in range(count):
         path = folder / f"{n:05d}.jpg"
         if not path.exists():
-            path.write_bytes(make(random.Random(seed * 1_000_003 + n), n))
+            # each pool its own random stream: the same seed would give the same angle and light
+            # to genuine voter n and the attacker's base photo n (near-duplicates by construction)
+            path.write_bytes(make(random.Random(f"{kind}-{seed}-{n}"), n))
         photos.append(path.read_bytes())
     return photos
 
