@@ -8,8 +8,6 @@ from tests.bots.helpers import seed_election
 def election(settings, tmp_path):
     """The small test election with the voters' bot pointed at it; fresh caches."""
     settings.DATA_DIR = tmp_path
-    services.PHASH_INDEX.clear()
     services.cache_clear()
     yield seed_election()
-    services.PHASH_INDEX.clear()
     services.cache_clear()

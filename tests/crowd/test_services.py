@@ -83,16 +83,18 @@ def test_photo_replaces_counted_no_photo_ballot(election):
     assert not first.counted
 
 
-def test_duplicate_photo_across_voters_is_spam_for_both(election):
+def test_duplicate_photo_marks_only_the_later_ballot(election):
     station = election["stations"][0]
     image = jpeg(7)
     first, counted = vote(2001, station, image, "tokayev", 0)
     assert counted
     second, counted = vote(2002, station, image, "tokayev", 50)
     assert not counted and second.category == "spam"
-    assert "duplicate_photo" in second.spam_reasons
+    assert "duplicate_photo" in second.spam_reasons and second.duplicate_of_id == first.pk
+    third, counted = vote(2003, station, image, "tokayev", 90)
+    assert not counted and third.duplicate_of_id == first.pk  # the nearest earliest, no chain
     first.refresh_from_db()
-    assert first.category == "spam" and not first.counted
+    assert first.category == "valid" and first.counted  # no cascade onto the earlier photo
 
 
 def test_flooding_account_is_marked_spam_and_voter_id_never_stored(election):

@@ -1,4 +1,7 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from baqylau.crowd.models import (
     ClusterDecision,
@@ -6,6 +9,7 @@ from baqylau.crowd.models import (
     CrowdCount,
     CrowdPhone,
     CrowdVoter,
+    SampleBallot,
     SuspectCluster,
 )
 
@@ -28,13 +32,29 @@ class CrowdVoterAdmin(admin.ModelAdmin):
 
 @admin.register(CrowdBallot)
 class CrowdBallotAdmin(admin.ModelAdmin):
-    list_display = ("pk", "station", "category", "tier", "choice", "counted", "held", "created_at")
-    list_filter = ("category", "tier", "counted", "held")
+    list_display = (
+        "pk",
+        "station",
+        "category",
+        "tier",
+        "choice",
+        "counted",
+        "held",
+        "photo_match",
+        "photo_choice_agrees",
+        "created_at",
+    )
+    list_filter = ("category", "tier", "counted", "held", "photo_match", "photo_choice_agrees")
     readonly_fields = (
         "submission",
         "voter",
         "photo",
         "perceptual_hash",
+        "photo_hash",
+        "duplicate_of",
+        "photo_match",
+        "photo_marked_choice",
+        "photo_choice_agrees",
         "spam_reasons",
         "tier",
         "held",
@@ -93,3 +113,48 @@ class CrowdCountAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class SampleBallotForm(forms.ModelForm):
+    upload = forms.ImageField(
+        label=_("sample ballot (photo or scan)"),
+        required=False,
+        help_text=_("The official sample ballot of this contest, straight and whole."),
+    )
+
+    class Meta:
+        model = SampleBallot
+        fields = ("contest", "boxes")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk and not cleaned.get("upload"):
+            self.add_error("upload", gettext("Upload the sample ballot."))
+        return cleaned
+
+
+@admin.register(SampleBallot)
+class SampleBallotAdmin(admin.ModelAdmin):
+    """Staff upload the sample ballot here; the service stores it as evidence and finds its boxes."""
+
+    form = SampleBallotForm
+    list_display = ("contest", "uploaded_by", "uploaded_at")
+    readonly_fields = ("photo", "uploaded_by", "uploaded_at")
+
+    def save_model(self, request, obj, form, change):
+        from baqylau.crowd.services import sample_ballot_upload
+
+        upload = form.cleaned_data.get("upload")
+        if upload is None:
+            super().save_model(request, obj, form, change)
+            return
+        saved = sample_ballot_upload(contest=obj.contest, data=upload.read(), user=request.user)
+        obj.pk, obj.photo_id, obj.boxes = saved.pk, saved.photo_id, saved.boxes
+        if not saved.boxes or any(b["choice"] is None for b in saved.boxes):
+            messages.warning(
+                request,
+                gettext(
+                    "The boxes of the choices were not all found on the sample ballot; "
+                    "set them by hand, or voters' marks will not be checked."
+                ),
+            )

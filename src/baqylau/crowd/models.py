@@ -188,6 +188,29 @@ class CrowdBallot(models.Model):
         MediaFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     perceptual_hash = models.CharField(_("perceptual hash"), max_length=64, blank=True)
+    photo_hash = models.CharField(
+        _("photo hash (256 bits)"),
+        max_length=64,
+        blank=True,
+        help_text=_("DCT hash the duplicate-photo index searches (crowd.photo_index)."),
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("same photo as"),
+        help_text=_("The nearest earlier ballot of another voter with the same or a near photo."),
+    )
+    photo_marked_choice = models.ForeignKey(
+        Choice,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("choice marked on the photo"),
+    )
     counted = models.BooleanField(_("counted"), default=False)
     tier = models.CharField(
         _("trust tier"), max_length=16, choices=Tier.choices, default=Tier.UNVERIFIED
@@ -301,3 +324,53 @@ class CrowdCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station_id} · {self.choice_id}: {self.registered} / {self.photo}"
+
+
+class CrowdPhotoKey(models.Model):
+    """One key of a ballot photo in the duplicate-photo index (`crowd.photo_index`): 16 per photo,
+    each a 16-bit chunk of its 256-bit hash with the chunk's number. A lookup is one indexed
+    ``IN`` query over the 272 probe keys of the new photo."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="+")
+    ballot = models.ForeignKey(CrowdBallot, on_delete=models.CASCADE, related_name="photo_keys")
+    voter_id = models.BigIntegerField()
+    key = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("photo index key")
+        verbose_name_plural = _("photo index keys")
+        indexes = [
+            # covering on PostgreSQL (an index-only scan); other databases ignore `include`
+            models.Index(
+                fields=["contest", "key"], include=["ballot", "voter_id"], name="crowd_photo_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ballot_id}:{self.key:05x}"
+
+
+class SampleBallot(models.Model):
+    """The official sample ballot of a contest, uploaded by staff (kept as evidence). Voters'
+    photos are matched with it (`crowd.ballot_match`); `boxes` maps its rows to choices."""
+
+    contest = models.OneToOneField(Contest, on_delete=models.CASCADE, related_name="sample_ballot")
+    photo = models.ForeignKey(MediaFile, on_delete=models.PROTECT, related_name="+")
+    boxes = models.JSONField(
+        _("boxes of the choices"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Found on upload, top to bottom: [{choice, x, y, w, h}] in the sample's pixels "
+            "scaled to 1000 wide; may be corrected by hand."
+        ),
+    )
+    uploaded_by = models.CharField(_("uploaded by"), max_length=150, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("sample ballot")
+        verbose_name_plural = _("sample ballots")
+
+    def __str__(self) -> str:
+        return str(self.contest)

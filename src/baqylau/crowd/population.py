@@ -145,6 +145,16 @@ def timing_share(times: Sequence[float], window: float = TIMING_WINDOW) -> float
     return best / len(ordered)
 
 
+def phash_int(hex_hash: str) -> int | None:
+    """The 64-bit perceptual hash of the evidence store (16 hex digits) as an int, else None."""
+    if not hex_hash or len(hex_hash) != 16:
+        return None
+    try:
+        return int(hex_hash, 16)
+    except ValueError:
+        return None
+
+
 def similar_pairs_share(hashes: Sequence[int], bits: int = SIMILAR_BITS) -> float:
     """The share of pairs of photos within `bits` of each other (0 with fewer than 2 photos)."""
     if len(hashes) < 2:

@@ -1,4 +1,6 @@
-"""Background jobs of the voters' count: the population detection, kept current by itself.
+"""Background jobs of the voters' count: the population detection, kept current by itself, and
+the match of a ballot photo with the official sample ballot (ORB features and a homography take a
+fraction of a second, so not on the bot's reply path).
 
 Every ballot that gets its choice asks for a detection run of its contest
 (`detection_schedule`): at most one run per contest is queued per `DEBOUNCE_SECONDS` slot, to run
@@ -75,4 +77,16 @@ def sweep(key: str) -> None:
     detect_population.enqueue(int(key.split(":")[0]))
 
 
-__all__ = ["detect_population", "detection_schedule", "sweep"]
+@job(retries=2)
+def ballot_photo_match(ballot_id: int) -> dict | None:
+    """Set the ballot's `photo_match`, marked choice and agreement (crowd.ballot_match); the
+    tier follows through `crowd.services.set_photo_match`."""
+    from baqylau.crowd.services import ballot_photo_check
+
+    ballot = ballot_photo_check(ballot_id)
+    if ballot is None:
+        return None
+    return {"ballot": ballot.pk, "photo_match": ballot.photo_match, "tier": ballot.tier}
+
+
+__all__ = ["ballot_photo_match", "detect_population", "detection_schedule", "sweep"]
