@@ -1,8 +1,10 @@
 """The attack library: realistic genuine voters and determined attackers against the voters' bot.
 
 Genuine voters photograph *this election's ballot form* with their own mark (generated:
-`baqylau.simulate.ballot_photos` — angles, light, blur, noise, JPEG), give their station and
-their choice at human pace. Attackers (issue 14's table, plus a fake-clone campaign):
+`baqylau.simulate.ballot_photos` — angles, light, blur, noise, JPEG), give their station, share
+their own phone number with the contact button (so they are phone-verified and take the fast
+lane, as most real voters would), send the photo and give their choice at human pace. Attackers
+never share a phone (one phone is one vote per election). Attackers (issue 14's table, plus a fake-clone campaign):
 
     aged-unique        aged accounts (ids below the reference), one distinct ballot-like photo
                        each (another form: the attacker has no real ballot), human timing
@@ -18,9 +20,12 @@ database) with bench/bot_spam.py's recording Bot API session. Photos are matched
 uploaded sample ballot by the job worker (a thread running the job queue, as `baqylau worker`
 would), off the reply path.
 
-Prints per attack: spam share of the headline "from voters" figure (counted ballots of the
-verified tiers — `--headline`), genuine votes kept (of the phone-verified genuine voters when
-the tier exists; `--genuine-tier`), genuine ballots marked spam, genuine reply p50/p95, the
+Genuine reply times are given for all of a voter's messages (the station and the contact come
+before verification, in the slow lane with the attackers) and for the photo and choice sent after
+it (the fast lane). Prints per attack: spam share of the headline "from voters" figure (by default the tally's own
+rule, `tally.selectors.crowd_headline`: counted, verified tier, not held, not spam —
+`--headline`), genuine votes kept (of the phone-verified genuine voters), genuine ballots marked
+spam, genuine reply p50/p95, the
 duplicate-photo lookup cost per photo over the run, and how long the run and the job backlog
 took. The index's cost from 1,000 to 100,000 photos is measured directly by
 ``bench/photo_index.py cost``.
@@ -86,9 +91,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--headline",
-        choices=("photo", "counted"),
-        default="photo",
-        help="headline tiers: photo-matched counted ballots, or all counted",
+        choices=("verified", "photo", "counted"),
+        default="verified",
+        help="headline: the tally's verified tiers (default), photo-matched only, or all counted",
     )
     parser.add_argument("--database-url", default="", help="PostgreSQL (default: SQLite)")
     parser.add_argument(
@@ -303,10 +308,11 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
     stations = [str(n) for n in range(1, args.stations + 1)]
 
     latencies: list[float] = []
+    voting: list[float] = []  # replies to a verified voter's photo and choice (the fast lane)
     errors: list[str] = []
     started = time.perf_counter()
 
-    async def feed(update: dict, user_id: int, genuine_voter: bool) -> None:
+    async def feed(update: dict, user_id: int, genuine_voter: bool, verified: bool = False) -> None:
         before = len(session.replies[user_id])
         fed = time.perf_counter()
         try:
@@ -316,6 +322,8 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
         if genuine_voter:
             replies = session.replies[user_id][before:]
             latencies.append((replies[0] - fed) if replies else float("inf"))
+            if verified:
+                voting.append(latencies[-1])
 
     gap = (3.0, min(12.0, max(4.0, duration / 5)))
     voter_start = {uid: rng.uniform(0, max(0.0, duration - 3 * gap[1])) for uid in genuine_ids}
@@ -325,14 +333,23 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
         if delay > 0:
             await asyncio.sleep(delay)
 
+    def contact(user_id: int) -> dict:
+        """The contact button: the voter's own number (Telegram fills user_id with the sender)."""
+        phone = f"+7701{user_id % 10**7:07d}"
+        return envelope(
+            user_id, contact={"phone_number": phone, "first_name": "v", "user_id": user_id}
+        )
+
     async def genuine_voter(n: int, user_id: int) -> None:
         row, data = genuine[n]
         await at(voter_start[user_id])
         await feed(envelope(user_id, text=stations[n % len(stations)]), user_id, True)
+        await asyncio.sleep(rng.uniform(1.0, 3.0))
+        await feed(contact(user_id), user_id, True)
         await asyncio.sleep(rng.uniform(*gap))
-        await feed(photo(user_id, data), user_id, True)
+        await feed(photo(user_id, data), user_id, True, verified=True)
         await asyncio.sleep(rng.uniform(*gap))
-        await feed(callback(user_id, choice_of_row[row]), user_id, True)
+        await feed(callback(user_id, choice_of_row[row]), user_id, True, verified=True)
 
     async def attacker(n: int, user_id: int, start: float, gaps: tuple[float, float]) -> None:
         await at(start)
@@ -374,24 +391,32 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
         "genuine_replies_missing": len(latencies) - len(finite),
         "genuine_p50_s": round(percentile(finite, 50), 3) if finite else None,
         "genuine_p95_s": round(percentile(finite, 95), 3) if finite else None,
+        "genuine_voting_p95_s": (
+            round(percentile([x for x in voting if x != float("inf")], 95), 3) if voting else None
+        ),
         "_hashes": (genuine_hashes, spam_hashes),
+        "_contest": contest,
     }
 
 
 def figures(result: dict, headline: str) -> dict:
     from baqylau.crowd.models import CrowdBallot
+    from baqylau.tally.selectors import crowd_headline
 
     genuine_hashes, spam_hashes = result.pop("_hashes")
-    counted = CrowdBallot.objects.filter(counted=True)
-    if headline == "photo":
+    contest = result.pop("_contest")
+    counted = CrowdBallot.objects.filter(contest=contest, counted=True)
+    if headline == "verified":  # the tally's one rule for the "from voters" figures
+        counted = crowd_headline(CrowdBallot.objects.filter(contest=contest))
+    elif headline == "photo":
         # matched to this election's ballot, and the marked box (where located) agrees with
         # the declared choice: a harvested photo sent with another choice does not
         counted = counted.filter(photo_match=True).exclude(photo_choice_agrees=False)
     genuine_in = counted.filter(voter__voter_hash__in=genuine_hashes).count()
     spam_in = counted.filter(voter__voter_hash__in=spam_hashes).count()
     total = genuine_in + spam_in
-    genuine = CrowdBallot.objects.filter(voter__voter_hash__in=genuine_hashes)
-    spam = CrowdBallot.objects.filter(voter__voter_hash__in=spam_hashes)
+    genuine = CrowdBallot.objects.filter(contest=contest, voter__voter_hash__in=genuine_hashes)
+    spam = CrowdBallot.objects.filter(contest=contest, voter__voter_hash__in=spam_hashes)
     result.update(
         headline=headline,
         headline_total=total,
@@ -400,6 +425,9 @@ def figures(result: dict, headline: str) -> dict:
         genuine_counted_in_headline=genuine_in,
         genuine_counted_any_tier=genuine.filter(counted=True).count(),
         genuine_marked_spam=genuine.filter(category="spam").count(),
+        genuine_phone_verified=genuine.filter(tier="phone_verified").count(),
+        genuine_held=genuine.filter(held=True).count(),
+        spam_held=spam.filter(held=True).count(),
         genuine_photo_matched=genuine.filter(photo_match=True).count(),
         genuine_choice_agrees=genuine.filter(photo_choice_agrees=True).count(),
         spam_ballots=spam.count(),
@@ -407,7 +435,7 @@ def figures(result: dict, headline: str) -> dict:
         spam_photo_matched=spam.filter(photo_match=True).count(),
         spam_marked_duplicate=spam.filter(duplicate_of__isnull=False).count(),
         photos_not_matched_yet=CrowdBallot.objects.filter(
-            photo__isnull=False, photo_match__isnull=True
+            contest=contest, photo__isnull=False, photo_match__isnull=True
         ).count(),
     )
     return result
@@ -474,14 +502,17 @@ def print_result(r: dict, as_json: bool) -> None:
         f"   headline ({r['headline']}): {r['headline_total']} ballots, spam "
         f"{r['spam_in_headline']} = {'—' if share is None else f'{100 * share:.1f} %'}\n"
         f"   genuine kept in the headline {r['genuine_counted_in_headline']} of "
-        f"{r['genuine_voters']} (counted in any tier {r['genuine_counted_any_tier']}, marked "
+        f"{r['genuine_voters']} (phone verified {r['genuine_phone_verified']}, counted in any "
+        f"tier {r['genuine_counted_any_tier']}, held {r['genuine_held']}, marked "
         f"spam {r['genuine_marked_spam']}, photo matched {r['genuine_photo_matched']}, marked box "
         f"agrees {r['genuine_choice_agrees']})\n"
         f"   spam ballots {r['spam_ballots']}: counted in any tier {r['spam_counted_any_tier']}, "
+        f"held {r['spam_held']}, "
         f"photo matched {r['spam_photo_matched']}, duplicates {r['spam_marked_duplicate']}; "
         f"photos not matched yet {r['photos_not_matched_yet']}\n"
         f"   genuine reply p50 {r['genuine_p50_s']} s, p95 {r['genuine_p95_s']} s (missing "
-        f"{r['genuine_replies_missing']})\n"
+        f"{r['genuine_replies_missing']}); after phone verification (photo, choice) p95 "
+        f"{r['genuine_voting_p95_s']} s\n"
         f"   duplicate lookup per photo: {r['lookup_ms_first_tenth']} ms (first tenth) → "
         f"{r['lookup_ms_last_tenth']} ms (last tenth) over {r['photos_looked_up']} photos"
     )
