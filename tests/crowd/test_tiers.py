@@ -81,6 +81,22 @@ def test_phone_verified_tier_before_or_after_voting(election):
     assert "77011112234" not in stored.phone_hash and len(stored.phone_hash) == 64
 
 
+def test_harvested_photo_sent_first_does_not_cost_a_verified_voter_the_vote(election):
+    """A fake clone sends a voter's photo on first from an unverified account: the verified
+    voter's own later ballot is kept (duplicate_of recorded) and is the one in the headline."""
+    station = election["stations"][0]
+    image = jpeg(21)
+    clone, _ = vote(10_030, station, image, "kossanov", 0)
+    assert verify(10_031, "+77015550031") == PhoneOutcome.VERIFIED
+    own, counted = vote(10_031, station, image, "tokayev", 50)
+    assert counted and own.category == "valid" and own.tier == "phone_verified"
+    assert own.duplicate_of_id == clone.pk and "duplicate_photo" not in own.spam_reasons
+    assert headline_choices(election["contest"]) == {"tokayev": 1}
+    # an unverified account sending the same photo later is still a duplicate
+    third, counted = vote(10_032, station, image, "kossanov", 90)
+    assert not counted and "duplicate_photo" in third.spam_reasons
+
+
 def test_one_phone_one_vote_across_accounts(election):
     station = election["stations"][0]
     first, counted = vote(10_010, station, jpeg(10), "tokayev", 0)

@@ -255,8 +255,9 @@ def ballot_photo_receive(
     """Store the ballot photo (evidence store, perceptual hash) and open a ballot for the choice.
 
     A photo the same as, or close to, an earlier photo of another voter makes this ballot spam
-    (``duplicate_photo``, `duplicate_of` the nearest one); the earlier ballot is left as it is
-    (whoever sent a photo first is not judged by who copied it). When the contest has a sample
+    (``duplicate_photo``, `duplicate_of` the nearest one) unless the voter is phone-verified
+    (then only `duplicate_of` is set); the earlier ballot is left as it is (whoever sent a photo
+    first is not judged by who copied it). When the contest has a sample
     ballot, the photo is compared with it by a job (`crowd.tasks.ballot_photo_match`).
     Raises `evidence.services.EvidenceRejected` for files that are not photos.
     """
@@ -279,7 +280,10 @@ def ballot_photo_receive(
     )
     reasons = list(voter.spam_reasons) if voter.spam else list(received.verdict.reasons)
     spam = voter.spam or received.verdict.spam
-    if nearest is not None:
+    # A phone-verified voter is one phone, one vote: a photo someone sent before them (a fake
+    # clone harvesting voters' photos sends them on first) is kept as `duplicate_of`, but does
+    # not make the verified voter's ballot spam.
+    if nearest is not None and not voter_phone_verified(voter, contest):
         reasons = sorted({*reasons, "duplicate_photo"})
         spam = True
     with transaction.atomic():
