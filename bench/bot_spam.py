@@ -55,12 +55,12 @@ def setup(args) -> None:
 # data
 
 
-def make_election(stations: int):
+def make_election(stations: int, code: str = "bench-mazhilis"):
     from baqylau.bots.models import BotControl
     from baqylau.elections.models import AdminUnit, Choice, Contest, Election
 
     election = Election.objects.create(
-        code="bench-mazhilis",
+        code=code,
         date="2021-01-10",
         kind="parliamentary",
         country="KZ",

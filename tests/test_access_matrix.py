@@ -137,6 +137,7 @@ PAGES = {
     "public": ("/en/", {"*"}),
     "moderation": ("/en/moderation/", {"moderator", "admin"}),
     "incidents": ("/en/moderation/incidents/", {"moderator", "admin"}),
+    "voters_groups": ("/en/moderation/voters/groups/", {"moderator", "admin"}),
     "legal": ("/en/legal/", {"lawyer_a", "admin"}),
     "admin": ("/en/admin/", {"admin"}),
 }

@@ -110,6 +110,9 @@ def test_demo_loads_and_serves(tmp_path):
         r"Voters' bot: [\d,]+ ballots from [\d,]+ stations, ([\d,]+) counted", output
     )
     assert counted and int(counted.group(1).replace(",", "")) > 0, output[-2000:]
+    # the headline "from voters" figure rests on verified voters only, and is not 0
+    headline = re.search(r"From voters \(headline, verified tiers\): ([\d,]+) votes", output)
+    assert headline and int(headline.group(1).replace(",", "")) > 0, output[-2000:]
     # every demo submission is in the ledger: `baqylau ledger verify` holds on the demo database
     verify = subprocess.run(
         [sys.executable, "-m", "baqylau", "ledger", "verify"],

@@ -168,10 +168,11 @@ def _load_demo_election(stations: int, seed: int, console: Console):
     console.print(
         f"Voters' bot: {crowd.size:,} ballots from {len(set(crowd.station.tolist())):,} stations, "
         f"{sent['counted']:,} counted; {sent['not_counted']:,} set aside (spam, duplicates, "
-        f"copied photos)."
+        f"copied photos); {sent['phone_verified']:,} voters phone-verified."
     )
     with console.status("Independent count and comparison with the official result…"):
         summary = recount(contest)
+    _print_crowd_headline(contest, console)
     with console.status("Forensic report of the official results (a sign, not proof)…"):
         publish_forensic_report(election, draws=200, seed=seed)
     reconciled, estimate = summary.reconcile, summary.estimate
@@ -188,3 +189,21 @@ def _load_demo_election(stations: int, seed: int, console: Console):
             f"{estimate.label}"
         )
     return election
+
+
+def _print_crowd_headline(contest, console: Console) -> None:
+    """The published "from voters" figure of the whole election, as the tally stored it (verified
+    tiers only), and the unverified ballots it leaves out."""
+    from baqylau.tally.models import UnitCount
+
+    root = UnitCount.objects.filter(contest=contest, unit__depth=0).first()
+    crowd = root.crowd if root is not None else {}
+    if not crowd.get("stations"):
+        console.print("From voters (headline, verified tiers): no verified voters' figure.")
+        return
+    declared = sum(crowd.get("declared", {}).values())
+    unverified = sum(crowd.get("unverified", {}).values())
+    console.print(
+        f"From voters (headline, verified tiers): {declared:,} votes from "
+        f"{crowd.get('stations', 0):,} stations; {unverified:,} unverified ballots shown apart."
+    )

@@ -1,7 +1,7 @@
 import pytest
 from asgiref.sync import async_to_sync
 
-from baqylau.crowd.services import PHASH_INDEX, cache_clear
+from baqylau.crowd.services import cache_clear
 from tests.bots.fake_telegram import FakeTelegram
 from tests.bots.helpers import ALAMAN_TOKEN, BAYGE_TOKEN
 
@@ -23,10 +23,8 @@ def bot_env(fake_tg, monkeypatch, settings, tmp_path):
     monkeypatch.setenv("BAYGE_BOT_TOKEN", BAYGE_TOKEN)
     monkeypatch.delenv("BOT_SIGNING_KEY", raising=False)
     settings.DATA_DIR = tmp_path
-    PHASH_INDEX.clear()
     cache_clear()
     yield fake_tg
-    PHASH_INDEX.clear()
     cache_clear()
 
 

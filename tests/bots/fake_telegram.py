@@ -136,6 +136,21 @@ class FakeTelegram:
         }
         return self._push(token, {"message": self._message(user_id, lang, photo=[size])})
 
+    def contact(
+        self,
+        token: str,
+        user_id: int,
+        phone: str,
+        contact_user_id: int | None = None,
+        lang: str = "ru",
+    ) -> dict[str, Any]:
+        """A contact shared in the chat: the contact button sends the sender's own (its
+        ``user_id`` is the sender's); a forwarded contact card carries another ``user_id``."""
+        shared = {"phone_number": phone, "first_name": f"U{user_id}"}
+        if contact_user_id is not None:
+            shared["user_id"] = contact_user_id
+        return self._push(token, {"message": self._message(user_id, lang, contact=shared)})
+
     def callback(self, token: str, user_id: int, data: str, lang: str = "ru") -> dict[str, Any]:
         query = {
             "id": str(next(self._callback_ids)),

@@ -33,13 +33,6 @@ def test_repeated_content_and_new_account():
     assert not abuse.is_new_account(7_100_000_000, None)
 
 
-def test_near_duplicates_by_hamming_distance():
-    base = int("f0f0f0f0f0f0f0f0", 16)
-    others = [(1, base ^ 0b111), (2, base ^ int("ffff", 16)), (3, base)]
-    assert abuse.near_duplicates(base, others) == [1, 3]
-    assert abuse.phash_int("zz") is None and abuse.phash_int("00000000000000ff") == 255
-
-
 def test_weak_signals_alone_are_not_spam():
     assert not assess(Signals(user_id=9, reference_id=5)).spam  # new account only
     assert not assess(Signals(global_burst=True)).spam

@@ -15,21 +15,11 @@ from baqylau.crowd.models import CrowdBallot, CrowdVoter
 from baqylau.dashboard.selectors import unit_page
 from baqylau.elections.models import OfficialVote
 from baqylau.jobs.worker import run_until_idle
-from baqylau.tally.models import Finding
+from baqylau.tally.models import Finding, UnitCount
 from baqylau.tally.services import recount
-from tests.bots.helpers import jpeg, seed_election
+from tests.bots.helpers import jpeg
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def election(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-    services.PHASH_INDEX.clear()
-    services.cache_clear()
-    yield seed_election()
-    services.PHASH_INDEX.clear()
-    services.cache_clear()
 
 
 def _msg(user_id: int, text: str = "", photo_uid: str = "") -> dict:
@@ -93,16 +83,18 @@ def test_photo_replaces_counted_no_photo_ballot(election):
     assert not first.counted
 
 
-def test_duplicate_photo_across_voters_is_spam_for_both(election):
+def test_duplicate_photo_marks_only_the_later_ballot(election):
     station = election["stations"][0]
     image = jpeg(7)
     first, counted = vote(2001, station, image, "tokayev", 0)
     assert counted
     second, counted = vote(2002, station, image, "tokayev", 50)
     assert not counted and second.category == "spam"
-    assert "duplicate_photo" in second.spam_reasons
+    assert "duplicate_photo" in second.spam_reasons and second.duplicate_of_id == first.pk
+    third, counted = vote(2003, station, image, "tokayev", 90)
+    assert not counted and third.duplicate_of_id == first.pk  # the nearest earliest, no chain
     first.refresh_from_db()
-    assert first.category == "spam" and not first.counted
+    assert first.category == "valid" and first.counted  # no cascade onto the earlier photo
 
 
 def test_flooding_account_is_marked_spam_and_voter_id_never_stored(election):
@@ -124,16 +116,28 @@ def test_new_account_signal_uses_reference(election):
     assert "new_account" in new.verdict.reasons and not new.verdict.spam
 
 
+def verify_phone(user_id: int, phone: str) -> str:
+    received = services.voter_message_receive(user_id=user_id, payload=_msg(user_id, "c"), now=0)
+    return services.voter_phone_verify(
+        received=received, sender_user_id=user_id, contact_user_id=user_id, phone=phone
+    )
+
+
 def test_crowd_exceeds_official_is_a_tally_finding_and_the_voters_column(election):
     """Voters' ballot photos are compared with the official result by the tally (one comparison),
-    as soon as a counted ballot marks its station; the "from voters" column reads the same."""
+    as soon as a counted ballot marks its station; the "from voters" column reads the same, and
+    only verified ballots are in either."""
     station = election["stations"][0]  # official: tokayev 510, kossanov 101
     contest = election["contest"]
     for i in range(3):
         vote(4000 + i, station, jpeg(40 + i), "kossanov", i * 100)
+        verify_phone(4000 + i, f"+7 701 000 00 0{i}")
     vote(4100, station, jpeg(99), "tokayev", 0)
+    verify_phone(4100, "+77010000100")
     vote(4101, station, None, "tokayev", 0)
-    vote(4102, station, jpeg(98), "against_all", 0)
+    verify_phone(4101, "+77010000101")
+    vote(4102, station, jpeg(98), "against_all", 0)  # unverified: published apart
+    vote(4103, station, jpeg(97), "kossanov", 0)  # unverified: not in the finding's 3
     # Official kossanov at this station lowered to 2 so that 3 photos prove it false.
     OfficialVote.objects.filter(
         result__unit=station, choice__code="kossanov", result__contest=contest
@@ -144,12 +148,17 @@ def test_crowd_exceeds_official_is_a_tally_finding_and_the_voters_column(electio
     assert (finding.unit, finding.observed, finding.official) == (station, 3, 2)
     assert finding.choice.code == "kossanov"
     # the ballots it rests on, each with its envelope and its photo's digest
-    photographed = CrowdBallot.objects.filter(choice__code="kossanov", counted=True)
+    photographed = CrowdBallot.objects.filter(
+        choice__code="kossanov", counted=True, tier="phone_verified"
+    )
+    assert CrowdBallot.objects.filter(choice__code="kossanov", counted=True).count() == 4
     evidence = finding.details["evidence"]["ballots"]
     assert [b["ballot"] for b in evidence] == sorted(photographed.values_list("pk", flat=True))
     assert {b["photo_sha256"] for b in evidence} == set(
         photographed.values_list("photo__sha256", flat=True)
     )
+    assert finding.details["evidence"]["tiers"] == {"phone_verified": 3}
+    assert finding.details["message"]["en"].startswith("Verified voters sent 3 photos")
     assert {b["submission"] for b in evidence} == {
         str(s) for s in photographed.values_list("submission_id", flat=True)
     }
@@ -159,12 +168,23 @@ def test_crowd_exceeds_official_is_a_tally_finding_and_the_voters_column(electio
     with translation.override("en"):
         page = unit_page(election["election"], election["country"].id)
     rows = {row.choice.code if row.choice else row.label: row for row in page.panels[0].rows}
-    # a choice declared without a photo counts for its choice, in the lower tier only
+    # a choice declared without a photo counts for its choice, in the lower tier only; only
+    # verified voters are in either tier (the unverified kossanov and against-all apart)
     assert rows["kossanov"].crowd == 3 and rows["tokayev"].crowd == 2
     assert rows["kossanov"].crowd_photo == 3 and rows["tokayev"].crowd_photo == 1
-    assert rows["kossanov"].crowd_share == pytest.approx(0.5)  # 3 of the 6 voters
-    assert rows["Against all"].crowd == 1 and "No photo" not in rows
+    assert rows["kossanov"].crowd_share == pytest.approx(0.6)  # 3 of the 5 verified voters
+    assert "Against all" not in rows and "No photo" not in rows
     assert page.panels[0].crowd_stations == 1
+    assert page.panels[0].crowd_tiers == {"phone_verified": 5, "unverified": 2}
+    # the declared tier's finding rests on the same verified voters (3 > 2, not 4)
+    declared = Finding.objects.get(kind="crowd_declared_exceeds")
+    assert (declared.unit, declared.observed, declared.official) == (station, 3, 2)
+    assert declared.details["evidence"]["tiers"] == {"phone_verified": 3}
+    # the tally stores the unverified ballots by choice, apart from the figures
+    stored = UnitCount.objects.get(contest=contest, unit=station).crowd
+    kossanov = str(contest.choices.get(code="kossanov").pk)
+    assert stored["declared"][kossanov] == 3 and stored["unverified"][kossanov] == 1
+    assert stored["tiers"] == {"phone_verified": 5, "unverified": 2}
     assert rows["tokayev"].official == 510 + 520 + 510 + 520
     assert page.panels[0].findings["crowd_exceeds_official"] == 1
     region = unit_page(election["election"], election["regions"][0].id).panels[0]

@@ -174,7 +174,8 @@ def make_observed_election(code: str = "test-kz") -> dict:
             {"count": count, "commission_count": announced, "at": f"{hour}:00"},
         )
 
-    # 102 voters photographed a ballot for Kossanov at station 101 (official: 101) + 3 spam
+    # 102 phone-verified voters photographed a ballot for Kossanov at station 101 (official: 101)
+    # + 3 spam
     ballots = []
     for i in range(105):
         at = day + dt.timedelta(hours=9, minutes=i)
@@ -201,6 +202,7 @@ def make_observed_election(code: str = "test-kz") -> dict:
                 choice=None if spam else other,
                 photo=media,
                 counted=not spam,
+                tier="unverified" if spam else "phone_verified",
                 created_at=at,
             )  # fmt: skip
         )

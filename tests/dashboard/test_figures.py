@@ -82,7 +82,11 @@ def test_three_sources_and_findings(observed):
     assert block["observed_stations"] == 1
     assert block["observed"] == {lead: 480, other: 101}
     assert block["official_at_observed"] == {lead: 510, other: 101}
-    assert block["crowd"][other] == 102 and block["crowd"]["spam"] == 3
+    # "from voters": the verified ballots only, saying what it rests on and what is left out
+    # (votes by choice as the tally stores them, with the bot's spam beside them)
+    assert block["crowd"] == {lead: 0, other: 102, "spam": 3} and block["crowd_total"] == 102
+    assert block["crowd_confirmed"] == {lead: 0, other: 102}
+    assert block["crowd_tiers"] == {"phone_verified": 102, "spam": 3}
     assert block["results"]["agreed"] == 1 and block["results"]["conflict"] == 1
     # turnout: official (4 stations), at the settled station, and on its copies
     assert block["turnout"]["official"] == pytest.approx((616 + 626 + 617 + 627) / 4000)

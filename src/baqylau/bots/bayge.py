@@ -11,7 +11,14 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters import Command, CommandStart
-from aiogram.types import CallbackQuery, Message, Update
+from aiogram.types import (
+    CallbackQuery,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 
 from baqylau.bots import lanes, selectors
 from baqylau.bots.common import download, keyboard, shared_router
@@ -27,26 +34,30 @@ NAME = BotName.BAYGE
 MAX_PHOTO_BYTES = 15 * 1024 * 1024
 
 
-def _intake(user_id: int, payload: dict, language_code: str | None):
+def _intake(user_id: int, payload: dict, language_code: str | None, trusted: bool):
     received = crowd.voter_message_receive(user_id=user_id, payload=payload, language=language_code)
     paused = crowd.cached(f"paused:{NAME}", lambda: selectors.intake_paused(NAME))
-    return received, received.voter.language, paused, crowd.reference_id()
+    trusted = trusted or selectors.trusted_voter(received.voter)
+    return received, received.voter.language, paused, trusted
 
 
 async def intake_middleware(handler, event: Update, data: dict[str, Any]):
-    """Store the update first (as a Submission) and judge it, before any handler replies."""
+    """Store the update first (as a Submission) and judge it, before any handler replies.
+    Verified senders' updates take the fast lane (`lanes`)."""
     user = data.get("event_from_user")
     if user is None or user.is_bot:
         return None
     payload = event.model_dump(mode="json", exclude_none=True)
     current = lanes.lanes()
-    lanes.PRIORITY.set(lanes.triage(user.id, current.reference))
-    received, lang, paused, current.reference = await db(
-        _intake, user.id, payload, user.language_code
+    lanes.PRIORITY.set(lanes.triage(user.id))
+    received, lang, paused, trusted = await db(
+        _intake, user.id, payload, user.language_code, user.id in current.trusted
     )
-    if received.voter.spam:
-        current.flagged.add(user.id)
-    data["received"], data["lang"] = received, lang
+    if trusted and not received.voter.spam:
+        current.trusted.add(user.id)
+    else:
+        current.trusted.discard(user.id)
+    data["received"], data["lang"], data["trusted"] = received, lang, trusted
     bot: Bot = data["bot"]
     if paused:
         if event.callback_query:
@@ -135,10 +146,43 @@ def build_router() -> Router:
             label = await db(_ballot_label, result, lang)
             receipt = str(result.submission_id)[:8]
             await query.message.answer(t("vote_counted", lang, choice=label, receipt=receipt))
+            if result.tier != CrowdBallot.Tier.PHONE_VERIFIED:
+                await query.message.answer(t("phone_ask", lang), reply_markup=_phone_keyboard(lang))
+        elif result.held:
+            await query.message.answer(t("vote_held", lang))
         elif result.category == CrowdBallot.Category.SPAM:
             await query.message.answer(t("vote_saved", lang))
         else:
             await query.message.answer(t("vote_already", lang))
+
+    @router.message(Command("phone"))
+    async def phone(message: Message, lang: str) -> None:
+        await message.answer(t("phone_ask", lang), reply_markup=_phone_keyboard(lang))
+
+    @router.message(F.contact)
+    async def contact(message: Message, received, lang: str) -> None:
+        """The contact button: only the sender's own number is taken (Telegram fills the
+        contact's user_id with the account it belongs to); kept as a keyed hash only."""
+        shared = message.contact
+        outcome = await db(
+            crowd.voter_phone_verify,
+            received=received,
+            sender_user_id=message.from_user.id,
+            contact_user_id=shared.user_id,
+            phone=shared.phone_number or "",
+        )
+        if outcome in (crowd.PhoneOutcome.VERIFIED, crowd.PhoneOutcome.ALREADY):
+            lanes.lanes().trusted.add(message.from_user.id)
+        text = {
+            crowd.PhoneOutcome.VERIFIED: "phone_verified",
+            crowd.PhoneOutcome.ALREADY: "phone_already",
+            crowd.PhoneOutcome.USED_BY_OTHER: "phone_used",
+            crowd.PhoneOutcome.NOT_OWN: "phone_not_own",
+            crowd.PhoneOutcome.NO_ELECTION: "paused",
+        }[outcome]
+        keep = outcome == crowd.PhoneOutcome.NOT_OWN
+        markup = _phone_keyboard(lang) if keep else ReplyKeyboardRemove()
+        await message.answer(t(text, lang), reply_markup=markup)
 
     @router.message(F.text)
     async def text(message: Message, received, lang: str) -> None:
@@ -155,6 +199,15 @@ def build_router() -> Router:
         )
 
     return router
+
+
+def _phone_keyboard(lang: str) -> ReplyKeyboardMarkup:
+    """Telegram's contact button: the voter shares their own number in one tap."""
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=t("phone_button", lang), request_contact=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
 
 
 def _no_photo(lang: str):

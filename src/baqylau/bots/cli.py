@@ -1,4 +1,4 @@
-"""`baqylau bot run|link-code|pause|resume|broadcast|users`."""
+"""`baqylau bot run|link-code|pause|resume|broadcast|users|groups`."""
 
 from __future__ import annotations
 
@@ -128,6 +128,35 @@ def users() -> None:
 
     for name, count in bot_user_counts().items():
         typer.echo(f"{name}: {count}")
+
+
+@bot_app.command("groups")
+def groups() -> None:
+    """Run the voters' population detection now (it also runs by itself as ballots arrive) and
+    list the suspect groups of accounts waiting for a moderator."""
+    _setup()
+    from baqylau.crowd.selectors import suspect_groups
+    from baqylau.crowd.services import poll_target, population_detect
+
+    _election, contest = poll_target()
+    if contest is None:
+        raise typer.Exit("no contest for the voters' bot")
+    summary = population_detect(contest)
+    typer.echo(
+        f"{summary.groups} suspect groups ({summary.accounts_held} accounts and "
+        f"{summary.ballots_held} ballots newly held); {summary.surges} surges of new accounts"
+    )
+    if summary.divergence:
+        d = summary.divergence
+        typer.echo(
+            f"unverified vs phone-verified choices: TVD {d['tvd']}, p {d['p_value']} "
+            f"({d['unverified']} unverified, {d['verified']} verified ballots)"
+        )
+    for group in suspect_groups():
+        typer.echo(
+            f"  group {group.pk} {group.signature}: {group.accounts} accounts, "
+            f"{group.held_ballots} ballots held; {', '.join(group.reasons)}"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -201,9 +201,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Bayge, the voters' exit poll. Type the number of your polling station.",
     },
     "bayge_help": {
-        "kk": "1) учаске нөмірі; 2) бюллетеньнің фотосы; 3) кімге дауыс бергеніңізді таңдаңыз.\n/lang — тіл, /verify — ресми бот па?",
-        "ru": "1) номер участка; 2) фото бюллетеня; 3) выберите, за кого он.\n/lang — язык, /verify — официальный ли бот",
-        "en": "1) station number; 2) a photo of your ballot; 3) choose whom it shows.\n/lang — language, /verify — is this the official bot",
+        "kk": "1) учаске нөмірі; 2) бюллетеньнің фотосы; 3) кімге дауыс бергеніңізді таңдаңыз.\n/phone — нөміріңізді растау (бір нөмір — бір дауыс)\n/lang — тіл, /verify — ресми бот па?",
+        "ru": "1) номер участка; 2) фото бюллетеня; 3) выберите, за кого он.\n/phone — подтвердить номер (один номер — один голос)\n/lang — язык, /verify — официальный ли бот",
+        "en": "1) station number; 2) a photo of your ballot; 3) choose whom it shows.\n/phone — verify your number (one number, one vote)\n/lang — language, /verify — is this the official bot",
     },
     "station_unknown": {
         "kk": "№{station} учаскесі табылмады. Нөмірді тексеріңіз.",
@@ -257,6 +257,41 @@ TEXTS: dict[str, dict[str, str]] = {
         "kk": "Бюллетеньнің фотосын жіберіңіз немесе «Фотосыз» түймесін басыңыз.",
         "ru": "Пришлите фото бюллетеня или нажмите «Без фото».",
         "en": 'Send a photo of your ballot or press "No photo".',
+    },
+    "phone_ask": {
+        "kk": "Дауысыңыз тексерілген санаққа кіруі үшін төмендегі түймемен телефон нөміріңізбен бөлісіңіз. Нөмірдің өзі сақталмайды, тек оның кілтті хэші; бір нөмір — сайлауда бір дауыс.",
+        "ru": "Чтобы ваш голос вошёл в проверенный подсчёт, поделитесь номером телефона кнопкой ниже. Сам номер не хранится, только его хэш с ключом; один номер — один голос на выборах.",
+        "en": "To have your vote in the verified count, share your phone number with the button below. The number itself is never kept, only a keyed hash of it; one number is one vote in the election.",
+    },
+    "phone_button": {
+        "kk": "Телефон нөмірімен бөлісу",
+        "ru": "Поделиться номером телефона",
+        "en": "Share my phone number",
+    },
+    "phone_verified": {
+        "kk": "Рахмет! Нөміріңіз тексерілді: дауысыңыз тексерілген санаққа кіреді.",
+        "ru": "Спасибо! Номер подтверждён: ваш голос входит в проверенный подсчёт.",
+        "en": "Thank you! Your number is verified: your vote is in the verified count.",
+    },
+    "phone_already": {
+        "kk": "Нөміріңіз бұрын тексерілген.",
+        "ru": "Ваш номер уже подтверждён.",
+        "en": "Your number was verified already.",
+    },
+    "phone_used": {
+        "kk": "Бұл телефон нөмірімен осы сайлауда басқа аккаунттан дауыс берілген. Бір нөмір — бір дауыс: осы аккаунттың дауысы есептелмейді.",
+        "ru": "С этим номером телефона на этих выборах уже голосовали с другого аккаунта. Один номер — один голос: голос с этого аккаунта не учитывается.",
+        "en": "This phone number has already voted in this election from another account. One number is one vote: the vote of this account is not counted.",
+    },
+    "phone_not_own": {
+        "kk": "Тек өз нөміріңізді түймемен жіберіңіз (басқа адамның контактісі қабылданбайды).",
+        "ru": "Отправьте кнопкой только свой номер (чужой контакт не принимается).",
+        "en": "Send only your own number, with the button (someone else's contact is not accepted).",
+    },
+    "vote_held": {
+        "kk": "Рахмет, сақталды. Дауысыңыз модератордың тексеруін күтуде.",
+        "ru": "Спасибо, сохранено. Ваш голос ждёт проверки модератора.",
+        "en": "Thank you, saved. Your vote is waiting for a moderator's check.",
     },
     "ballot_expired": {
         "kk": "Бұл сұрақ ескірген. Фотоны қайта жіберіңіз.",

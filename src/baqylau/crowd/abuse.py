@@ -6,8 +6,9 @@ reaches `SPAM_SCORE`. The signals, with the reason codes stored beside every spa
 - ``rate_limit`` (strong): the account's token bucket is empty (too many messages too fast);
 - ``machine_rhythm`` (medium): the gaps between the account's messages are too regular for a
   person (coefficient of variation below `RHYTHM_MAX_CV` over at least `RHYTHM_MIN_GAPS` gaps);
-- ``duplicate_photo`` (strong): the same or a near-identical ballot photo (perceptual hash within
-  `NEAR_DUPLICATE_BITS`) was sent by another account;
+- ``duplicate_photo`` (strong): the same or a near-identical ballot photo (256-bit hash within
+  `photo_index.MAX_DISTANCE`, found by `crowd.services.photo_duplicate_find`) was sent earlier
+  by another account;
 - ``repeated_content`` (medium): the account sends the same content again and again;
 - ``new_account`` (weak): the Telegram user id is above the reference id of accounts that existed
   before the campaign (ids are roughly increasing with the account's creation);
@@ -40,7 +41,6 @@ RHYTHM_MIN_GAPS = 3
 RHYTHM_MAX_CV = 0.12
 RHYTHM_MAX_GAP = 600.0  # seconds: gaps longer than this are not "rhythm"
 REPEAT_MIN = 3  # the same digest this many times in the recent history
-NEAR_DUPLICATE_BITS = 6  # of 64 bits of a pHash
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,26 +110,6 @@ def is_repeated_content(digests: Iterable[str]) -> bool:
 def is_new_account(user_id: int, reference_id: int | None) -> bool:
     """True when the id is above the reference (the newest id known to predate the campaign)."""
     return reference_id is not None and reference_id > 0 and user_id > reference_id
-
-
-def hamming(a: int, b: int) -> int:
-    return (a ^ b).bit_count()
-
-
-def phash_int(hex_hash: str) -> int | None:
-    if not hex_hash or len(hex_hash) != 16:
-        return None
-    try:
-        return int(hex_hash, 16)
-    except ValueError:
-        return None
-
-
-def near_duplicates(
-    target: int, others: Iterable[tuple[int, int]], max_bits: int = NEAR_DUPLICATE_BITS
-) -> list[int]:
-    """Keys of ``(key, hash)`` pairs whose hash is within `max_bits` of `target`."""
-    return [key for key, value in others if hamming(target, value) <= max_bits]
 
 
 # ---------------------------------------------------------------------------------------------

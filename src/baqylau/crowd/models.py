@@ -6,6 +6,7 @@ Every message a voter sends is first stored as a `Submission` (kind ``crowd_ball
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,21 @@ class CrowdVoter(models.Model):
     )
     spam = models.BooleanField(_("marked as spam"), default=False, db_index=True)
     spam_reasons = models.JSONField(_("spam reasons"), default=list, blank=True)
+    # Population signals (`crowd.population`): coarse, never identifying on their own.
+    id_block = models.BigIntegerField(
+        _("account id block"),
+        null=True,
+        blank=True,
+        help_text=_("Telegram id divided by 2^20: accounts created about the same time."),
+    )
+    client = models.CharField(_("client signature"), max_length=32, blank=True)
+    cluster = models.ForeignKey(
+        "SuspectCluster",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="voters",
+    )
 
     class Meta:
         verbose_name = _("voter (exit poll)")
@@ -49,7 +65,103 @@ class CrowdVoter(models.Model):
         return self.voter_hash[:12]
 
 
+class CrowdPhone(models.Model):
+    """A phone number a voter shared with the bot's contact button, by a keyed hash (never the
+    number): one phone number is one vote per election, whatever account sends it."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="+")
+    voter = models.ForeignKey(CrowdVoter, on_delete=models.CASCADE, related_name="phones")
+    phone_hash = models.CharField(_("phone number (keyed hash)"), max_length=64)
+    created_at = models.DateTimeField(_("verified"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("voter's phone (keyed hash)")
+        verbose_name_plural = _("voters' phones (keyed hashes)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election", "phone_hash"], name="crowd_one_phone_one_vote"
+            ),
+            models.UniqueConstraint(fields=["election", "voter"], name="crowd_one_phone_per_voter"),
+        ]
+
+    def __str__(self) -> str:
+        return self.phone_hash[:12]
+
+
+class SuspectCluster(models.Model):
+    """Accounts that look like one operator (`crowd.population`): their ballots wait, not
+    counted, until a moderator accepts or rejects them all."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for a moderator")
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("rejected as spam")
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="+")
+    signature = models.CharField(_("signature"), max_length=200)
+    reasons = models.JSONField(_("reasons"), default=list)
+    stats = models.JSONField(_("figures"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    created_at = models.DateTimeField(_("flagged"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("suspect group of accounts")
+        verbose_name_plural = _("suspect groups of accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contest", "signature"], name="crowd_cluster_signature_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "accepted", "rejected"]),
+                name="crowd_cluster_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signature} ({self.status})"
+
+
+class ClusterDecision(models.Model):
+    """A moderator's decision on a whole suspect group (a new row each time, ledgered)."""
+
+    class Verdict(models.TextChoices):
+        ACCEPT = "accept", _("accept all")
+        REJECT = "reject", _("reject all as spam")
+
+    cluster = models.ForeignKey(SuspectCluster, on_delete=models.PROTECT, related_name="decisions")
+    verdict = models.CharField(_("decision"), max_length=8, choices=Verdict.choices)
+    reason = models.TextField(_("reason"))
+    ballots = models.PositiveIntegerField(_("ballots decided"), default=0)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("decided"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("decision on a suspect group")
+        verbose_name_plural = _("decisions on suspect groups")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verdict__in=["accept", "reject"]) & ~Q(reason=""),
+                name="crowd_cluster_decision_reasoned",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()} #{self.cluster_id}"
+
+
 class CrowdBallot(models.Model):
+    class Tier(models.TextChoices):
+        """How much the ballot is trusted; only the verified tiers make the headline."""
+
+        PHONE_VERIFIED = "phone_verified", _("phone verified")
+        PHOTO_MATCHED = "photo_matched", _("photo matches the sample ballot")
+        UNVERIFIED = "unverified", _("unverified")
+
     class Category(models.TextChoices):
         PENDING = "pending", _("photo received, choice not given yet")
         VALID = "valid", _("valid choice")
@@ -76,7 +188,47 @@ class CrowdBallot(models.Model):
         MediaFile, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     perceptual_hash = models.CharField(_("perceptual hash"), max_length=64, blank=True)
+    photo_hash = models.CharField(
+        _("photo hash (256 bits)"),
+        max_length=64,
+        blank=True,
+        help_text=_("DCT hash the duplicate-photo index searches (crowd.photo_index)."),
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("same photo as"),
+        help_text=_("The nearest earlier ballot of another voter with the same or a near photo."),
+    )
+    photo_marked_choice = models.ForeignKey(
+        Choice,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("choice marked on the photo"),
+    )
     counted = models.BooleanField(_("counted"), default=False)
+    tier = models.CharField(
+        _("trust tier"), max_length=16, choices=Tier.choices, default=Tier.UNVERIFIED
+    )
+    #: Set by the sample-ballot matcher: the photo shows this election's ballot form (None: not
+    #: checked yet), and the marked box agrees with the declared choice (None: not readable).
+    photo_match = models.BooleanField(_("photo matches the sample ballot"), null=True, blank=True)
+    photo_choice_agrees = models.BooleanField(
+        _("marked box agrees with the choice"), null=True, blank=True
+    )
+    held = models.BooleanField(
+        _("held for review"),
+        default=False,
+        help_text=_("Its account is in a suspect group waiting for a moderator."),
+    )
+    cluster = models.ForeignKey(
+        SuspectCluster, on_delete=models.SET_NULL, null=True, blank=True, related_name="ballots"
+    )
     spam_reasons = models.JSONField(_("spam reasons"), default=list, blank=True)
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     decided_at = models.DateTimeField(_("choice given"), null=True, blank=True)
@@ -94,14 +246,32 @@ class CrowdBallot(models.Model):
             models.CheckConstraint(
                 condition=~Q(category="spam") | Q(counted=False), name="crowd_spam_never_counted"
             ),
+            models.CheckConstraint(
+                condition=Q(tier__in=["phone_verified", "photo_matched", "unverified"]),
+                name="crowd_ballot_tier_valid",
+            ),
+            # Photo-matched only when the form matched and the marked box does not disagree.
+            models.CheckConstraint(
+                condition=~Q(tier="photo_matched")
+                | (Q(photo_match=True) & ~Q(photo_choice_agrees=False)),
+                name="crowd_photo_matched_tier_has_match",
+            ),
+            models.CheckConstraint(
+                condition=Q(held=False) | Q(counted=False), name="crowd_held_never_counted"
+            ),
         ]
         indexes = [
             models.Index(fields=["contest", "station", "counted"], name="crowd_ballot_station"),
             models.Index(fields=["contest", "category"], name="crowd_ballot_category"),
+            models.Index(fields=["contest", "tier", "counted"], name="crowd_ballot_tier"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} #{self.pk}"
+
+
+#: The tiers the headline "from voters" figures and the crowd-vs-official findings rest on.
+VERIFIED_TIERS = (CrowdBallot.Tier.PHONE_VERIFIED.value, CrowdBallot.Tier.PHOTO_MATCHED.value)
 
 
 class CrowdCount(models.Model):
@@ -154,3 +324,53 @@ class CrowdCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station_id} · {self.choice_id}: {self.registered} / {self.photo}"
+
+
+class CrowdPhotoKey(models.Model):
+    """One key of a ballot photo in the duplicate-photo index (`crowd.photo_index`): 16 per photo,
+    each a 16-bit chunk of its 256-bit hash with the chunk's number. A lookup is one indexed
+    ``IN`` query over the 272 probe keys of the new photo."""
+
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="+")
+    ballot = models.ForeignKey(CrowdBallot, on_delete=models.CASCADE, related_name="photo_keys")
+    voter_id = models.BigIntegerField()
+    key = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("photo index key")
+        verbose_name_plural = _("photo index keys")
+        indexes = [
+            # covering on PostgreSQL (an index-only scan); other databases ignore `include`
+            models.Index(
+                fields=["contest", "key"], include=["ballot", "voter_id"], name="crowd_photo_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ballot_id}:{self.key:05x}"
+
+
+class SampleBallot(models.Model):
+    """The official sample ballot of a contest, uploaded by staff (kept as evidence). Voters'
+    photos are matched with it (`crowd.ballot_match`); `boxes` maps its rows to choices."""
+
+    contest = models.OneToOneField(Contest, on_delete=models.CASCADE, related_name="sample_ballot")
+    photo = models.ForeignKey(MediaFile, on_delete=models.PROTECT, related_name="+")
+    boxes = models.JSONField(
+        _("boxes of the choices"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Found on upload, top to bottom: [{choice, x, y, w, h}] in the sample's pixels "
+            "scaled to 1000 wide; may be corrected by hand."
+        ),
+    )
+    uploaded_by = models.CharField(_("uploaded by"), max_length=150, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("sample ballot")
+        verbose_name_plural = _("sample ballots")
+
+    def __str__(self) -> str:
+        return str(self.contest)

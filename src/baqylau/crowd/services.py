@@ -12,20 +12,25 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from baqylau.bots import keys
 from baqylau.bots.models import BotControl, BotName
-from baqylau.crowd import abuse
-from baqylau.crowd.models import CrowdBallot, CrowdVoter
+from baqylau.crowd import abuse, ballot_match, photo_index, population
+from baqylau.crowd.models import (
+    CrowdBallot,
+    CrowdPhone,
+    CrowdPhotoKey,
+    CrowdVoter,
+    SampleBallot,
+    SuspectCluster,
+)
 from baqylau.elections.models import AdminUnit, Choice, Contest, Election
 from baqylau.intake.models import Submission
 from baqylau.tally.services import mark_stations
@@ -154,6 +159,9 @@ def voter_message_receive(
         )
         if created:
             voter.new_account = abuse.is_new_account(user_id, reference)
+            voter.id_block = population.id_block(user_id)
+        if not voter.client:
+            voter.client = population.client_signature(payload)
         allowed, tokens = abuse.bucket_take(
             ACCOUNT_BUCKET, voter.bucket_tokens, voter.bucket_updated, now
         )
@@ -197,54 +205,48 @@ def voter_station_set(voter: CrowdVoter, code: str) -> AdminUnit | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# near-duplicate photos across voters
+# near-duplicate photos across voters (crowd.photo_index: multi-index hashing, in the database)
 
 
-class _PhashIndex:
-    """Perceptual hashes of the ballots of one contest, kept in memory and topped up by id."""
+def photo_duplicate_find(
+    contest_id: int, value: int, voter_id: int, sha256: str = ""
+) -> tuple[int, int] | None:
+    """``(ballot id, distance)`` of the nearest earlier ballot photo of another voter within
+    `photo_index.MAX_DISTANCE` of the 256-bit hash `value` (or with the same bytes), else None.
 
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.last_id: dict[int, int] = {}
-        self.ids: dict[int, list[int]] = {}
-        self.voters: dict[int, list[int]] = {}
-        self.hashes: dict[int, list[int]] = {}
-
-    def clear(self) -> None:
-        with self.lock:
-            self.last_id.clear()
-            self.ids.clear()
-            self.voters.clear()
-            self.hashes.clear()
-
-    def matches(self, contest_id: int, target: int, voter_id: int) -> list[int]:
-        with self.lock:
-            rows = (
-                CrowdBallot.objects.filter(
-                    contest_id=contest_id, pk__gt=self.last_id.get(contest_id, 0)
-                )
-                .exclude(perceptual_hash="")
-                .order_by("pk")
-                .values_list("pk", "voter_id", "perceptual_hash")
-            )
-            ids = self.ids.setdefault(contest_id, [])
-            voters = self.voters.setdefault(contest_id, [])
-            hashes = self.hashes.setdefault(contest_id, [])
-            for pk, voter, hex_hash in rows:
-                value = abuse.phash_int(hex_hash)
-                if value is not None:
-                    ids.append(pk)
-                    voters.append(voter)
-                    hashes.append(value)
-                self.last_id[contest_id] = pk
-            if not ids:
-                return []
-            distances = np.bitwise_count(np.array(hashes, dtype=np.uint64) ^ np.uint64(target))
-            close = (distances <= abuse.NEAR_DUPLICATE_BITS) & (np.array(voters) != voter_id)
-            return [ids[i] for i in np.flatnonzero(close)]
+    One indexed query over the 272 probe keys finds the candidates (`crowd_photo_key` index on
+    contest and key, covering ballot and voter on PostgreSQL), a second reads their hashes by
+    primary key; the cost does not grow with the number of photos stored.
+    """
+    ids = set(
+        CrowdPhotoKey.objects.filter(contest_id=contest_id, key__in=photo_index.probe_keys(value))
+        .exclude(voter_id=voter_id)
+        .values_list("ballot_id", flat=True)
+    )
+    candidates = [
+        (pk, h)
+        for pk, text in CrowdBallot.objects.filter(pk__in=ids).values_list("pk", "photo_hash")
+        if (h := photo_index.from_hex(text)) is not None
+    ]
+    found = photo_index.within(value, candidates)
+    if sha256:
+        same = (
+            CrowdBallot.objects.filter(contest_id=contest_id, photo__sha256=sha256)
+            .exclude(voter_id=voter_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if same is not None:
+            found.insert(0, (same, 0))
+    return found[0] if found else None
 
 
-PHASH_INDEX = _PhashIndex()
+def photo_keys_store(ballot: CrowdBallot, value: int) -> None:
+    CrowdPhotoKey.objects.bulk_create(
+        CrowdPhotoKey(contest_id=ballot.contest_id, ballot=ballot, voter_id=ballot.voter_id, key=k)
+        for k in photo_index.stored_keys(value)
+    )
 
 
 def ballot_photo_receive(
@@ -252,7 +254,11 @@ def ballot_photo_receive(
 ) -> CrowdBallot:
     """Store the ballot photo (evidence store, perceptual hash) and open a ballot for the choice.
 
-    A photo the same as, or close to, another voter's marks both ballots as spam.
+    A photo the same as, or close to, an earlier photo of another voter makes this ballot spam
+    (``duplicate_photo``, `duplicate_of` the nearest one) unless the voter is phone-verified
+    (then only `duplicate_of` is set); the earlier ballot is left as it is (whoever sent a photo
+    first is not judged by who copied it). When the contest has a sample
+    ballot, the photo is compared with it by a job (`crowd.tasks.ballot_photo_match`).
     Raises `evidence.services.EvidenceRejected` for files that are not photos.
     """
     from baqylau.evidence.services import store_media
@@ -262,17 +268,22 @@ def ballot_photo_receive(
     if contest is None:
         raise LookupError("no contest configured for the voters' bot")
     media = store_media(submission, data, declared_type=declared_type)
-    target = abuse.phash_int(media.perceptual_hash)
-    duplicates = PHASH_INDEX.matches(contest.pk, target, voter.pk) if target is not None else []
-    same_bytes = list(
-        CrowdBallot.objects.filter(contest=contest, photo__sha256=media.sha256)
-        .exclude(voter=voter)
-        .values_list("pk", flat=True)
+    value: int | None
+    try:
+        value = photo_index.photo_hash(data)
+    except (OSError, ValueError, SyntaxError):
+        value = None
+    nearest = (
+        photo_duplicate_find(contest.pk, value, voter.pk, media.sha256)
+        if value is not None
+        else None
     )
-    duplicates = sorted(set(duplicates) | set(same_bytes))
     reasons = list(voter.spam_reasons) if voter.spam else list(received.verdict.reasons)
     spam = voter.spam or received.verdict.spam
-    if duplicates:
+    # A phone-verified voter is one phone, one vote: a photo someone sent before them (a fake
+    # clone harvesting voters' photos sends them on first) is kept as `duplicate_of`, but does
+    # not make the verified voter's ballot spam.
+    if nearest is not None and not voter_phone_verified(voter, contest):
         reasons = sorted({*reasons, "duplicate_photo"})
         spam = True
     with transaction.atomic():
@@ -284,10 +295,16 @@ def ballot_photo_receive(
             category=CrowdBallot.Category.SPAM if spam else CrowdBallot.Category.PENDING,
             photo=media,
             perceptual_hash=media.perceptual_hash,
+            photo_hash=photo_index.to_hex(value) if value is not None else "",
+            duplicate_of_id=nearest[0] if nearest else None,
             spam_reasons=sorted(set(reasons)) if spam else [],
         )
-        if duplicates:
-            _mark_spam(duplicates, "duplicate_photo")
+        if value is not None:
+            photo_keys_store(ballot, value)
+        if sample_ballot_exists(contest.pk):
+            from baqylau.crowd.tasks import ballot_photo_match
+
+            transaction.on_commit(lambda: ballot_photo_match.enqueue(ballot.pk))
     return ballot
 
 
@@ -302,6 +319,112 @@ def _mark_spam(ballot_ids: list[int], reason: str) -> None:
         ballot.save(update_fields=["spam_reasons", "category", "counted"])
     for contest_id, stations in uncounted.items():  # a ballot no longer counts: recount
         mark_stations(contest_id, stations)
+
+
+# ---------------------------------------------------------------------------------------------
+# the official sample ballot and the match of voters' photos with it
+
+
+def sample_ballot_exists(contest_id: int) -> bool:
+    return cached(
+        f"sample_ballot:{contest_id}",
+        lambda: SampleBallot.objects.filter(contest_id=contest_id).exists(),
+    )
+
+
+def sample_ballot_upload(*, contest: Contest, data: bytes, user) -> SampleBallot:
+    """Store the contest's official sample ballot as evidence and map its rows to choices.
+
+    Only staff with ``crowd.add_sampleballot`` may; the boxes found on the form (top to bottom)
+    are given the contest's choices in ballot order when their numbers agree, else left unmapped
+    (``choice`` None) for staff to set. Raises PermissionError, `EvidenceRejected`, ValueError
+    (not an image).
+    """
+    from baqylau.evidence.services import store_media
+    from baqylau.intake.services import store_envelope
+
+    if not (user and user.is_active and user.has_perm("crowd.add_sampleballot")):
+        raise PermissionError("not allowed to upload sample ballots")
+    sample = ballot_match.prepare_sample(data)
+    choices = list(contest.choices.order_by("number", "pk"))
+    boxes = [
+        {
+            "choice": choices[n].pk if len(choices) == len(sample.boxes) else None,
+            "x": x,
+            "y": y,
+            "w": w,
+            "h": h,
+        }
+        for n, (x, y, w, h) in enumerate(sample.boxes)
+    ]
+    submission = store_envelope(
+        election=contest.election,
+        channel=Submission.Channel.WEB,
+        kind=Submission.Kind.OTHER,
+        sender=f"staff:{user.pk}",
+        payload={"data": {"sample_ballot": contest.code}, "attachments": []},
+        language="en",
+    )
+    media = store_media(submission, data)
+    sample_ballot, _ = SampleBallot.objects.update_or_create(
+        contest=contest,
+        defaults={"photo": media, "boxes": boxes, "uploaded_by": user.get_username()},
+    )
+    _SAMPLES.pop(contest.pk, None)
+    _CACHE.pop(f"sample_ballot:{contest.pk}", None)
+    return sample_ballot
+
+
+_SAMPLES: dict[int, tuple[float, ballot_match.Sample, list[int | None]]] = {}
+
+
+def _prepared_sample(contest_id: int) -> tuple[ballot_match.Sample, list[int | None]] | None:
+    """The contest's sample ballot, prepared once per process (and again when re-uploaded)."""
+    from baqylau.evidence.services import open_variant
+
+    row = SampleBallot.objects.filter(contest_id=contest_id).select_related("photo").first()
+    if row is None:
+        return None
+    stamp = row.uploaded_at.timestamp()
+    held = _SAMPLES.get(contest_id)
+    if held is None or held[0] != stamp:
+        prepared = ballot_match.prepare_sample(open_variant(row.photo, "original").read_bytes())
+        boxes = [(b["x"], b["y"], b["w"], b["h"]) for b in row.boxes]
+        prepared = ballot_match.with_boxes(prepared, boxes)
+        held = (stamp, prepared, [b.get("choice") for b in row.boxes])
+        _SAMPLES[contest_id] = held
+    return held[1], held[2]
+
+
+def ballot_photo_check(ballot_id: int) -> CrowdBallot | None:
+    """Compare a ballot's photo with its contest's sample ballot; set `photo_match`, the marked
+    choice and, when the choice is declared, whether they agree."""
+    from baqylau.evidence.services import open_variant
+
+    ballot = CrowdBallot.objects.select_related("photo").filter(pk=ballot_id).first()
+    if ballot is None or ballot.photo is None:
+        return ballot
+    prepared = _prepared_sample(ballot.contest_id)
+    if prepared is None:
+        return ballot
+    sample, choice_ids = prepared
+    try:
+        result = ballot_match.match(sample, open_variant(ballot.photo, "display").read_bytes())
+    except ValueError:
+        result = ballot_match.Match(False, 0)
+    marked = (
+        choice_ids[result.marked_row]
+        if result.matches_form and result.marked_row is not None
+        else None
+    )
+    return set_photo_match(ballot, result.matches_form, marked_choice_id=marked)
+
+
+def _agrees(ballot: CrowdBallot) -> bool | None:
+    """Marked box vs declared choice: None until both are known."""
+    if ballot.photo_marked_choice_id is None or ballot.decided_at is None:
+        return None
+    return ballot.photo_marked_choice_id == ballot.choice_id
 
 
 def ballot_choice_set(
@@ -358,6 +481,9 @@ def ballot_choice_set(
         spam = voter.spam or received.verdict.spam or ballot.category == CrowdBallot.Category.SPAM
         ballot.choice = choice
         ballot.decided_at = timezone.now()
+        ballot.photo_choice_agrees = _agrees(ballot)
+        ballot.tier = ballot_tier(ballot, phone_verified=voter_phone_verified(voter, contest))
+        ballot.cluster_id, ballot.held = _open_cluster(voter)
         if spam:
             ballot.category = CrowdBallot.Category.SPAM
             ballot.spam_reasons = sorted(
@@ -366,10 +492,14 @@ def ballot_choice_set(
             ballot.counted = False
         else:
             ballot.category = category
-            ballot.counted = ballot.station_id is not None and _may_count(ballot)
+            ballot.counted = (
+                ballot.station_id is not None and not ballot.held and _may_count(ballot)
+            )
         ballot.save()
         if ballot.counted:  # the station's crowd-vs-official finding may change
             mark_stations(contest.pk, [ballot.station_id])
+        contest_id = contest.pk
+        transaction.on_commit(lambda: _detection_schedule(contest_id))
     return ballot, ballot.counted
 
 
@@ -387,3 +517,315 @@ def _may_count(ballot: CrowdBallot) -> bool:
         CrowdBallot.objects.filter(pk=counted.pk).update(counted=False)
         return True
     return False
+
+
+def _detection_schedule(contest_id: int) -> None:
+    from baqylau.crowd.tasks import detection_schedule
+
+    detection_schedule(contest_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# trust tiers: phone verified (contact button), photo matched (sample ballot), unverified
+
+
+class PhoneOutcome:
+    """What `voter_phone_verify` did (the bot answers each in the voter's language)."""
+
+    VERIFIED = "verified"  # this account's phone, first use in this election
+    ALREADY = "already"  # this account had verified this phone already
+    USED_BY_OTHER = "used_by_other"  # another account voted with this phone: one phone, one vote
+    NOT_OWN = "not_own"  # the contact shared is someone else's
+    NO_ELECTION = "no_election"
+
+
+def phone_hash(phone: str) -> str:
+    """Keyed hash (HMAC, the bots' id-hash key) of a phone number's digits; never the number."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if not digits:
+        raise ValueError("no digits in the phone number")
+    return keys.id_hash("phone", digits)
+
+
+def voter_phone_verified(voter: CrowdVoter, contest: Contest) -> bool:
+    return CrowdPhone.objects.filter(voter=voter, election_id=contest.election_id).exists()
+
+
+def ballot_tier(ballot: CrowdBallot, *, phone_verified: bool) -> str:
+    """The strongest tier the ballot has: a phone-verified voter, else a photo that shows this
+    election's sample ballot with the marked box not disagreeing, else unverified."""
+    if phone_verified:
+        return CrowdBallot.Tier.PHONE_VERIFIED
+    if ballot.photo_match is True and ballot.photo_choice_agrees is not False:
+        return CrowdBallot.Tier.PHOTO_MATCHED
+    return CrowdBallot.Tier.UNVERIFIED
+
+
+def voter_phone_verify(
+    *, received: Received, sender_user_id: int, contact_user_id: int | None, phone: str
+) -> str:
+    """Verify the voter by the phone number Telegram's contact button shared.
+
+    Only the sender's own contact is accepted (Telegram fills ``user_id`` of a contact with the
+    account it belongs to). One phone number is one vote per election: a second account with the
+    same number is marked spam (``duplicate_phone``) and its ballots are not counted. On success
+    the voter's ballots in this election move to the ``phone_verified`` tier."""
+    if contact_user_id is None or int(contact_user_id) != int(sender_user_id):
+        return PhoneOutcome.NOT_OWN
+    election, contest = poll_target()
+    if election is None or contest is None:
+        return PhoneOutcome.NO_ELECTION
+    digest = phone_hash(phone)
+    voter = received.voter
+    existing = CrowdPhone.objects.filter(election=election, phone_hash=digest).first()
+    if existing is not None:
+        if existing.voter_id == voter.pk:
+            return PhoneOutcome.ALREADY
+        _refuse_duplicate_phone(voter, election)
+        return PhoneOutcome.USED_BY_OTHER
+    if CrowdPhone.objects.filter(election=election, voter=voter).exists():
+        return PhoneOutcome.ALREADY  # one phone per account: the first one stays
+    try:
+        with transaction.atomic():
+            CrowdPhone.objects.create(election=election, voter=voter, phone_hash=digest)
+            _voter_retier(voter, election)
+    except IntegrityError:  # the same number verified at the same moment by another account
+        _refuse_duplicate_phone(voter, election)
+        return PhoneOutcome.USED_BY_OTHER
+    return PhoneOutcome.VERIFIED
+
+
+def _voter_ballots(voter: CrowdVoter, election: Election):
+    return CrowdBallot.objects.filter(voter=voter, contest__election=election)
+
+
+def _refuse_duplicate_phone(voter: CrowdVoter, election: Election) -> None:
+    with transaction.atomic():
+        CrowdVoter.objects.filter(pk=voter.pk).update(spam=True)
+        voter.spam = True
+        voter.spam_reasons = sorted({*voter.spam_reasons, "duplicate_phone"})
+        CrowdVoter.objects.filter(pk=voter.pk).update(spam_reasons=voter.spam_reasons)
+        ballots = list(
+            _voter_ballots(voter, election).values_list("pk", "contest_id", "station_id")
+        )
+        _mark_spam([pk for pk, _c, _s in ballots], "duplicate_phone")
+        _mark_ballot_stations(ballots)
+
+
+def _mark_ballot_stations(ballots: list[tuple[int, int, int | None]]) -> None:
+    by_contest: dict[int, set[int]] = {}
+    for _pk, contest_id, station_id in ballots:
+        if station_id is not None:
+            by_contest.setdefault(contest_id, set()).add(station_id)
+    for contest_id, stations in by_contest.items():
+        mark_stations(contest_id, stations)
+
+
+def _voter_retier(voter: CrowdVoter, election: Election) -> None:
+    """Recompute the tier of the voter's ballots in the election; recount their stations."""
+    verified = CrowdPhone.objects.filter(voter=voter, election=election).exists()
+    changed = []
+    for ballot in _voter_ballots(voter, election).select_for_update():
+        tier = ballot_tier(ballot, phone_verified=verified)
+        if tier != ballot.tier:
+            ballot.tier = tier
+            ballot.save(update_fields=["tier"])
+            changed.append((ballot.pk, ballot.contest_id, ballot.station_id))
+    _mark_ballot_stations(changed)
+
+
+_UNREAD = object()
+
+
+def set_photo_match(
+    ballot: CrowdBallot,
+    matched: bool,
+    choice_agrees: bool | None | object = _UNREAD,
+    *,
+    marked_choice_id: int | None = None,
+) -> CrowdBallot:
+    """The sample-ballot matcher's verdict on a ballot photo: does it show this election's
+    ballot form, and which box is marked (`marked_choice_id`, None: not readable). Whether the
+    marked box agrees with the declared choice is worked out here (None until both are known)
+    unless `choice_agrees` is given. Recomputes the ballot's tier; its station is recounted when
+    the tier changes."""
+    with transaction.atomic():
+        ballot = CrowdBallot.objects.select_for_update().select_related("contest").get(pk=ballot.pk)
+        ballot.photo_match = bool(matched)
+        ballot.photo_marked_choice_id = marked_choice_id if matched else None
+        ballot.photo_choice_agrees = _agrees(ballot) if choice_agrees is _UNREAD else choice_agrees
+        verified = voter_phone_verified(ballot.voter, ballot.contest)
+        before = ballot.tier
+        ballot.tier = ballot_tier(ballot, phone_verified=verified)
+        ballot.save(
+            update_fields=["photo_match", "photo_marked_choice", "photo_choice_agrees", "tier"]
+        )
+        if ballot.tier != before and ballot.counted and ballot.station_id:
+            mark_stations(ballot.contest_id, [ballot.station_id])
+    return ballot
+
+
+# ---------------------------------------------------------------------------------------------
+# suspect groups of accounts (population-level detection) and their bulk decisions
+
+
+def _open_cluster(voter: CrowdVoter) -> tuple[int | None, bool]:
+    """(cluster id, held): a voter in a group waiting for a moderator has its ballots held."""
+    if voter.cluster_id is None:
+        return None, False
+    status = (
+        SuspectCluster.objects.filter(pk=voter.cluster_id).values_list("status", flat=True).first()
+    )
+    return voter.cluster_id, status == SuspectCluster.Status.OPEN
+
+
+def population_accounts(contest: Contest) -> list[population.Account]:
+    """Every account with a ballot in the contest, as `population.detect` sees it (spam
+    accounts left out: their ballots count nowhere already)."""
+    verified = set(
+        CrowdPhone.objects.filter(election_id=contest.election_id).values_list(
+            "voter_id", flat=True
+        )
+    )
+    latest: dict[int, tuple[int | None, str | None]] = {}
+    rows = (
+        CrowdBallot.objects.filter(contest=contest)
+        .order_by("pk")
+        .values_list("voter_id", "perceptual_hash", "category", "choice_id")
+    )
+    for voter_id, phash, category, choice_id in rows.iterator(chunk_size=20_000):
+        hash_value, choice = latest.get(voter_id, (None, None))
+        hash_value = population.phash_int(phash) if phash else hash_value
+        if category in COUNTABLE:
+            choice = str(choice_id) if category == "valid" and choice_id else category
+        latest[voter_id] = (hash_value, choice)
+    accounts = []
+    voters = CrowdVoter.objects.filter(pk__in=list(latest), spam=False).values_list(
+        "pk", "id_block", "language", "client", "first_seen"
+    )
+    for pk, block, language, client, first_seen in voters.iterator(chunk_size=20_000):
+        phash, choice = latest[pk]
+        accounts.append(
+            population.Account(
+                key=pk,
+                id_block=block,
+                language=language or "",
+                client=client or "",
+                first_seen=first_seen.timestamp(),
+                verified=pk in verified,
+                phash=phash,
+                choice=choice,
+            )
+        )
+    return accounts
+
+
+@dataclass
+class DetectionSummary:
+    groups: int = 0
+    new_groups: int = 0
+    accounts_held: int = 0
+    ballots_held: int = 0
+    surges: int = 0
+    divergence: dict | None = None
+
+
+def population_detect(contest: Contest) -> DetectionSummary:
+    """Run the population detection on a contest's voters: every suspect group becomes (or
+    grows) a `SuspectCluster` waiting for a moderator, and its accounts' ballots are held (not
+    counted) until the decision. A group already decided is never reopened: accounts joining its
+    signature later form a new group."""
+    report = population.detect(population_accounts(contest))
+    summary = DetectionSummary(groups=len(report.groups), surges=len(report.surges))
+    if report.divergence is not None:
+        d = report.divergence
+        summary.divergence = {
+            "tvd": round(d.tvd, 4),
+            "chi2": population.finite(d.chi2),
+            "p_value": population.finite(d.p_value),
+            "unverified": d.unverified,
+            "verified": d.verified,
+        }
+    for group in report.groups:
+        with transaction.atomic():
+            fresh = list(
+                CrowdVoter.objects.select_for_update()
+                .filter(pk__in=group.members, cluster__isnull=True)
+                .values_list("pk", flat=True)
+            )
+            cluster = _cluster_for(contest, group)
+            if cluster is None:  # nothing new joined a decided group
+                continue
+            cluster.stats = {**group.stats, "surges": len(report.surges)}
+            cluster.reasons = group.reasons
+            cluster.save(update_fields=["stats", "reasons", "updated_at"])
+            if not fresh:
+                continue
+            summary.new_groups += cluster.ballots.count() == 0
+            CrowdVoter.objects.filter(pk__in=fresh).update(cluster=cluster)
+            ballots = list(
+                CrowdBallot.objects.select_for_update()
+                .filter(contest=contest, voter_id__in=fresh)
+                .values_list("pk", "contest_id", "station_id", "counted")
+            )
+            held = (
+                CrowdBallot.objects.filter(pk__in=[b[0] for b in ballots])
+                .exclude(category=CrowdBallot.Category.SPAM)
+                .update(held=True, counted=False, cluster=cluster)
+            )
+            _mark_ballot_stations([b[:3] for b in ballots if b[3]])
+            summary.accounts_held += len(fresh)
+            summary.ballots_held += held
+    return summary
+
+
+def _cluster_for(contest: Contest, group: population.Group) -> SuspectCluster | None:
+    """The open cluster of the group's signature, or a new generation after a decided one."""
+    clusters = list(
+        SuspectCluster.objects.select_for_update()
+        .filter(contest=contest, signature__startswith=group.signature)
+        .order_by("-pk")
+    )
+    clusters = [c for c in clusters if c.signature.split("#")[0] == group.signature]
+    if clusters and clusters[0].status == SuspectCluster.Status.OPEN:
+        return clusters[0]
+    signature = group.signature if not clusters else f"{group.signature}#{len(clusters) + 1}"
+    return SuspectCluster.objects.create(
+        contest=contest, signature=signature, reasons=group.reasons, stats=group.stats
+    )
+
+
+def cluster_ballots_release(cluster: SuspectCluster, *, accept: bool) -> list[int]:
+    """Apply a moderator's bulk decision to the group's held ballots (call inside the decision's
+    transaction): accepted ballots count as any other (once per voter and station); rejected
+    ones, and their accounts, become spam (``group_rejected``). Returns the ballot ids."""
+    ballots = list(
+        CrowdBallot.objects.select_for_update()
+        .filter(cluster=cluster)
+        .select_related("voter", "contest")
+        .order_by("pk")
+    )
+    voters = set(cluster.voters.values_list("pk", flat=True)) | {b.voter_id for b in ballots}
+    stations = []
+    for ballot in ballots:
+        ballot.held = False
+        if not accept:
+            ballot.category = CrowdBallot.Category.SPAM
+            ballot.spam_reasons = sorted({*ballot.spam_reasons, "group_rejected"})
+            ballot.counted = False
+        elif (
+            ballot.category in COUNTABLE
+            and ballot.decided_at is not None
+            and ballot.station_id is not None
+            and not ballot.voter.spam
+        ):
+            ballot.counted = _may_count(ballot)
+        ballot.save(update_fields=["held", "category", "spam_reasons", "counted"])
+        stations.append((ballot.pk, ballot.contest_id, ballot.station_id))
+    if not accept:
+        for voter in CrowdVoter.objects.select_for_update().filter(pk__in=voters):
+            voter.spam = True
+            voter.spam_reasons = sorted({*voter.spam_reasons, "group_rejected"})
+            voter.save(update_fields=["spam", "spam_reasons"])
+    _mark_ballot_stations(stations)
+    return [b.pk for b in ballots]

@@ -80,9 +80,14 @@ DATASETS: dict[str, dict] = {
             ("code", _("Choice code, or against_all / spoiled / spam / pending")),
             (
                 "ballots",
-                _("Voters who declared the choice (with or without a photo), or ballots received"),
+                _(
+                    "Voters who declared the choice (with or without a photo): verified voters "
+                    "of the voters' bot (phone verified, or photo matching the sample ballot) "
+                    "or a crowd platform's count, the larger; or ballots received"
+                ),
             ),
             ("confirmed", _("Of which confirmed by a ballot photo")),
+            ("unverified", _("Counted ballots of unverified voters, not in the figures")),
         ],
     },
     "findings": {
@@ -168,11 +173,14 @@ def rows(election: Election, unit: AdminUnit | None, dataset: str) -> Iterator[l
         for s in _station_stats(election, unit):
             for cid, block in s.data["contests"].items():
                 confirmed = block.get("crowd_confirmed", {})
-                for key, n in sorted(block.get("crowd", {}).items()):
+                headline = block.get("crowd", {})
+                unverified = block.get("crowd_unverified", {})
+                for key in sorted(set(headline) | set(unverified)):
                     code = choice_codes.get(key, key)
                     yield [
-                        s.unit_id, s.unit.path, contests.get(int(cid)), code, n,
-                        confirmed.get(key, "" if not key.isdigit() else 0),
+                        s.unit_id, s.unit.path, contests.get(int(cid)), code,
+                        headline.get(key, 0), confirmed.get(key, "" if not key.isdigit() else 0),
+                        unverified.get(key, "" if not key.isdigit() else 0),
                     ]  # fmt: skip
     elif dataset == "findings":
         yield from _findings(election, unit, contests, choice_codes)

@@ -116,6 +116,8 @@ class ContestPanel:
     crowd_confirmed_total: int = 0
     crowd_exceeds: dict[str, int] = field(default_factory=dict)
     estimate: EstimatePanel | None = None
+    #: What "from voters" rests on: headline ballots by verified tier, the rest by standing.
+    crowd_tiers: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -284,6 +286,7 @@ def _panel(
         results=dict(block.get("results", {})),
         copies=dict(block.get("copies", {})),
         finding_rows=[_finding_row(item, units) for item in block.get("findings_list", [])],
+        crowd_tiers={k: int(v) for k, v in (block.get("crowd_tiers") or {}).items()},
     )
 
 

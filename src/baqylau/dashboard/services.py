@@ -25,6 +25,7 @@ from baqylau.dashboard import sources
 from baqylau.dashboard.models import Snapshot, UnitStats
 from baqylau.elections.models import Election
 from baqylau.tally.models import Finding, UnitCount
+from baqylau.tally.selectors import CROWD_HEADLINE
 from baqylau.tally.services import COPY_STATES, UnitTree
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class _Activity:
         self.violation_keys, self.violations = self._keyed(sources.incidents(election))
         self.observer_users = self._distinct(sources.observer_bot_users(election))
         self.crowd = sources.crowd_rows(election)
-        self.voter_users = self._distinct([(s, who) for s, _c, _k, _p, _a, who in self.crowd])
+        self.voter_users = self._distinct([(r[0], r[5]) for r in self.crowd])
         self.crowd_received = self._count([r[0] for r in self.crowd])
         self.crowd_confirmed = self._count([r[0] for r in self.crowd if r[3]])
         self.curves = self._curves(election)
@@ -139,7 +140,7 @@ class _Activity:
                     observer[i, j] = obs
                     commission[i, j] = com if com is not None else 0
         crowd_hour = np.zeros((n, h), np.int64)
-        for station, _c, _key, _confirmed, at, _who in self.crowd:
+        for station, _c, _key, _confirmed, at, *_rest in self.crowd:
             index = self._at([station])
             if not index.size or at is None:
                 continue
@@ -156,20 +157,23 @@ class _Activity:
             "crowd": roll(crowd_hour),
         }
 
-    def crowd_by_contest(self, contest_id: int, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(all, confirmed) ballot photos per unit and key (choice id or category), rolled up."""
+    def crowd_by_contest(self, contest_id: int, keys: list[str]) -> np.ndarray:
+        """Per unit, rolled up, the bot's ballots that give no choice, by category (`keys`):
+        against all or spoiled when in the headline (`tally.selectors.crowd_standing`), spam
+        and pending whatever their standing. The votes by choice, and the ballots by tier,
+        are the tally's (`UnitCount.crowd`)."""
         col = {k: j for j, k in enumerate(keys)}
         counts = np.zeros((self.tree.size, len(keys)), np.int64)
-        confirmed = np.zeros((self.tree.size, len(keys)), np.int64)
-        for station, contest, key, is_confirmed, _at, _who in self.crowd:
+        for station, contest, key, _confirmed, _at, _who, standing, _tier in self.crowd:
             j = col.get(key)
-            index = self._at([station])
-            if contest != contest_id or j is None or not index.size:
+            if contest != contest_id or j is None:
                 continue
-            counts[index[0], j] += 1
-            if is_confirmed:
-                confirmed[index[0], j] += 1
-        return self.tree.tree.roll_up(counts), self.tree.tree.roll_up(confirmed)
+            if standing != CROWD_HEADLINE and key not in ("spam", "pending"):
+                continue
+            index = self._at([station])
+            if index.size:
+                counts[index[0], j] += 1
+        return self.tree.tree.roll_up(counts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,6 +243,8 @@ def _contest_block(
         "crowd": {**crowd.get("declared", {}), **categories},
         "crowd_confirmed": dict(crowd.get("photo", {})),
         "crowd_total": crowd_total,
+        "crowd_unverified": dict(crowd.get("unverified", {})),
+        "crowd_tiers": dict(crowd.get("tiers", {})),
         "crowd_confirmed_total": sum(crowd.get("photo", {}).values()),
         "crowd_stations": crowd.get("stations", 0),
         "crowd_stations_photo": crowd.get("stations_photo", 0),
@@ -324,7 +330,7 @@ def rebuild_summaries(election: Election, unit_ids: Iterable[int] | None = None)
     crowd = {}
     for contest in contests:
         keys = list(sources.CROWD_CATEGORIES)
-        crowd[contest.pk] = (keys, activity.crowd_by_contest(contest.pk, keys)[0])
+        crowd[contest.pk] = (keys, activity.crowd_by_contest(contest.pk, keys))
     leaders = _leaders(contests, tree)
 
     rows = []

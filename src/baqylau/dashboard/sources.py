@@ -16,6 +16,7 @@ from baqylau.elections.models import Election
 from baqylau.observers.models import Assignment
 from baqylau.protocols.models import ProtocolCopy
 from baqylau.reports.models import CheckIn, Incident, TurnoutCount
+from baqylau.tally.selectors import CROWD_HEADLINE, crowd_standing
 
 #: Crowd categories that are not a choice (the "from voters" column's other rows): the votes by
 #: choice, with and without a photo, are the tally's (`UnitCount.crowd`).
@@ -74,11 +75,17 @@ def turnout_counts(election: Election) -> list[tuple[int, dt.datetime, int, int 
     )
 
 
-def crowd_rows(election: Election) -> list[tuple[int, int, str, bool, dt.datetime | None, str]]:
-    """(station id, contest id, key, confirmed, received at, voter) of the voters' ballot photos.
+def crowd_rows(
+    election: Election,
+) -> list[tuple[int, int, str, bool, dt.datetime | None, str, str, str]]:
+    """(station id, contest id, key, confirmed, received at, voter, standing, tier) of the
+    voters' ballot photos.
 
     `key` is a choice id (as a string) for a ballot that gives a choice (with or without a
-    photo), else its category (`CROWD_CATEGORIES`). Confirmed: counted (once per voter and station, not spam) with a photo.
+    photo), else its category (`CROWD_CATEGORIES`). `standing` is the tally's rule
+    (`tally.selectors.crowd_standing`): only "headline" ballots make the "from voters" figures
+    (whose votes by choice are the tally's, `UnitCount.crowd`). Confirmed: a headline ballot with
+    a photo.
     The voter is the crowd app's voter row id (itself a keyed hash), only ever counted.
     """
     rows = (
@@ -92,12 +99,16 @@ def crowd_rows(election: Election) -> list[tuple[int, int, str, bool, dt.datetim
             "counted",
             "created_at",
             "voter_id",
+            "tier",
+            "held",
         )
         .iterator(chunk_size=20_000)
     )
     out = []
-    for station, contest, category, choice, photo, counted, at, voter in rows:
+    for station, contest, category, choice, photo, counted, at, voter, tier, held in rows:
         given = category in ("valid", "against_all", "no_photo") and choice is not None
         key = str(choice) if given else category
-        out.append((station, contest, key, bool(counted and photo), at, str(voter)))
+        standing = crowd_standing(category, tier, bool(counted), bool(held))
+        confirmed = standing == CROWD_HEADLINE and photo is not None
+        out.append((station, contest, key, confirmed, at, str(voter), standing, tier))
     return out

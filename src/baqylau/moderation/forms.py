@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from baqylau.crowd.models import ClusterDecision
 from baqylau.moderation import selectors
 from baqylau.moderation.models import Decision, IncidentDecision
 from baqylau.protocols.models import ProtocolCopy
@@ -130,3 +131,14 @@ class IncidentDecisionForm(forms.Form):
         if data.get("reason") == IncidentDecision.Reason.OTHER and not data.get("note", "").strip():
             self.add_error("note", _("Say why in the note."))
         return data
+
+
+class CrowdGroupDecisionForm(forms.Form):
+    verdict = forms.ChoiceField(
+        choices=ClusterDecision.Verdict.choices, widget=forms.RadioSelect, label=_("Decision")
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        label=_("Why (it goes in the ledger)"),
+    )

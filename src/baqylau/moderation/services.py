@@ -14,12 +14,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from baqylau.crowd.models import ClusterDecision, SuspectCluster
 from baqylau.evidence import ledger
 from baqylau.moderation.models import Decision, IncidentDecision, RejectReason
 from baqylau.observers.services import record_audit
@@ -236,3 +237,47 @@ def _refresh_station_summaries(incident: Incident) -> None:
         .values_list("id", flat=True)
     )
     refresh_summaries.using(queue_name=URGENT).enqueue(incident.election_id, ids)
+
+
+def crowd_group_decide(
+    *, cluster: SuspectCluster, moderator, verdict: str, reason: str
+) -> ClusterDecision:
+    """Accept, or reject as spam, every ballot of a suspect group of voters' accounts at once
+    (`crowd.population`), with the reason; ledgered and audited with the change it applies.
+    Only a moderator may decide, and only a group still waiting."""
+    from baqylau.crowd.services import cluster_ballots_release
+    from baqylau.moderation.selectors import is_moderator
+
+    if not is_moderator(moderator):
+        raise PermissionDenied
+    if verdict not in ClusterDecision.Verdict.values:
+        raise ValidationError({"verdict": _("Choose accept or reject.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why.")})
+    with transaction.atomic():
+        cluster = SuspectCluster.objects.select_for_update().get(pk=cluster.pk)
+        if cluster.status != SuspectCluster.Status.OPEN:
+            raise ValidationError({"verdict": _("This group has been decided already.")})
+        accept = verdict == ClusterDecision.Verdict.ACCEPT
+        ballots = cluster_ballots_release(cluster, accept=accept)
+        decision = ClusterDecision.objects.create(
+            cluster=cluster,
+            verdict=verdict,
+            reason=reason.strip(),
+            ballots=len(ballots),
+            moderator=moderator,
+        )
+        ledger.record_decision(decision)
+        before = {"status": cluster.status}
+        cluster.status = (
+            SuspectCluster.Status.ACCEPTED if accept else SuspectCluster.Status.REJECTED
+        )
+        cluster.save(update_fields=["status", "updated_at"])
+        record_audit(
+            action="moderation.crowd_group.decide",
+            obj=cluster,
+            actor=moderator,
+            before=before,
+            after={"status": cluster.status, "reason": reason.strip(), "ballots": ballots},
+        )
+    return decision

@@ -14,5 +14,9 @@ urlpatterns = [
     path("incidents/<int:incident_id>/", views.incident, name="incident"),
     path("media/<int:media_id>/", views.media, name="media"),
     path("statistics/", views.statistics, name="statistics"),
+    path("voters/groups/", views.crowd_groups, name="crowd_groups"),
+    path(
+        "voters/groups/<int:group_id>/decide/", views.crowd_group_decide, name="crowd_group_decide"
+    ),
     path("statistics/<slug:code>/", views.statistics, name="statistics_election"),
 ]

@@ -23,6 +23,7 @@ from baqylau.moderation import selectors, services
 from baqylau.moderation.forms import (
     BulkAcceptForm,
     ConflictForm,
+    CrowdGroupDecisionForm,
     DecisionForm,
     IncidentDecisionForm,
     IncidentFilterForm,
@@ -338,3 +339,57 @@ def incident(request, incident_id: int):
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_GET
+@moderator_required
+def crowd_groups(request):
+    """Suspect groups of voters' accounts (population detection), with bulk decisions."""
+    from baqylau.crowd import selectors as crowd_selectors
+    from baqylau.crowd.models import SuspectCluster
+
+    status = request.GET.get("status", SuspectCluster.Status.OPEN)
+    if status not in SuspectCluster.Status.values:
+        status = ""
+    page, query = _page(request, crowd_selectors.suspect_groups(status or None))
+    for group in page:
+        group.reason_labels = crowd_selectors.reason_labels(group.reasons)
+        group.form = CrowdGroupDecisionForm(auto_id=f"group{group.pk}_%s")
+    return render(
+        request,
+        "moderation/crowd_groups.html",
+        {
+            "page": page,
+            "query": query,
+            "status": status,
+            "statuses": SuspectCluster.Status.choices,
+            "divergences": crowd_selectors.choice_divergences(),
+        },
+    )
+
+
+@require_POST
+@moderator_required
+def crowd_group_decide(request, group_id: int):
+    from baqylau.crowd.models import SuspectCluster
+
+    group = get_object_or_404(SuspectCluster, pk=group_id)
+    form = CrowdGroupDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            decision = services.crowd_group_decide(
+                cluster=group,
+                moderator=request.user,
+                verdict=form.cleaned_data["verdict"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("Decision recorded for %(n)d ballots of the group.") % {"n": decision.ballots},
+            )
+    else:
+        messages.error(request, _("Choose the decision and say why."))
+    return redirect("moderation:crowd_groups")

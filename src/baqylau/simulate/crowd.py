@@ -4,11 +4,14 @@ At a share of the stations some voters tell the bot how they voted: each is a re
 station, so their choices are drawn without replacement from the station's **true** votes (a
 genuine voter can never outnumber a choice's true votes; where the official result took votes
 from a choice, the voters may outnumber its official votes). Most send a photo of their ballot,
-the others declare their choice without one. Mixed in, as the bot sees them in real life:
+the others declare their choice without one. Most genuine voters (``phone_rate``) also share
+their own contact with the bot (Telegram's contact button), so their ballots are phone-verified and
+make the headline "from voters" figures; the accounts below never do. Mixed in, as the bot sees
+them in real life:
 
 * ``duplicate``: a voter sends the same ballot again (counted once);
 * ``copied``: another account sends a copy of a voter's ballot photo (spam: both photos are then
-  set aside as duplicates);
+  set aside as spam; the earlier photo keeps counting);
 * ``flood``: accounts that send a burst of ballot photos within a second (spam: rate limit).
 """
 
@@ -35,6 +38,7 @@ class SimulatedCrowd:
     photo: np.ndarray  # (B,) bool: sent with a photo of the ballot
     photo_seed: np.ndarray  # (B,) which photo (a copy or a duplicate repeats the original's)
     kind: np.ndarray  # (B,) index into `KINDS`
+    phone: np.ndarray  # (B,) bool: the account shares its own phone number (verified tier)
 
     @property
     def size(self) -> int:
@@ -51,6 +55,7 @@ def make_crowd_ballots(
     station_share: float = 0.05,
     voter_share: float = 0.03,
     photo_rate: float = 0.7,
+    phone_rate: float = 0.85,
     duplicate_rate: float = 0.03,
     copied_rate: float = 0.02,
     flood_accounts: int = 2,
@@ -62,6 +67,7 @@ def make_crowd_ballots(
         ("station_share", station_share),
         ("voter_share", voter_share),
         ("photo_rate", photo_rate),
+        ("phone_rate", phone_rate),
         ("duplicate_rate", duplicate_rate),
         ("copied_rate", copied_rate),
     ):
@@ -90,19 +96,20 @@ def make_crowd_ballots(
     photo = rng.random(genuine) < photo_rate
     photo_seed = np.arange(genuine, dtype=np.int64)
     kind = np.zeros(genuine, np.int64)
-    parts = [(station_a, choice_a, voter, photo, photo_seed, kind)]
+    phone = rng.random(genuine) < phone_rate
+    parts = [(station_a, choice_a, voter, photo, photo_seed, kind, phone)]
     if genuine:
         again = np.flatnonzero(rng.random(genuine) < duplicate_rate)
         parts.append(
             (station_a[again], choice_a[again], voter[again], photo[again], photo_seed[again],
-             np.full(again.size, KINDS.index("duplicate")))
+             np.full(again.size, KINDS.index("duplicate")), phone[again])
         )  # fmt: skip
         with_photo = np.flatnonzero(photo)
         copied = with_photo[rng.random(with_photo.size) < copied_rate]
         parts.append(
             (station_a[copied], choice_a[copied], genuine + np.arange(copied.size),
              np.ones(copied.size, bool), photo_seed[copied],
-             np.full(copied.size, KINDS.index("copied")))
+             np.full(copied.size, KINDS.index("copied")), np.zeros(copied.size, bool))
         )  # fmt: skip
         burst = 8
         flood_station = np.repeat(rng.choice(station_a, size=flood_accounts), burst)
@@ -111,15 +118,15 @@ def make_crowd_ballots(
             (flood_station, rng.integers(0, true_votes.shape[1], n_flood),
              genuine + copied.size + np.repeat(np.arange(flood_accounts), burst),
              np.ones(n_flood, bool), genuine + copied.size + np.arange(n_flood),
-             np.full(n_flood, KINDS.index("flood")))
+             np.full(n_flood, KINDS.index("flood")), np.zeros(n_flood, bool))
         )  # fmt: skip
-    columns = [np.concatenate([p[i] for p in parts]) for i in range(6)]
+    columns = [np.concatenate([p[i] for p in parts]) for i in range(7)]
     # genuine ballots in a random order; then the duplicates, copies and bursts (a duplicate or
     # a copy always comes after its original; a burst stays together)
     later = columns[5] != KINDS.index("genuine")
     first = np.flatnonzero(~later)
     order = np.concatenate([first[rng.permutation(first.size)], np.flatnonzero(later)])
-    station_o, choice_o, voter_o, photo_o, seed_o, kind_o = (c[order] for c in columns)
+    station_o, choice_o, voter_o, photo_o, seed_o, kind_o, phone_o = (c[order] for c in columns)
     return SimulatedCrowd(
         station=station_o,
         choice=choice_o,
@@ -127,6 +134,7 @@ def make_crowd_ballots(
         photo=photo_o.astype(bool),
         photo_seed=seed_o,
         kind=kind_o,
+        phone=phone_o.astype(bool),
     )
 
 

@@ -93,7 +93,9 @@ def submit_crowd_ballots(
     """Send every simulated ballot through the voters' bot's services, message by message as the
     bot receives them (`crowd.services`: every update stored first, judged, then counted), so
     spam and duplicates are handled as in real life. The bot must poll ``contest`` (its
-    election is the latest, or the bot's switch names it). Returns ballots by outcome."""
+    election is the latest, or the bot's switch names it). Voters who share their phone
+    (``crowd.phone``) send their own contact first, as the bot's contact button does. Returns
+    ballots by outcome and the number of phone-verified voters."""
     from baqylau.crowd import services as crowd_services
     from baqylau.simulate.crowd import ballot_photo
 
@@ -109,7 +111,7 @@ def submit_crowd_ballots(
         ).timestamp()
     )
     placed: set[int] = set()
-    out = {"counted": 0, "not_counted": 0}
+    out = {"counted": 0, "not_counted": 0, "phone_verified": 0}
     for i in range(crowd.size):
         user_id = VOTER_ID_BASE + int(crowd.voter[i])
         t = now + 0.5 * i  # far below the bot's global rate
@@ -121,6 +123,18 @@ def submit_crowd_ballots(
             placed.add(user_id)
             received = receive(_text(user_id, str(paths[crowd.station[i]])), t)
             crowd_services.voter_station_set(received.voter, str(paths[crowd.station[i]]))
+            if crowd.phone[i]:  # the contact button: the voter's own contact, as Telegram sends it
+                phone = f"+7700{int(crowd.voter[i]):07d}"
+                received = receive(_contact(user_id, phone), t + 1.0)
+                out["phone_verified"] += (
+                    crowd_services.voter_phone_verify(
+                        received=received,
+                        sender_user_id=user_id,
+                        contact_user_id=user_id,
+                        phone=phone,
+                    )
+                    == crowd_services.PhoneOutcome.VERIFIED
+                )
         code = codes[int(crowd.choice[i])]
         ballot_id = None
         if crowd.photo[i]:
@@ -147,6 +161,11 @@ def _text(user_id: int, text: str) -> dict:
 def _photo(user_id: int, unique_id: str) -> dict:
     photo = [{"file_id": "f" + unique_id, "file_unique_id": unique_id}]
     return {"message": {"message_id": 2, "date": 0, "from": {"id": user_id}, "photo": photo}}
+
+
+def _contact(user_id: int, phone: str) -> dict:
+    contact = {"phone_number": phone, "first_name": "x", "user_id": user_id}
+    return {"message": {"message_id": 3, "date": 0, "from": {"id": user_id}, "contact": contact}}
 
 
 def _callback(user_id: int, data: str) -> dict:

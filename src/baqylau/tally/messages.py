@@ -128,13 +128,15 @@ def official_inconsistent(relations: list[Texts]) -> Texts:
 
 
 def crowd_exceeds(name: Texts, crowd: int, official: int) -> Texts:
+    """Only verified ballots (phone verified, or photo matching the sample ballot) are compared:
+    the message says so."""
     return {
-        "kk": f"Сайлаушылар {name['kk']} бойынша {number(crowd)} бюллетень суретін жіберді, ал "
-        f"ресми қорытындыда — {number(official)}.",
-        "ru": f"Избиратели прислали {number(crowd)} фото бюллетеней ({name['ru']}), а в "
-        f"официальном итоге — {number(official)}.",
-        "en": f"Voters sent {number(crowd)} photos of ballots ({name['en']}), but the official "
-        f"result gives {number(official)}.",
+        "kk": f"Расталған сайлаушылар {name['kk']} бойынша {number(crowd)} бюллетень суретін "
+        f"жіберді, ал ресми қорытындыда — {number(official)}.",
+        "ru": f"Подтверждённые избиратели прислали {number(crowd)} фото бюллетеней "
+        f"({name['ru']}), а в официальном итоге — {number(official)}.",
+        "en": f"Verified voters sent {number(crowd)} photos of ballots ({name['en']}), but the "
+        f"official result gives {number(official)}.",
     }
 
 

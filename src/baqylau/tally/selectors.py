@@ -150,7 +150,7 @@ def station_status(station: AdminUnit) -> StationStatus:
 def _crowd_by_code(crowd: dict | None, codes: dict[str, str]) -> dict[str, Any]:
     """The voters' figures of a unit (`UnitCount.crowd`) with choices by code; {} when none."""
     crowd = dict(crowd or {})
-    for key in ("declared", "photo"):
+    for key in ("declared", "photo", "unverified"):
         if key in crowd:
             crowd[key] = {codes.get(str(k), str(k)): v for k, v in crowd[key].items()}
     if "exceeds_by_choice" in crowd:
@@ -277,3 +277,49 @@ def election_comparisons(
         }
         for row in findings[offset : offset + limit]
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# the voters' count: which ballots the headline "from voters" figures rest on (one rule)
+
+#: How a voter's ballot stands in the public figures (`crowd_standing`).
+CROWD_HEADLINE = "headline"  # counted, of a verified tier: in the "from voters" figures
+CROWD_UNVERIFIED = "unverified"  # counted but unverified: published apart, never in the headline
+CROWD_HELD = "held"  # its account is in a suspect group waiting for a moderator
+CROWD_SPAM = "spam"
+CROWD_NOT_COUNTED = "not_counted"  # no choice yet, a second ballot, no station
+CROWD_STANDINGS = (CROWD_HEADLINE, CROWD_UNVERIFIED, CROWD_HELD, CROWD_SPAM, CROWD_NOT_COUNTED)
+#: What the "from voters" figures say they rest on (`UnitCount.crowd["tiers"]`): the ballots in
+#: them by verified tier, then the ballots left out of them by standing.
+CROWD_TIER_KEYS = (
+    "phone_verified",
+    "photo_matched",
+    CROWD_UNVERIFIED,
+    CROWD_HELD,
+    CROWD_SPAM,
+    CROWD_NOT_COUNTED,
+)
+
+
+def crowd_standing(category: str, tier: str, counted: bool, held: bool) -> str:
+    """The one rule of the voters' count: only counted ballots of a verified tier (phone
+    verified, photo matched to the sample ballot) make the headline figures and the
+    crowd-vs-official findings; every other ballot is shown by its standing, never in them."""
+    from baqylau.crowd.models import VERIFIED_TIERS
+
+    if category == "spam":
+        return CROWD_SPAM
+    if held:
+        return CROWD_HELD
+    if not counted:
+        return CROWD_NOT_COUNTED
+    return CROWD_HEADLINE if tier in VERIFIED_TIERS else CROWD_UNVERIFIED
+
+
+def crowd_headline(ballots: QuerySet) -> QuerySet:
+    """The ballots (of any `CrowdBallot` queryset) `crowd_standing` puts in the headline."""
+    from baqylau.crowd.models import VERIFIED_TIERS
+
+    return ballots.filter(counted=True, held=False, tier__in=VERIFIED_TIERS).exclude(
+        category="spam"
+    )

@@ -558,11 +558,22 @@ class CrowdFigures:
     exceeds_photo: np.ndarray  # (U,) stations where photo-confirmed votes for a choice > official
     exceeds_declared_by: np.ndarray  # (U, K) the same, choice by choice
     exceeds_photo_by: np.ndarray  # (U, K)
+    #: (U, len(CROWD_TIER_KEYS)) the bot's ballots by verified tier (those in the figures) and,
+    #: for the rest, by standing (`tally.selectors.crowd_standing`): what the figures rest on
+    tiers: np.ndarray
+    unverified: np.ndarray  # (U, K) counted unverified bot ballots by choice, published apart
 
     def of_unit(self, u: int, choice_ids: list[int]) -> dict[str, Any]:
+        from baqylau.tally.selectors import CROWD_TIER_KEYS
+
+        counts = zip(CROWD_TIER_KEYS, self.tiers[u].tolist(), strict=True)
+        tiers = {k: int(v) for k, v in counts if v}
         if not self.stations[u]:
-            return {}  # no voters' figure under the unit: unknown, never 0
+            # no voters' figure under the unit: unknown, never 0 (only what was left out of it)
+            return {"tiers": tiers} if tiers else {}
         return {
+            "tiers": tiers,
+            "unverified": _by_choice(choice_ids, self.unverified[u]),
             "declared": _by_choice(choice_ids, self.declared[u]),
             "photo": _by_choice(choice_ids, self.photo[u]),
             "stations": int(self.stations[u]),
@@ -592,10 +603,14 @@ def crowd_vs_official(
 
     What voters told us comes from two sources, each counting a voter once: the crowd platforms'
     counts (`CrowdCount`, imported or sent to the API; the latest row per station, choice and
-    platform) and the voters' bot (`CrowdBallot`s counted once per voter and station, not spam).
-    Tiers: *photo* -- confirmed by a ballot photo; *declared* -- every voter who gave the choice,
-    with or without a photo (so photo <= declared). Where sources overlap, a station's figure is
-    the largest any one source gives (never their sum: a voter may use two platforms).
+    platform) and the voters' bot (`CrowdBallot`s counted once per voter and station, of a
+    verified tier, not held, not spam: `tally.selectors.crowd_headline`, the one trust rule; an
+    unverified ballot is counted apart, in `unverified`, and never reaches the figures or the
+    findings). Tiers: *photo* -- confirmed by a ballot photo; *declared* -- every voter who gave
+    the choice, with or without a photo (so photo <= declared); for the bot both are verified
+    voters, for a platform they are its own published figures (labelled with its name in the
+    evidence). Where sources overlap, a station's figure is the largest any one source gives
+    (never their sum: a voter may use two platforms).
 
     A station is compared where its official figure for the choice is known; the arithmetic is
     `forensics.crowd.crowd_impossibility`, once per tier. Photo-confirmed votes above the
@@ -606,6 +621,7 @@ def crowd_vs_official(
 
     n_lines = len(ct.line_codes)
     declared, photo, has_crowd, counts_of = _crowd_station_figures(ct)
+    tiers, unverified = _crowd_ballot_tiers(ct)
     has_official, official, result_of = ct.official()
     off = official[:, n_lines:]
     station = ct.tree.is_station
@@ -627,16 +643,14 @@ def crowd_vs_official(
         exceeds_photo=roll(masks["photo"].any(axis=1).astype(np.int64)),
         exceeds_declared_by=roll(masks["declared"].astype(np.int64)),
         exceeds_photo_by=roll(masks["photo"].astype(np.int64)),
+        tiers=roll(tiers),
+        unverified=roll(unverified),
     )
     if only is not None:
         keep = np.isin(np.arange(ct.size), only)[:, None]
         masks = {tier: mask & keep for tier, mask in masks.items()}
     names = ct.column_names()
-    from baqylau.crowd.models import CrowdBallot
-
-    counted_ballots = CrowdBallot.objects.filter(
-        contest=ct.contest, counted=True, choice__isnull=False, station__isnull=False
-    ).exclude(category__in=("spam", "pending", "spoiled"))
+    counted_ballots = _counted_crowd_ballots(ct.contest)
     out = []
     for tier, kind, matrix, text in (
         ("photo", Kind.CROWD_EXCEEDS_OFFICIAL.value, photo, messages.crowd_exceeds),
@@ -668,6 +682,7 @@ def crowd_vs_official(
                             "crowd_counts": counts_of.get((station_id, choice_id), []),
                             "ballot_photos" if tier == "photo" else "voters": c,
                             "ballots": ballots.get((station_id, choice_id), []),
+                            "tiers": _tier_counts(ballots.get((station_id, choice_id), [])),
                         },
                     },
                 )
@@ -687,7 +702,7 @@ def _crowd_station_figures(
     `crowd_vs_official`."""
     from django.db.models import Count
 
-    from baqylau.crowd.models import CrowdBallot, CrowdCount
+    from baqylau.crowd.models import CrowdCount
 
     k = len(ct.choice_ids)
     col = {c: j for j, c in enumerate(ct.choice_ids)}
@@ -709,10 +724,7 @@ def _crowd_station_figures(
         )
         counts_of.setdefault((station_id, choice_id), []).append(pk)
     rows += fetch_all(  # the voters' bot: (station, choice, ballots, of which with a photo)
-        CrowdBallot.objects.filter(
-            contest=ct.contest, counted=True, choice__isnull=False, station__isnull=False
-        )
-        .exclude(category__in=("spam", "pending", "spoiled"))
+        _counted_crowd_ballots(ct.contest)
         .values("station_id", "choice_id")
         .annotate(n=Count("id"), with_photo=Count("photo"))
         .order_by()
@@ -729,22 +741,91 @@ def _crowd_station_figures(
     return declared, photo, has, counts_of
 
 
+def _counted_crowd_ballots(contest: Contest):
+    """The voters' bot ballots the voters' figures and the crowd findings rest on: counted, of a
+    verified tier, not held, not spam (`tally.selectors.crowd_headline`), giving a choice at a
+    station."""
+    from baqylau.crowd.models import CrowdBallot
+    from baqylau.tally.selectors import crowd_headline
+
+    return crowd_headline(
+        CrowdBallot.objects.filter(contest=contest, choice__isnull=False, station__isnull=False)
+    ).exclude(category__in=("pending", "spoiled"))
+
+
+def _crowd_ballot_tiers(ct: ContestTree) -> tuple[np.ndarray, np.ndarray]:
+    """Per station: the bot's ballots by verified tier or, left out of the figures, by standing
+    (`CROWD_TIER_KEYS`, the rule `tally.selectors.crowd_standing`), and the counted unverified
+    ballots by choice."""
+    from django.db.models import Count
+
+    from baqylau.crowd.models import CrowdBallot
+    from baqylau.tally.selectors import (
+        CROWD_HEADLINE,
+        CROWD_TIER_KEYS,
+        CROWD_UNVERIFIED,
+        crowd_standing,
+    )
+
+    tiers = np.zeros((ct.size, len(CROWD_TIER_KEYS)), np.int64)
+    unverified = np.zeros((ct.size, len(ct.choice_ids)), np.int64)
+    tier_col = {k: j for j, k in enumerate(CROWD_TIER_KEYS)}
+    col = {c: j for j, c in enumerate(ct.choice_ids)}
+    rows = fetch_all(
+        CrowdBallot.objects.filter(contest=ct.contest, station__isnull=False)
+        .values("station_id", "category", "tier", "counted", "held", "choice_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("station_id", "category", "tier", "counted", "held", "choice_id", "n")
+    )
+    if not rows:
+        return tiers, unverified
+    ids = np.array([r[0] for r in rows], np.int64)
+    inside = ct.contains(ids)
+    at = np.full(len(rows), -1, np.int64)
+    at[inside] = ct.index_of(ids[inside])
+    for u, row in zip(at.tolist(), rows, strict=True):
+        _station, category, tier, counted, held, choice_id, n = row
+        if u < 0:
+            continue
+        standing = crowd_standing(category, tier, bool(counted), bool(held))
+        tiers[u, tier_col[tier if standing == CROWD_HEADLINE else standing]] += n
+        if standing == CROWD_UNVERIFIED and category not in ("pending", "spoiled"):
+            j = col.get(choice_id)
+            if j is not None:
+                unverified[u, j] += n
+    return tiers, unverified
+
+
 def _ballot_evidence(counted_ballots, pairs: set[tuple[int, int]]) -> dict[tuple, list[dict]]:
     """(station id, choice id) → the ballot photos a crowd finding rests on (ballot, envelope,
     the photo's SHA-256), for the pairs given only (the findings: few)."""
     out: dict[tuple, list[dict]] = {}
     stations = sorted({s for s, _ in pairs})
     for start in range(0, len(stations), 900):
-        for station_id, choice_id, pk, submission_id, sha256 in (
+        for station_id, choice_id, pk, submission_id, sha256, tier in (
             counted_ballots.filter(station_id__in=stations[start : start + 900])
             .order_by("pk")
-            .values_list("station_id", "choice_id", "pk", "submission_id", "photo__sha256")
+            .values_list("station_id", "choice_id", "pk", "submission_id", "photo__sha256", "tier")
         ):
             if (station_id, choice_id) in pairs:
                 out.setdefault((station_id, choice_id), []).append(
-                    {"ballot": pk, "submission": str(submission_id), "photo_sha256": sha256}
+                    {
+                        "ballot": pk,
+                        "submission": str(submission_id),
+                        "photo_sha256": sha256,
+                        "tier": tier,
+                    }
                 )
     return out
+
+
+def _tier_counts(ballots: list[dict]) -> dict[str, int]:
+    """How many of a finding's ballots are of each verified tier."""
+    counts: dict[str, int] = {}
+    for ballot in ballots:
+        counts[ballot["tier"]] = counts.get(ballot["tier"], 0) + 1
+    return counts
 
 
 @transaction.atomic

@@ -1,0 +1,522 @@
+"""The attack library: realistic genuine voters and determined attackers against the voters' bot.
+
+Genuine voters photograph *this election's ballot form* with their own mark (generated:
+`baqylau.simulate.ballot_photos` — angles, light, blur, noise, JPEG), give their station, share
+their own phone number with the contact button (so they are phone-verified and take the fast
+lane, as most real voters would), send the photo and give their choice at human pace. Attackers
+never share a phone (one phone is one vote per election). Attackers (issue 14's table, plus a fake-clone campaign):
+
+    aged-unique        aged accounts (ids below the reference), one distinct ballot-like photo
+                       each (another form: the attacker has no real ballot), human timing
+    aged-one-station   the same, every account at its own station
+    aged-slow          2,000 aged accounts sending 5 messages/s in all
+    new-unique         new accounts (ids above the reference), distinct photos
+    aged-near-copy     aged accounts sending near-copies of a few photos of the real form
+    fake-clone         a clone bot harvests genuine voters' photos; aged accounts send them on
+                       (re-encoded) with the attacker's choice, just before or after the voter
+
+Every update goes through the real handler (`Dispatcher.feed_raw_update`, middleware, services,
+database) with bench/bot_spam.py's recording Bot API session. Photos are matched with the
+uploaded sample ballot by the job worker (a thread running the job queue, as `baqylau worker`
+would), off the reply path.
+
+Genuine reply times are given for all of a voter's messages (the station and the contact come
+before verification, in the slow lane with the attackers) and for the photo and choice sent after
+it (the fast lane). Prints per attack: spam share of the headline "from voters" figure (by default the tally's own
+rule, `tally.selectors.crowd_headline`: counted, verified tier, not held, not spam —
+`--headline`), genuine votes kept (of the phone-verified genuine voters), genuine ballots marked
+spam, genuine reply p50/p95, the
+duplicate-photo lookup cost per photo over the run, and how long the run and the job backlog
+took. The index's cost from 1,000 to 100,000 photos is measured directly by
+``bench/photo_index.py cost``.
+
+    python bench/bot_attacks.py --attack aged-unique --duration 20 --database-url postgres://…
+    python bench/bot_attacks.py --attack all --duration 60 --database-url postgres://…
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from _django import setup_django
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE_ID = 6_000_000_000
+
+
+@dataclass(frozen=True)
+class Attack:
+    name: str
+    accounts: int
+    aged: bool
+    photos: str  # "unique" | "near-copy" | "clone"
+    one_station: bool = False
+    rate: float | None = None  # messages per second in all (None: human timing, spread)
+
+
+ATTACKS = {
+    "aged-unique": Attack("aged-unique", 1333, aged=True, photos="unique"),
+    "aged-one-station": Attack(
+        "aged-one-station", 1333, aged=True, photos="unique", one_station=True
+    ),
+    "aged-slow": Attack("aged-slow", 2000, aged=True, photos="unique", rate=5.0),
+    "new-unique": Attack("new-unique", 1333, aged=False, photos="unique"),
+    "aged-near-copy": Attack("aged-near-copy", 2000, aged=True, photos="near-copy"),
+    "fake-clone": Attack("fake-clone", 200, aged=True, photos="clone"),
+}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--attack", default="aged-unique", help="one of the names above, or all")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of attack (60)")
+    parser.add_argument("--voters", type=int, default=200, help="genuine voters (200)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=0.0,
+        help="share of the attack's accounts (default: duration/60)",
+    )
+    parser.add_argument("--stations", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--headline",
+        choices=("verified", "photo", "counted"),
+        default="verified",
+        help="headline: the tally's verified tiers (default), photo-matched only, or all counted",
+    )
+    parser.add_argument("--database-url", default="", help="PostgreSQL (default: SQLite)")
+    parser.add_argument(
+        "--photo-cache", default=str(Path(tempfile.gettempdir()) / "baqylau-ballots")
+    )
+    parser.add_argument(
+        "--drain",
+        type=float,
+        default=300.0,
+        help="seconds to wait for the photo-match backlog after the attack",
+    )
+    parser.add_argument("--json", action="store_true")
+    return parser.parse_args()
+
+
+# ---------------------------------------------------------------------------------------------
+# photos (generated once, cached on disk: generation is not part of the attack's time)
+
+
+def photo_pool(cache: Path, kind: str, count: int, seed: int, make) -> list[bytes]:
+    folder = cache / f"v2-{kind}-{seed}"
+    folder.mkdir(parents=True, exist_ok=True)
+    photos = []
+    for n in range(count):
+        path = folder / f"{n:05d}.jpg"
+        if not path.exists():
+            # each pool its own random stream: the same seed would give the same angle and light
+            # to genuine voter n and the attacker's base photo n (near-duplicates by construction)
+            path.write_bytes(make(random.Random(f"{kind}-{seed}-{n}"), n))
+        photos.append(path.read_bytes())
+    return photos
+
+
+def genuine_photos(args, form, count: int) -> list[tuple[int, bytes]]:
+    """(marked row, photo) per genuine voter."""
+    from baqylau.simulate import ballot_photos as bp
+
+    rows = [random.Random(args.seed * 31 + n).randrange(len(form.names)) for n in range(count)]
+    photos = photo_pool(
+        Path(args.photo_cache),
+        "genuine",
+        count,
+        args.seed,
+        lambda rng, n: bp.ballot_photo(form, rows[n], rng),
+    )
+    return list(zip(rows, photos, strict=True))
+
+
+def attacker_photos(args, form, attack: Attack, count: int, genuine: list[bytes]) -> list[bytes]:
+    from baqylau.simulate import ballot_photos as bp
+
+    if attack.photos == "unique":
+        # distinct ballot-like photos of forms that are not this election's
+        return photo_pool(
+            Path(args.photo_cache),
+            "unique",
+            count,
+            args.seed,
+            lambda rng, n: bp.ballot_photo(bp.other_form(rng), 0, rng),
+        )
+    rng = random.Random(args.seed + 7)
+    if attack.photos == "near-copy":
+        bases = photo_pool(
+            Path(args.photo_cache), "bases", 5, args.seed, lambda r, n: bp.ballot_photo(form, 1, r)
+        )
+        return [bp.near_copy(bases[n % len(bases)], rng) for n in range(count)]
+    return [bp.near_copy(genuine[n % len(genuine)], rng) for n in range(count)]  # clone
+
+
+# ---------------------------------------------------------------------------------------------
+# the election, the sample ballot, the job worker
+
+
+def make_setup(stations: int, form, code: str):
+    from django.contrib.auth import get_user_model
+
+    from baqylau.crowd.services import sample_ballot_upload
+    from baqylau.simulate import ballot_photos as bp
+    from bot_spam import make_election
+
+    contest = make_election(stations, code)
+    staff = get_user_model().objects.filter(username="bench-staff").first()
+    staff = staff or get_user_model().objects.create_superuser("bench-staff", password="x")
+    sample_ballot_upload(contest=contest, data=bp.png_bytes(bp.render_form(form)), user=staff)
+    return contest
+
+
+class Worker:
+    """`baqylau worker` in its own process while the attack goes on, as in production (the photo
+    matches must not take the bot's CPU time under the same interpreter lock)."""
+
+    def __init__(self) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "baqylau", "worker", "--no-schedule", "--interval", "0.2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# ---------------------------------------------------------------------------------------------
+# the run
+
+
+class Timed:
+    """Wraps the duplicate lookup to time it per photo."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+
+    def install(self) -> None:
+        from baqylau.crowd import services
+
+        original = services.photo_duplicate_find
+
+        def timed(*a, **k):
+            t = time.perf_counter()
+            try:
+                return original(*a, **k)
+            finally:
+                self.samples.append(time.perf_counter() - t)
+
+        services.photo_duplicate_find = timed
+
+
+async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
+    """One attack on its own election; account ids are shifted by `offset` so that the
+    attacks run one after another in one database do not share accounts."""
+    from aiogram import Bot
+    from asgiref.sync import sync_to_async
+
+    from baqylau.bots.runtime import make_dispatcher
+    from bot_spam import recording_session_class
+
+    rng = random.Random(args.seed)
+    duration = args.duration
+    scale = args.scale or min(1.0, duration / 60)
+    accounts = max(1, int(attack.accounts * scale))
+    if attack.rate:
+        accounts = min(accounts, max(1, int(attack.rate * duration / 3)))
+    if attack.photos == "clone":
+        accounts = min(accounts, args.voters)
+
+    session = recording_session_class()()
+    bot = Bot(token="222:bench", session=session)
+    dispatcher = make_dispatcher("bayge")
+    ids = iter(range(1, 10**9))
+
+    def envelope(user_id: int, **fields) -> dict:
+        return {
+            "update_id": next(ids),
+            "message": {
+                "message_id": next(ids),
+                "date": int(time.time()),
+                "chat": {"id": user_id, "type": "private"},
+                "from": {"id": user_id, "is_bot": False, "first_name": "v", "language_code": "ru"},
+                **fields,
+            },
+        }
+
+    def photo(user_id: int, data: bytes) -> dict:
+        file_id = f"f{user_id}x{next(ids)}"
+        session.files[file_id] = data
+        size = {
+            "file_id": file_id,
+            "file_unique_id": file_id[:16],
+            "width": 960,
+            "height": 1280,
+            "file_size": len(data),
+        }
+        return envelope(user_id, photo=[size])
+
+    def callback(user_id: int, suffix: str) -> dict:
+        options = session.keyboards.get(user_id) or ["np"]
+        data = next((o for o in options if o.endswith(":" + suffix)), options[0])
+        return {
+            "update_id": next(ids),
+            "callback_query": {
+                "id": str(next(ids)),
+                "from": {"id": user_id, "is_bot": False, "first_name": "v", "language_code": "ru"},
+                "chat_instance": "x",
+                "data": data,
+                "message": {
+                    "message_id": 1,
+                    "date": 0,
+                    "chat": {"id": user_id, "type": "private"},
+                    "text": "…",
+                },
+            },
+        }
+
+    choices = await sync_to_async(lambda: list(contest.choices.order_by("number")))()
+    choice_of_row = {n: "c" + str(c.pk) for n, c in enumerate(choices)}
+    pro_government = "c" + str(next(c.pk for c in choices if c.code == "nur-otan"))
+
+    genuine = genuine_photos(args, form, args.voters)
+    genuine_ids = [100_000_000 + offset + n * 7919 for n in range(args.voters)]
+    spam_ids = [
+        (REFERENCE_ID - 1 - offset - n * 13 if attack.aged else REFERENCE_ID + offset + n)
+        for n in range(accounts)
+    ]
+    spam_photos = attacker_photos(args, form, attack, accounts, [p for _, p in genuine])
+    stations = [str(n) for n in range(1, args.stations + 1)]
+
+    latencies: list[float] = []
+    voting: list[float] = []  # replies to a verified voter's photo and choice (the fast lane)
+    errors: list[str] = []
+    started = time.perf_counter()
+
+    async def feed(update: dict, user_id: int, genuine_voter: bool, verified: bool = False) -> None:
+        before = len(session.replies[user_id])
+        fed = time.perf_counter()
+        try:
+            await dispatcher.feed_raw_update(bot, update)
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            errors.append(repr(exc))
+        if genuine_voter:
+            replies = session.replies[user_id][before:]
+            latencies.append((replies[0] - fed) if replies else float("inf"))
+            if verified:
+                voting.append(latencies[-1])
+
+    gap = (3.0, min(12.0, max(4.0, duration / 5)))
+    voter_start = {uid: rng.uniform(0, max(0.0, duration - 3 * gap[1])) for uid in genuine_ids}
+
+    async def at(moment: float) -> None:
+        delay = moment - (time.perf_counter() - started)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def contact(user_id: int) -> dict:
+        """The contact button: the voter's own number (Telegram fills user_id with the sender)."""
+        phone = f"+7701{user_id % 10**7:07d}"
+        return envelope(
+            user_id, contact={"phone_number": phone, "first_name": "v", "user_id": user_id}
+        )
+
+    async def genuine_voter(n: int, user_id: int) -> None:
+        row, data = genuine[n]
+        await at(voter_start[user_id])
+        await feed(envelope(user_id, text=stations[n % len(stations)]), user_id, True)
+        await asyncio.sleep(rng.uniform(1.0, 3.0))
+        await feed(contact(user_id), user_id, True)
+        await asyncio.sleep(rng.uniform(*gap))
+        await feed(photo(user_id, data), user_id, True, verified=True)
+        await asyncio.sleep(rng.uniform(*gap))
+        await feed(callback(user_id, choice_of_row[row]), user_id, True, verified=True)
+
+    async def attacker(n: int, user_id: int, start: float, gaps: tuple[float, float]) -> None:
+        await at(start)
+        station = stations[n % len(stations)] if attack.one_station else rng.choice(stations)
+        await feed(envelope(user_id, text=station), user_id, False)
+        await asyncio.sleep(rng.uniform(*gaps))
+        await feed(photo(user_id, spam_photos[n]), user_id, False)
+        await asyncio.sleep(rng.uniform(*gaps))
+        await feed(callback(user_id, pro_government), user_id, False)
+
+    tasks = [asyncio.create_task(genuine_voter(n, uid)) for n, uid in enumerate(genuine_ids)]
+    for n, uid in enumerate(spam_ids):
+        if attack.photos == "clone":
+            # the clone got the voter's photo; half are sent on before the voter, half after
+            offset = rng.uniform(-6, -2) if n % 2 else rng.uniform(8, 14)
+            start, gaps = max(0.0, voter_start[genuine_ids[n]] + offset), (1.0, 3.0)
+        elif attack.rate:
+            start, gaps = 3 * n / attack.rate, (0.0, 0.05)
+        else:
+            start, gaps = rng.uniform(0, max(0.0, duration - 3 * gap[1])), gap
+        tasks.append(asyncio.create_task(attacker(n, uid, start, gaps)))
+    await asyncio.gather(*tasks)
+    attack_s = time.perf_counter() - started
+    await bot.session.close()
+
+    from baqylau.bots import keys
+    from baqylau.crowd.abuse import percentile
+
+    genuine_hashes = [keys.id_hash("user", uid) for uid in genuine_ids]
+    spam_hashes = [keys.id_hash("user", uid) for uid in spam_ids]
+    finite = [x for x in latencies if x != float("inf")]
+    return {
+        "attack": attack.name,
+        "spam_accounts": accounts,
+        "genuine_voters": args.voters,
+        "attack_s": round(attack_s, 1),
+        "errors": len(errors),
+        "first_error": errors[0] if errors else "",
+        "genuine_replies_missing": len(latencies) - len(finite),
+        "genuine_p50_s": round(percentile(finite, 50), 3) if finite else None,
+        "genuine_p95_s": round(percentile(finite, 95), 3) if finite else None,
+        "genuine_voting_p95_s": (
+            round(percentile([x for x in voting if x != float("inf")], 95), 3) if voting else None
+        ),
+        "_hashes": (genuine_hashes, spam_hashes),
+        "_contest": contest,
+    }
+
+
+def figures(result: dict, headline: str) -> dict:
+    from baqylau.crowd.models import CrowdBallot
+    from baqylau.tally.selectors import crowd_headline
+
+    genuine_hashes, spam_hashes = result.pop("_hashes")
+    contest = result.pop("_contest")
+    counted = CrowdBallot.objects.filter(contest=contest, counted=True)
+    if headline == "verified":  # the tally's one rule for the "from voters" figures
+        counted = crowd_headline(CrowdBallot.objects.filter(contest=contest))
+    elif headline == "photo":
+        # matched to this election's ballot, and the marked box (where located) agrees with
+        # the declared choice: a harvested photo sent with another choice does not
+        counted = counted.filter(photo_match=True).exclude(photo_choice_agrees=False)
+    genuine_in = counted.filter(voter__voter_hash__in=genuine_hashes).count()
+    spam_in = counted.filter(voter__voter_hash__in=spam_hashes).count()
+    total = genuine_in + spam_in
+    genuine = CrowdBallot.objects.filter(contest=contest, voter__voter_hash__in=genuine_hashes)
+    spam = CrowdBallot.objects.filter(contest=contest, voter__voter_hash__in=spam_hashes)
+    result.update(
+        headline=headline,
+        headline_total=total,
+        spam_in_headline=spam_in,
+        spam_share_of_headline=round(spam_in / total, 4) if total else None,
+        genuine_counted_in_headline=genuine_in,
+        genuine_counted_any_tier=genuine.filter(counted=True).count(),
+        genuine_marked_spam=genuine.filter(category="spam").count(),
+        genuine_phone_verified=genuine.filter(tier="phone_verified").count(),
+        genuine_held=genuine.filter(held=True).count(),
+        spam_held=spam.filter(held=True).count(),
+        genuine_photo_matched=genuine.filter(photo_match=True).count(),
+        genuine_choice_agrees=genuine.filter(photo_choice_agrees=True).count(),
+        spam_ballots=spam.count(),
+        spam_counted_any_tier=spam.filter(counted=True).count(),
+        spam_photo_matched=spam.filter(photo_match=True).count(),
+        spam_marked_duplicate=spam.filter(duplicate_of__isnull=False).count(),
+        photos_not_matched_yet=CrowdBallot.objects.filter(
+            contest=contest, photo__isnull=False, photo_match__isnull=True
+        ).count(),
+    )
+    return result
+
+
+def main() -> int:
+    args = parse_args()
+    sys.path.insert(0, str(ROOT / "src"))
+    data_dir = tempfile.mkdtemp(prefix="baqylau-bench-")
+    os.environ.setdefault("SECRET_KEY", "bench-secret")
+    if args.database_url:
+        from _load import create_pg_database
+
+        create_pg_database(args.database_url)
+    setup_django(data_dir, args.database_url or None, BAYGE_BOT_TOKEN="222:bench")
+    from baqylau.simulate import ballot_photos as bp
+
+    form = bp.kz_party_list_form()
+    names = list(ATTACKS) if args.attack == "all" else [args.attack]
+    timer = Timed()
+    timer.install()
+    results = []
+    from baqylau.crowd import services
+
+    for number, name in enumerate(names):
+        services.cache_clear()
+        timer.samples.clear()
+        contest = make_setup(args.stations, form, f"bench-{name}")
+        worker = Worker()
+        started = time.perf_counter()
+        result = asyncio.run(run_attack(args, ATTACKS[name], form, contest, number * 10**7))
+        result["run_s"] = round(time.perf_counter() - started, 1)
+        # the photo matches still queued are finished before the figures are read
+        from baqylau.jobs.worker import run_until_idle
+
+        drain_until = time.perf_counter() + args.drain
+        while time.perf_counter() < drain_until and run_until_idle(timeout=10):
+            pass
+        worker.stop()
+        result["jobs_drained_s"] = round(time.perf_counter() - started, 1)
+        samples = timer.samples
+        tenth = max(1, len(samples) // 10)
+        result["lookup_ms_first_tenth"] = (
+            round(1000 * sum(samples[:tenth]) / tenth, 2) if samples else None
+        )
+        result["lookup_ms_last_tenth"] = (
+            round(1000 * sum(samples[-tenth:]) / tenth, 2) if samples else None
+        )
+        result["photos_looked_up"] = len(samples)
+        results.append(figures(result, args.headline))
+        print_result(results[-1], args.json)
+    return 0
+
+
+def print_result(r: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(r, indent=2))
+        return
+    share = r["spam_share_of_headline"]
+    print(
+        f"\n== {r['attack']}: {r['spam_accounts']} spam accounts, {r['genuine_voters']} genuine "
+        f"voters; attack done in {r['attack_s']} s, photo-match jobs drained at "
+        f"{r['jobs_drained_s']} s (errors {r['errors']}) {r['first_error']}\n"
+        f"   headline ({r['headline']}): {r['headline_total']} ballots, spam "
+        f"{r['spam_in_headline']} = {'—' if share is None else f'{100 * share:.1f} %'}\n"
+        f"   genuine kept in the headline {r['genuine_counted_in_headline']} of "
+        f"{r['genuine_voters']} (phone verified {r['genuine_phone_verified']}, counted in any "
+        f"tier {r['genuine_counted_any_tier']}, held {r['genuine_held']}, marked "
+        f"spam {r['genuine_marked_spam']}, photo matched {r['genuine_photo_matched']}, marked box "
+        f"agrees {r['genuine_choice_agrees']})\n"
+        f"   spam ballots {r['spam_ballots']}: counted in any tier {r['spam_counted_any_tier']}, "
+        f"held {r['spam_held']}, "
+        f"photo matched {r['spam_photo_matched']}, duplicates {r['spam_marked_duplicate']}; "
+        f"photos not matched yet {r['photos_not_matched_yet']}\n"
+        f"   genuine reply p50 {r['genuine_p50_s']} s, p95 {r['genuine_p95_s']} s (missing "
+        f"{r['genuine_replies_missing']}); after phone verification (photo, choice) p95 "
+        f"{r['genuine_voting_p95_s']} s\n"
+        f"   duplicate lookup per photo: {r['lookup_ms_first_tenth']} ms (first tenth) → "
+        f"{r['lookup_ms_last_tenth']} ms (last tenth) over {r['photos_looked_up']} photos"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

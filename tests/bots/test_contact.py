@@ -1,0 +1,97 @@
+"""The contact button over real HTTP (fake Bot API server), and the lanes by verification."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from baqylau.bots import lanes
+from baqylau.crowd.models import CrowdBallot, CrowdPhone
+from baqylau.crowd.services import phone_hash
+from baqylau.intake.models import Submission
+from tests.bots.conftest import run_with_bot
+from tests.bots.helpers import BAYGE_TOKEN, jpeg, seed_election
+
+VOTER = 7_100_001
+SECOND = 7_100_002
+PHONE = "+77015551234"
+
+
+async def _vote(fake, user_id: int, seed: int, lang: str = "ru") -> list[str]:
+    """Station, photo, choice: the texts of the bot's answers to the choice."""
+    mark = fake.mark()
+    fake.message(BAYGE_TOKEN, user_id, "№101", lang=lang)
+    await fake.wait_reply(user_id, mark)
+    mark = fake.mark()
+    fake.photo(BAYGE_TOKEN, user_id, jpeg(seed), lang=lang)
+    await fake.wait_reply(user_id, mark)
+    question = fake.sent(user_id, mark)[-1]["params"]
+    buttons = [b for row in question["reply_markup"]["inline_keyboard"] for b in row]
+    tokayev = next(b for b in buttons if "Tokayev" in b["text"] or "Токаев" in b["text"])
+    mark = fake.mark()
+    fake.callback(BAYGE_TOKEN, user_id, tokayev["callback_data"], lang=lang)
+    return await fake.wait_reply(user_id, mark, count=2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_contact_button_verifies_once_per_phone(bot_env):
+    fake = bot_env
+    seed_election()
+
+    async def scenario(bot):
+        texts = await _vote(fake, VOTER, 61)
+        assert "учтён" in texts[-2]
+        # unverified: asked for the number with Telegram's contact button
+        ask = fake.sent(VOTER)[-1]["params"]
+        button = ask["reply_markup"]["keyboard"][0][0]
+        assert button["request_contact"] is True and "номером" in button["text"]
+        # someone else's contact card is refused
+        mark = fake.mark()
+        fake.contact(BAYGE_TOKEN, VOTER, "+77010000000", contact_user_id=9_999_999)
+        assert "чужой контакт" in (await fake.wait_reply(VOTER, mark))[-1]
+        # the voter's own number, through the button
+        mark = fake.mark()
+        fake.contact(BAYGE_TOKEN, VOTER, PHONE, contact_user_id=VOTER, lang="ru")
+        assert "подтверждён" in (await fake.wait_reply(VOTER, mark))[-1]
+        assert VOTER in lanes.lanes().trusted  # the fast lane from now on
+        # a second account with the same number, in English: refused, one number one vote
+        texts = await _vote(fake, SECOND, 62, lang="en")
+        mark = fake.mark()
+        fake.contact(BAYGE_TOKEN, SECOND, PHONE, contact_user_id=SECOND, lang="en")
+        reply = (await fake.wait_reply(SECOND, mark))[-1]
+        assert "already voted in this election from another account" in reply
+        assert SECOND not in lanes.lanes().trusted
+
+    run_with_bot("bayge", scenario)
+    first = CrowdBallot.objects.get(voter__phones__isnull=False)
+    assert first.tier == "phone_verified" and first.counted
+    second = CrowdBallot.objects.exclude(pk=first.pk).get()
+    assert second.category == "spam" and not second.counted
+    assert "duplicate_phone" in second.spam_reasons
+    assert list(CrowdPhone.objects.values_list("phone_hash", flat=True)) == [phone_hash(PHONE)]
+    # the number is nowhere in clear: not in the stored updates, not in the phone rows
+    for payload in Submission.objects.filter(kind="crowd_ballot").values_list("payload", flat=True):
+        assert "5551234" not in str(payload) and "0000000" not in str(payload)
+
+
+def test_lanes_by_verification_not_by_account_id():
+    """Unverified updates queued first still wait for a verified voter's (whatever their ids)."""
+
+    async def main():
+        current = lanes.lanes()
+        current.trusted.add(5)  # a verified voter with a new account id
+        order: list[str] = []
+
+        async def update(user_id: int, tag: str) -> None:
+            lanes.PRIORITY.set(lanes.triage(user_id))
+            await lanes.db(order.append, tag)
+
+        old_unverified = [asyncio.create_task(update(100 + i, f"old{i}")) for i in range(5)]
+        verified = asyncio.create_task(update(5, "verified"))
+        await asyncio.gather(*old_unverified, verified)
+        assert lanes.triage(5) == lanes.HIGH and lanes.triage(100) == lanes.LOW
+        return order
+
+    order = asyncio.run(main())
+    assert order[0] == "verified" and sorted(order[1:]) == [f"old{i}" for i in range(5)]
