@@ -223,7 +223,7 @@ def test_copies_disagree_then_a_moderator_settles_the_station_everywhere(
         page.goto(f"{base}/en/moderation/")
         page.fill("input[name=username]", "moderator")
         page.fill("input[name=password]", "pw-moderator-1")
-        page.click("input[type=submit], button[type=submit]")
+        page.click("form:has(input[name=username]) [type=submit]")  # not the language buttons
         page.wait_for_url("**/moderation/**")
         page.click(f'a[href="/en/moderation/copies/{receipts[0]["receipt"]}/"]')
         page.check('input[name=verdict][value="accept"]')

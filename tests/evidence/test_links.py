@@ -115,6 +115,7 @@ def test_a_display_link_cannot_be_turned_into_an_original_link(client, media, mo
     assert client.get(url.replace(token, f"{forged}:{rest}")).status_code == 403
 
 
+@pytest.mark.urls("baqylau.urls")  # the real site: its 404 page links to the public pages
 def test_stored_files_have_no_public_url(client, media):
     assert client.get(f"/{media.original}").status_code == 404
     assert client.get(f"/{media.display}").status_code == 404
