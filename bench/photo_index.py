@@ -268,7 +268,8 @@ def _fill_pg(
         )
         with raw.copy(
             "COPY crowd_crowdballot (id, submission_id, voter_id, contest_id, category, "
-            "perceptual_hash, photo_hash, counted, spam_reasons, created_at) FROM STDIN"
+            "perceptual_hash, photo_hash, counted, tier, held, spam_reasons, created_at) "
+            "FROM STDIN"
         ) as copy:
             for pk, sub, h in zip(ids, subs, batch, strict=True):
                 copy.write_row(
@@ -280,6 +281,8 @@ def _fill_pg(
                         "spam",
                         "",
                         photo_index.to_hex(h),
+                        False,
+                        "unverified",
                         False,
                         "[]",
                         "now",
