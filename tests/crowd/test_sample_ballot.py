@@ -102,6 +102,9 @@ def test_photos_checked_against_the_sample(election, staff, django_capture_on_co
     assert disagreeing.photo_match is True and disagreeing.photo_marked_choice == choices[0]
     assert disagreeing.photo_choice_agrees is False
     assert not_a_ballot.photo_match is False and not_a_ballot.photo_choice_agrees is None
+    # the job sets the tier through set_photo_match: only the agreeing photo is photo matched
+    assert agreeing.tier == "photo_matched"
+    assert disagreeing.tier == "unverified" and not_a_ballot.tier == "unverified"
 
 
 def test_choice_declared_after_the_check_sets_the_agreement(election, staff):
@@ -120,7 +123,7 @@ def test_choice_declared_after_the_check_sets_the_agreement(election, staff):
     assert ballot.photo_match and ballot.photo_choice_agrees is None
     received = services.voter_message_receive(user_id=3010, payload=_msg(3010, "cb"), now=30)
     ballot, _ = services.ballot_choice_set(received=received, ballot_id=ballot.pk, answer="tokayev")
-    assert ballot.photo_choice_agrees is True
+    assert ballot.photo_choice_agrees is True and ballot.tier == "photo_matched"
 
 
 def test_staff_upload_the_sample_in_the_admin(election, staff, client):
