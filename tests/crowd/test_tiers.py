@@ -97,6 +97,57 @@ def test_harvested_photo_sent_first_does_not_cost_a_verified_voter_the_vote(elec
     assert not counted and "duplicate_photo" in third.spam_reasons
 
 
+def test_a_photo_another_account_sends_again_is_no_longer_photo_evidence(election):
+    """A photo-matched ballot whose photo another account sends after it (near-copies of one
+    real ballot, or a clone's harvested photo followed by its voter's own) leaves the headline:
+    the photo is evidence of neither account's vote. Only that one ballot is changed; the
+    copy is spam, a phone-verified voter's copy keeps the vote, and a later copy finds it
+    already marked."""
+    station = election["stations"][0]
+    image = jpeg(40)
+    original, counted = vote(10_040, station, image, "tokayev", 0)
+    original = services.set_photo_match(original, True, True)
+    other, _ = vote(10_041, station, jpeg(41), "kossanov", 0)
+    other = services.set_photo_match(other, True, True)
+    assert counted and original.tier == other.tier == "photo_matched"
+    assert headline_choices(election["contest"]) == {"tokayev": 1, "kossanov": 1}
+
+    copy, counted = vote(10_042, station, image, "tokayev", 30)
+    assert not counted and "duplicate_photo" in copy.spam_reasons
+    original.refresh_from_db()
+    other.refresh_from_db()
+    assert original.photo_shared and original.tier == "unverified" and original.counted
+    assert original.category == "valid" and not original.spam_reasons  # not judged as spam
+    assert not other.photo_shared and other.tier == "photo_matched"
+    assert headline_choices(election["contest"]) == {"kossanov": 1}
+    # the matcher running late does not give the tier back
+    assert services.set_photo_match(original, True, True).tier == "unverified"
+
+    # the clone's photo first, then its phone-verified voter: the clone's ballot leaves the
+    # headline, the voter's own stays
+    harvested = jpeg(43)
+    clone, _ = vote(10_043, station, harvested, "tokayev", 0)
+    clone = services.set_photo_match(clone, True, True)
+    assert verify(10_044, "+77015550044") == PhoneOutcome.VERIFIED
+    own, counted = vote(10_044, station, harvested, "kossanov", 20)
+    clone.refresh_from_db()
+    assert counted and own.tier == "phone_verified" and not own.photo_shared
+    assert clone.photo_shared and clone.tier == "unverified"
+    assert headline_choices(election["contest"]) == {"kossanov": 2}
+    # a third account with the same photo: spam, and the phone-verified vote stays
+    third, counted = vote(10_045, station, harvested, "tokayev", 40)
+    own.refresh_from_db()
+    assert not counted and third.duplicate_of_id == clone.pk and own.tier == "phone_verified"
+    assert headline_choices(election["contest"]) == {"kossanov": 2}
+
+
+def test_the_database_refuses_a_shared_photo_in_the_photo_tier(election):
+    ballot, _ = vote(10_046, election["stations"][0], jpeg(46), "tokayev", 0)
+    ballot = services.set_photo_match(ballot, True, True)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CrowdBallot.objects.filter(pk=ballot.pk).update(photo_shared=True)
+
+
 def test_one_phone_one_vote_across_accounts(election):
     station = election["stations"][0]
     first, counted = vote(10_010, station, jpeg(10), "tokayev", 0)

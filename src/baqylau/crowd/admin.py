@@ -42,9 +42,18 @@ class CrowdBallotAdmin(admin.ModelAdmin):
         "held",
         "photo_match",
         "photo_choice_agrees",
+        "photo_shared",
         "created_at",
     )
-    list_filter = ("category", "tier", "counted", "held", "photo_match", "photo_choice_agrees")
+    list_filter = (
+        "category",
+        "tier",
+        "counted",
+        "held",
+        "photo_match",
+        "photo_choice_agrees",
+        "photo_shared",
+    )
     readonly_fields = (
         "submission",
         "voter",
@@ -55,6 +64,7 @@ class CrowdBallotAdmin(admin.ModelAdmin):
         "photo_match",
         "photo_marked_choice",
         "photo_choice_agrees",
+        "photo_shared",
         "spam_reasons",
         "tier",
         "held",

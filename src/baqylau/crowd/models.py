@@ -221,6 +221,14 @@ class CrowdBallot(models.Model):
     photo_choice_agrees = models.BooleanField(
         _("marked box agrees with the choice"), null=True, blank=True
     )
+    #: Another account sent the same or a near photo after this one: the photo is then no
+    #: evidence of this account's vote (a fake clone sends harvested photos on first; an attacker
+    #: sends near-copies of one real ballot), so it cannot give the photo-matched tier.
+    photo_shared = models.BooleanField(
+        _("photo sent from another account too"),
+        default=False,
+        help_text=_("A later ballot of another voter has the same or a near photo."),
+    )
     held = models.BooleanField(
         _("held for review"),
         default=False,
@@ -250,10 +258,11 @@ class CrowdBallot(models.Model):
                 condition=Q(tier__in=["phone_verified", "photo_matched", "unverified"]),
                 name="crowd_ballot_tier_valid",
             ),
-            # Photo-matched only when the form matched and the marked box does not disagree.
+            # Photo-matched only when the form matched, the marked box does not disagree and no
+            # other account sent the same photo.
             models.CheckConstraint(
                 condition=~Q(tier="photo_matched")
-                | (Q(photo_match=True) & ~Q(photo_choice_agrees=False)),
+                | (Q(photo_match=True) & ~Q(photo_choice_agrees=False) & Q(photo_shared=False)),
                 name="crowd_photo_matched_tier_has_match",
             ),
             models.CheckConstraint(

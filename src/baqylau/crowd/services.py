@@ -256,8 +256,9 @@ def ballot_photo_receive(
 
     A photo the same as, or close to, an earlier photo of another voter makes this ballot spam
     (``duplicate_photo``, `duplicate_of` the nearest one) unless the voter is phone-verified
-    (then only `duplicate_of` is set); the earlier ballot is left as it is (whoever sent a photo
-    first is not judged by who copied it). When the contest has a sample
+    (then only `duplicate_of` is set). The nearest earlier ballot is not made spam (whoever sent
+    a photo first is not judged by who copied it), but its photo is no longer evidence of its
+    sender's vote (`_photo_shared_mark`: one row, never a cascade). When the contest has a sample
     ballot, the photo is compared with it by a job (`crowd.tasks.ballot_photo_match`).
     Raises `evidence.services.EvidenceRejected` for files that are not photos.
     """
@@ -301,11 +302,32 @@ def ballot_photo_receive(
         )
         if value is not None:
             photo_keys_store(ballot, value)
+        if nearest is not None:
+            _photo_shared_mark(nearest[0])
         if sample_ballot_exists(contest.pk):
             from baqylau.crowd.tasks import ballot_photo_match
 
             transaction.on_commit(lambda: ballot_photo_match.enqueue(ballot.pk))
     return ballot
+
+
+def _photo_shared_mark(ballot_id: int) -> None:
+    """Another account sent this ballot's photo again: a photo two accounts claim is no evidence
+    of either's vote (a fake clone sends harvested photos on first; an attacker sends near-copies
+    of one real ballot after it), so the ballot loses the photo-matched tier for good (it keeps
+    the phone-verified one). Only this one row changes."""
+    earlier = (
+        CrowdBallot.objects.select_for_update().filter(pk=ballot_id, photo_shared=False).first()
+    )
+    if earlier is None:
+        return
+    before = earlier.tier
+    earlier.photo_shared = True
+    if before == CrowdBallot.Tier.PHOTO_MATCHED:
+        earlier.tier = CrowdBallot.Tier.UNVERIFIED
+    earlier.save(update_fields=["photo_shared", "tier"])
+    if earlier.tier != before and earlier.counted and earlier.station_id is not None:
+        mark_stations(earlier.contest_id, [earlier.station_id])
 
 
 def _mark_spam(ballot_ids: list[int], reason: str) -> None:
@@ -553,10 +575,15 @@ def voter_phone_verified(voter: CrowdVoter, contest: Contest) -> bool:
 
 def ballot_tier(ballot: CrowdBallot, *, phone_verified: bool) -> str:
     """The strongest tier the ballot has: a phone-verified voter, else a photo that shows this
-    election's sample ballot with the marked box not disagreeing, else unverified."""
+    election's sample ballot with the marked box not disagreeing and that no other account sent
+    too, else unverified."""
     if phone_verified:
         return CrowdBallot.Tier.PHONE_VERIFIED
-    if ballot.photo_match is True and ballot.photo_choice_agrees is not False:
+    if (
+        ballot.photo_match is True
+        and ballot.photo_choice_agrees is not False
+        and not ballot.photo_shared
+    ):
         return CrowdBallot.Tier.PHOTO_MATCHED
     return CrowdBallot.Tier.UNVERIFIED
 
