@@ -95,3 +95,42 @@ def test_lanes_by_verification_not_by_account_id():
 
     order = asyncio.run(main())
     assert order[0] == "verified" and sorted(order[1:]) == [f"old{i}" for i in range(5)]
+
+
+def test_a_newcomers_first_message_and_own_contact_go_before_a_backlog():
+    """In the low lane a sender's n-th update waits behind everyone's earlier ones: a genuine
+    voter's first message (the station) is served before a flood's later updates that were
+    queued first, and the sender's own contact (the verification) takes the high lane."""
+
+    async def main():
+        order: list[str] = []
+        gate = asyncio.Event()
+
+        async def update(user_id: int, tag: str, own_contact: bool = False) -> None:
+            lanes.admit(user_id, own_contact=own_contact)
+            await lanes.db(order.append, tag)
+
+        async def hold() -> None:  # keeps the lane busy while the queue fills
+            lanes.PRIORITY.set(lanes.HIGH)
+            await lanes.db(lambda: asyncio.run_coroutine_threadsafe(gate.wait(), loop).result())
+
+        loop = asyncio.get_running_loop()
+        holder = asyncio.create_task(hold())
+        await asyncio.sleep(0.05)
+        flood = []
+        for round_ in range(3):  # three updates each from five flooding accounts
+            flood += [asyncio.create_task(update(100 + i, f"flood{i}.{round_}")) for i in range(5)]
+            await asyncio.sleep(0)
+        newcomer = asyncio.create_task(update(7, "station"))
+        await asyncio.sleep(0)
+        contact = asyncio.create_task(update(8, "contact", own_contact=True))
+        await asyncio.sleep(0)
+        gate.set()
+        await asyncio.gather(holder, *flood, newcomer, contact)
+        return order
+
+    order = asyncio.run(main())
+    assert order[0] == "contact"
+    # the newcomer's first update is served with the flood's first ones, before their later ones
+    assert order.index("station") < min(order.index(f"flood{i}.1") for i in range(5))
+    assert set(order[1:7]) == {"station"} | {f"flood{i}.0" for i in range(5)}

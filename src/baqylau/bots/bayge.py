@@ -49,7 +49,8 @@ async def intake_middleware(handler, event: Update, data: dict[str, Any]):
         return None
     payload = event.model_dump(mode="json", exclude_none=True)
     current = lanes.lanes()
-    lanes.PRIORITY.set(lanes.triage(user.id))
+    contact = event.message.contact if event.message else None
+    lanes.admit(user.id, own_contact=contact is not None and contact.user_id == user.id)
     received, lang, paused, trusted = await db(
         _intake, user.id, payload, user.language_code, user.id in current.trusted
     )

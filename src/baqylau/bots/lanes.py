@@ -8,6 +8,17 @@ whenever the high lane is empty, so with no attack everyone is served at once, a
 of unverified accounts the verified voters still answer fast. The triage uses only an in-memory
 set of the senders known to be verified (filled from each update's intake), so it costs nothing
 per update; a verified voter's first update after a restart goes once through the low lane.
+
+Two more rules keep a genuine voter's first messages, sent before any verification, out of an
+attacker's backlog:
+- the contact button's message with the sender's *own* contact (Telegram fills the contact's
+  account from the number, so it cannot be forged) is the verification itself and takes the
+  high lane; a number verifies one account per election, so this lane cannot be flooded by more
+  accounts than the attacker has phone numbers;
+- within the low lane, a sender's n-th update waits behind every sender's earlier ones (its
+  priority is LOW + n): a newcomer's station number goes before the photos and choices of a
+  thousand accounts already in the queue, and a flood of updates from one account only delays
+  that account.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 
 HIGH, LOW = 0, 1
+MAX_SENDERS_REMEMBERED = 500_000
 PRIORITY: contextvars.ContextVar[int] = contextvars.ContextVar("bot_db_priority", default=HIGH)
 
 
@@ -30,6 +42,13 @@ class Lanes:
         self.worker: asyncio.Task | None = None
         #: Telegram ids (in memory only) of phone-verified voters and linked observers.
         self.trusted: set[int] = set()
+        #: Updates of each unverified sender that went through the low lane (in memory only).
+        self.low_updates: dict[int, int] = {}
+
+    def count_low(self, user_id: int) -> None:
+        if len(self.low_updates) >= MAX_SENDERS_REMEMBERED:
+            self.low_updates.clear()  # bounded memory; everyone starts again at LOW
+        self.low_updates[user_id] = self.low_updates.get(user_id, 0) + 1
 
     async def run(self, fn, *args: Any, **kwargs: Any) -> Any:
         if self.worker is None or self.worker.done():
@@ -73,6 +92,20 @@ async def db(fn, *args: Any, **kwargs: Any) -> Any:
     return await lanes().run(fn, *args, **kwargs)
 
 
-def triage(user_id: int) -> int:
-    """The lane of an update: high for a sender known to be verified, else low."""
-    return HIGH if user_id in lanes().trusted else LOW
+def triage(user_id: int, *, own_contact: bool = False) -> int:
+    """The priority of an update (lower first): HIGH for a sender known to be verified or for
+    the sender's own contact (the verification itself), else LOW plus the number of the sender's
+    updates already in the low lane."""
+    current = lanes()
+    if own_contact or user_id in current.trusted:
+        return HIGH
+    return LOW + current.low_updates.get(user_id, 0)
+
+
+def admit(user_id: int, *, own_contact: bool = False) -> int:
+    """Triage an update and set its priority for the database work of its handling."""
+    priority = triage(user_id, own_contact=own_contact)
+    if priority != HIGH:
+        lanes().count_low(user_id)
+    PRIORITY.set(priority)
+    return priority
