@@ -47,8 +47,13 @@ async def intake_middleware(handler, event: Update, data: dict[str, Any]):
     user = data.get("event_from_user")
     if user is None or user.is_bot:
         return None
-    payload = event.model_dump(mode="json", exclude_none=True)
     current = lanes.lanes()
+    async with current.sender(user.id):
+        return await _handle(handler, event, data, user, current)
+
+
+async def _handle(handler, event: Update, data: dict[str, Any], user, current) -> Any:
+    payload = event.model_dump(mode="json", exclude_none=True)
     contact = event.message.contact if event.message else None
     lanes.admit(user.id, own_contact=contact is not None and contact.user_id == user.id)
     received, lang, paused, trusted = await db(

@@ -19,13 +19,21 @@ attacker's backlog:
   priority is LOW + n): a newcomer's station number goes before the photos and choices of a
   thousand accounts already in the queue, and a flood of updates from one account only delays
   that account.
+
+On PostgreSQL several updates are worked on at once (`workers`, default 4: the work is mostly
+waiting for the database, so one thread left the machine idle while the queue grew), still
+taken from the queue in priority order; one sender's updates never run at the same time, and
+run in the order they came (`sender`). SQLite, one writer at a time, keeps one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import itertools
+import os
+from collections.abc import AsyncIterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -35,11 +43,24 @@ MAX_SENDERS_REMEMBERED = 500_000
 PRIORITY: contextvars.ContextVar[int] = contextvars.ContextVar("bot_db_priority", default=HIGH)
 
 
+def default_workers() -> int:
+    """How many updates' database work may run at once (`BOT_DB_WORKERS`)."""
+    from django.db import connection
+
+    configured = os.environ.get("BOT_DB_WORKERS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return 1 if connection.vendor == "sqlite" else 4
+
+
 class Lanes:
-    def __init__(self) -> None:
+    def __init__(self, workers: int | None = None) -> None:
         self.queue: asyncio.PriorityQueue = asyncio.PriorityQueue()
         self.sequence = itertools.count()
-        self.worker: asyncio.Task | None = None
+        self.size = workers or default_workers()
+        self.workers: list[asyncio.Task] = []
+        #: One lock per sender with updates in progress (dropped when free).
+        self.senders: dict[int, asyncio.Lock] = {}
         #: Telegram ids (in memory only) of phone-verified voters and linked observers.
         self.trusted: set[int] = set()
         #: Updates of each unverified sender that went through the low lane (in memory only).
@@ -50,9 +71,25 @@ class Lanes:
             self.low_updates.clear()  # bounded memory; everyone starts again at LOW
         self.low_updates[user_id] = self.low_updates.get(user_id, 0) + 1
 
+    @contextlib.asynccontextmanager
+    async def sender(self, user_id: int) -> AsyncIterator[None]:
+        """Hold while one update of `user_id` is handled: the sender's next update waits."""
+        lock = self.senders.setdefault(user_id, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and self.senders.get(user_id) is lock:
+                del self.senders[user_id]
+
+    @property
+    def worker(self) -> asyncio.Task | None:
+        return self.workers[0] if self.workers else None
+
     async def run(self, fn, *args: Any, **kwargs: Any) -> Any:
-        if self.worker is None or self.worker.done():
-            self.worker = asyncio.create_task(self._work())
+        self.workers = [w for w in self.workers if not w.done()]
+        while len(self.workers) < self.size:
+            self.workers.append(asyncio.create_task(self._work()))
         future = asyncio.get_running_loop().create_future()
         await self.queue.put((PRIORITY.get(), next(self.sequence), fn, args, kwargs, future))
         return await future
@@ -63,7 +100,7 @@ class Lanes:
             if future.cancelled():
                 continue
             try:
-                result = await sync_to_async(fn)(*args, **kwargs)
+                result = await sync_to_async(fn, thread_sensitive=self.size == 1)(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - handed to the waiting handler
                 if not future.cancelled():
                     future.set_exception(exc)

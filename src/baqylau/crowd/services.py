@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from baqylau.bots import keys
@@ -274,20 +274,22 @@ def ballot_photo_receive(
         value = photo_index.photo_hash(data)
     except (OSError, ValueError, SyntaxError):
         value = None
-    nearest = (
-        photo_duplicate_find(contest.pk, value, voter.pk, media.sha256)
-        if value is not None
-        else None
-    )
-    reasons = list(voter.spam_reasons) if voter.spam else list(received.verdict.reasons)
-    spam = voter.spam or received.verdict.spam
-    # A phone-verified voter is one phone, one vote: a photo someone sent before them (a fake
-    # clone harvesting voters' photos sends them on first) is kept as `duplicate_of`, but does
-    # not make the verified voter's ballot spam.
-    if nearest is not None and not voter_phone_verified(voter, contest):
-        reasons = sorted({*reasons, "duplicate_photo"})
-        spam = True
+    phone_verified = voter_phone_verified(voter, contest)
     with transaction.atomic():
+        _photos_lock(contest.pk)
+        nearest = (
+            photo_duplicate_find(contest.pk, value, voter.pk, media.sha256)
+            if value is not None
+            else None
+        )
+        reasons = list(voter.spam_reasons) if voter.spam else list(received.verdict.reasons)
+        spam = voter.spam or received.verdict.spam
+        # A phone-verified voter is one phone, one vote: a photo someone sent before them (a
+        # fake clone harvesting voters' photos sends them on first) is kept as `duplicate_of`,
+        # but does not make the verified voter's ballot spam.
+        if nearest is not None and not phone_verified:
+            reasons = sorted({*reasons, "duplicate_photo"})
+            spam = True
         ballot = CrowdBallot.objects.create(
             submission=submission,
             voter=voter,
@@ -309,6 +311,20 @@ def ballot_photo_receive(
 
             transaction.on_commit(lambda: ballot_photo_match.enqueue(ballot.pk))
     return ballot
+
+
+def _photos_lock(contest_id: int) -> None:
+    """Until the transaction ends, no other photo of the contest is checked and stored: two
+    copies sent at the same moment (the bot works on several updates at once) cannot both miss
+    each other. PostgreSQL's transaction-level advisory lock; SQLite's write transaction already
+    holds the database's write lock from its start."""
+    if connection.vendor != "postgresql":
+        return
+    key = int.from_bytes(
+        hashlib.sha256(f"crowd.photos\0{contest_id}".encode()).digest()[:8], "big", signed=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def _photo_shared_mark(ballot_id: int) -> None:
