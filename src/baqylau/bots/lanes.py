@@ -34,9 +34,11 @@ import contextvars
 import itertools
 import os
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.db import connections
 
 HIGH, LOW = 0, 1
 MAX_SENDERS_REMEMBERED = 500_000
@@ -45,12 +47,10 @@ PRIORITY: contextvars.ContextVar[int] = contextvars.ContextVar("bot_db_priority"
 
 def default_workers() -> int:
     """How many updates' database work may run at once (`BOT_DB_WORKERS`)."""
-    from django.db import connection
-
     configured = os.environ.get("BOT_DB_WORKERS", "")
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
-    return 1 if connection.vendor == "sqlite" else 4
+    return 1 if connections["default"].vendor == "sqlite" else 4
 
 
 class Lanes:
@@ -95,12 +95,28 @@ class Lanes:
         return await future
 
     async def _work(self) -> None:
+        if self.size == 1:  # Django's one thread for synchronous code, as before
+            await self._serve(sync_to_async)
+            return
+        # A thread of its own (and so a database connection of its own) for each worker,
+        # closed when the worker stops: a connection left open in a pool thread would outlive
+        # the bot (and keep a test database from being dropped).
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bot-lane")
+        try:
+            await self._serve(
+                lambda fn: sync_to_async(fn, thread_sensitive=False, executor=executor)
+            )
+        finally:
+            executor.submit(connections.close_all).result()
+            executor.shutdown(wait=False)
+
+    async def _serve(self, wrap) -> None:
         while True:
             _priority, _seq, fn, args, kwargs, future = await self.queue.get()
             if future.cancelled():
                 continue
             try:
-                result = await sync_to_async(fn, thread_sensitive=self.size == 1)(*args, **kwargs)
+                result = await wrap(fn)(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - handed to the waiting handler
                 if not future.cancelled():
                     future.set_exception(exc)
