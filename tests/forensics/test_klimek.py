@@ -4,7 +4,7 @@ from the model itself, finds none in a clean one, reports its parameters, and on
 near the paper's published values.
 
 The paper's own text and table were not reachable offline (only its abstract and the Fig. 4
-caption are in the stored references); the only statement of its ru2012 values we found is
+caption could be read offline); the only statement of its ru2012 values we found is
 second-hand and is cited in `test_ru2012_near_the_published_values`. No value for ru2011 was
 found: its fit (fi ≈ 0.69, fe ≈ 0.03) is printed by `forensics --file` and in the report."""
 
@@ -116,12 +116,12 @@ def test_russia_needs_fraud_to_be_explained(shared_data, year):
 @pytest.mark.realdata
 def test_ru2012_near_the_published_values(shared_data):
     """The published ru2012 values, fi ≈ 0.39 and fe ≈ 0.02, as quoted (second-hand, no error
-    given) in a public re-implementation of the model, a Python port of the Election Forensics
-    Toolkit's `ComputeKlimekModel`, in its summary text: "Russia 2012: fi≈0.39, fe≈0.02.
-    Uganda: fi≈0.49-0.83." (public source file found through the stored code index, index id
-    60883104560; its repository was not identified). The paper itself (Klimek, Yegorov, Hanel,
-    Thurner, PNAS 109(41) 16469–16473, 2012; https://doi.org/10.1073/pnas.1210722109, arXiv
-    1201.3087) was not readable offline beyond its abstract and the Fig. 4 caption
+    given) in a public re-implementation of the model — a Python port of the Election Forensics
+    Toolkit's `ComputeKlimekModel` that reads `klimek_template.csv` — in its summary text:
+    "Russia 2012: fi≈0.39, fe≈0.02. Uganda: fi≈0.49-0.83." (its repository could not be
+    identified). The paper itself (Klimek, Yegorov, Hanel, Thurner, PNAS 109(41) 16469–16473,
+    2012; https://doi.org/10.1073/pnas.1210722109, arXiv 1201.3087) was not readable offline
+    beyond its abstract and the Fig. 4 caption
     (https://pmc.ncbi.nlm.nih.gov/articles/PMC3478593/figure/fig04).
 
     The source gives no error, so the tolerance is ours: ±0.05 on fi and ±0.02 on fe (two grid
