@@ -1,33 +1,55 @@
 """Turnout and leader-share distributions, the 2-D election fingerprint and Klimek's fraud model.
 
 Klimek, Yegorov, Hanel & Thurner ("Statistical detection of systematic election irregularities",
-PNAS 2012) plot, for every station, turnout against the winner's share: the *fingerprint*. A
-clean election gives one roughly round blob; in elections with ballot stuffing the blob smears
-towards the upper-right corner and a second cluster appears at 100 % turnout / 100 % share.
-Their model explains the fingerprint with two fraud parameters:
+PNAS 109(41) 16469–16473, 2012; arXiv 1201.3087) plot, for every station, turnout against the
+winner's share: the *fingerprint*. A clean election gives one roughly round blob; in elections
+with ballot stuffing the blob smears towards the upper-right corner and a second cluster appears
+at 100 % turnout / 100 % share. Their model explains it with two fraud parameters:
 
 * `fi`, incremental fraud: the share of stations where a fraction x ~ |N(0, θ)| of the
   non-voters' ballots is added for the winner, and a fraction x^α of the opposition's votes is
-  re-counted for the winner (α = 1: as many of the opposition's votes as of the non-voters');
-* `fe`, extreme fraud: the share of stations where x ~ 1 − |N(0, σe)| with the paper's narrow
-  spread σe = 0.075 (not θ): nearly everybody "voted", nearly all for the winner. Draws
-  outside (0, 1) are drawn again, as in the paper's supplement.
+  re-counted for the winner;
+* `fe`, extreme fraud: the share of stations where x ~ 1 − |N(0, 0.075)|: nearly everybody
+  "voted", nearly all for the winner. Draws outside (0, 1) are drawn again.
 
-The clean part of the model draws each station's turnout ~ N(t0, σt) and winner share
-~ N(v0, σv) (clipped to [0, 1]), with t0, v0 the modes of the observed distributions and σt, σv
-their widths measured on the *left* side of each mode (the side fraud does not reach); counts
-are then drawn binomially with each station's own electorate, so small stations get their
-larger counting noise. The fit simulates the fingerprint for a grid of (fi, fe), with common
-random numbers (one draw of all random quantities; a station is "extreme" when its uniform
-uᵢ < fe and "incremental" when fe ≤ uᵢ < fe + fi), builds the grid's fingerprints from prefix
-sums of per-segment histograms (no loop over stations or over simulations), and picks the
-(fi, fe) minimising the squared distance between normalised fingerprints.
+The paper's own account of the fit (its supplement) was not readable offline. The fit follows
+the fitting program as it survives in the Election Forensics Toolkit: `ComputeKlimekModel` in
+the R package EFToolkit (Kalinin & Mebane; github.com/kkalininMI/EFToolkit,
+R/ComputeKlimekModel.R), which its header calls Mebane & Egami's "pure conversion" of a Matlab
+`ElectionFritter.m`, taken here to be the authors' program:
 
-What it shows: whether the joint shape of turnout and vote share looks like one honest
-population or needs stuffing-like mass at high turnout and share. What it cannot show: that
+* the clean part draws each station's turnout ~ N(t0, σt) and winner share ~ N(v0, σv)
+  (drawn again outside [0, 1]), t0 and v0 at the peaks of the observed distributions, σt and
+  σv measured on the *left* side of each peak (the side fraud does not reach);
+* θ is not a constant but is measured on the data: the fourth root of the mean squared
+  distance to v0 of the shares *above* v0 (the right tail that fraud makes);
+* α is fitted over 0.5, 1, 1.5, 2;
+* (fi, fe) minimise a chi-square-like distance between the observed and the simulated
+  histograms of the winner's share (1-point bins): Σ (simulated − observed)² / (observed + 1),
+  the observed count in the denominator as a public port of that program reads the paper's
+  Eq. S3 (+1 against empty bins). The toolkit itself minimises Σ ((sim − obs)/(obs + 1))²;
+  the form matters: on ru2012 that one gives fi ≈ 0.53, and Σ (obs − sim)²/(sim + 1) gives
+  fi ≈ 0.21, against 0.38 here.
+
+Counts are drawn binomially with each station's own electorate (so small stations get their
+larger counting noise). The fit uses common random numbers (one draw of all random quantities;
+a station is "extreme" when its uniform uᵢ < fe and "incremental" when fe ≤ uᵢ < fe + fi),
+builds the grid's histograms from prefix sums of per-segment histograms (no loop over stations
+or over simulations), and averages the distance surface over `draws` such simulations.
+
+On the Russian files (see tests/forensics/test_klimek.py) this gives ru2012 fi = 0.38,
+fe = 0.04 and ru2011 fi = 0.69, fe = 0.03, both with α = 2 (the top of the authors' grid). The
+only statement of the paper's ru2012 values we could find (fi ≈ 0.39, fe ≈ 0.02, second-hand,
+without an error) is cited in that test; none for ru2011 was found.
+
+What it shows: whether the winner's share looks like one honest population or needs
+stuffing-like mass at high share (the turnout a falsified station reaches follows from x).
+It sees fraud only through the share: stuffing that leaves shares moderate, over an honest
+share distribution that is not Gaussian, is not attributed to fi or fe (see
+tests/forensics/test_simulated.py). What it cannot show: that
 high-turnout/high-share stations were falsified — genuine heterogeneous populations (ethnic
 regions, closed institutions, villages with one employer) produce similar shapes. A sign, not
-proof. The fitted values depend on θ, α and the assumed Gaussian clean shape.
+proof. The fitted values depend on the assumed Gaussian clean shape and on how θ is measured.
 """
 
 from __future__ import annotations
@@ -36,7 +58,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import gaussian_filter, gaussian_filter1d
+from scipy.ndimage import gaussian_filter1d
 
 from baqylau.forensics.data import StationArrays
 
@@ -122,9 +144,9 @@ class KlimekFit:
     sigma_extreme: float
     fi_grid: np.ndarray
     fe_grid: np.ndarray
-    surface: np.ndarray  # (len(fe_grid), len(fi_grid)) distances
-    observed: np.ndarray  # normalised fingerprint
-    model: np.ndarray  # normalised best-fit fingerprint
+    surface: np.ndarray  # (len(fe_grid), len(fi_grid)) distances at the fitted alpha
+    observed: np.ndarray  # histogram of the winner's share (stations per bin)
+    model: np.ndarray  # the best fit's simulated histogram (mean over the draws)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -146,27 +168,34 @@ class KlimekFit:
         }
 
 
+def right_tail_theta(share: np.ndarray, v0: float) -> float:
+    """θ of the incremental-fraud intensity as the authors' fitting program measures it: the
+    fourth root of the mean squared distance to the peak v0 of the shares above it."""
+    right = share[share > v0] - v0
+    return float(np.sqrt(np.sqrt(np.mean(right**2)))) if right.size else 0.0
+
+
 def fit_klimek(
     arrays: StationArrays,
     *,
     seed: int = 0,
-    bins: int = 40,
+    draws: int = 10,
+    bins: int = 100,
     step: float = 0.01,
-    fi_max: float = 0.8,
+    fi_max: float = 1.0,
     fe_max: float = 0.3,
-    theta: float = 0.3,
-    alpha: float | tuple[float, ...] = (1.0, 2.0, 3.0),
-    smooth: float = 1.0,
+    theta: float | None = None,
+    alpha: float | tuple[float, ...] = (0.5, 1.0, 1.5, 2.0),
     sigma_extreme: float = 0.075,
 ) -> KlimekFit:
     """Fit Klimek et al.'s incremental (fi) and extreme (fe) fraud parameters.
 
     Inputs: station figures (stations with registered > 0 and received > 0 are used). The grid
-    is fi ∈ [0, fi_max] × fe ∈ [0, fe_max] with `step`; fingerprints are `bins`² histograms,
-    smoothed with a Gaussian of `smooth` bins and normalised; the distance is the sum of squared
-    differences. `theta` and `sigma_extreme` are the model's fraud-intensity constants (see the
-    module docstring); `alpha` is fitted too, over the values given (one value: fixed).
-    Deterministic for a given `seed`.
+    is fi ∈ [0, fi_max] × fe ∈ [0, fe_max] with `step` (fi + fe ≤ 1); the distance is
+    Σ (simulated − observed)² / (observed + 1) over a `bins`-bin histogram of the winner's share,
+    averaged over `draws` simulations. `theta` None measures θ on the data (see
+    `right_tail_theta`); `alpha` is fitted over the values given (one value: fixed);
+    `sigma_extreme` is the paper's 0.075. Deterministic for a given `seed`.
     """
     ok, turnout, share = station_rates(arrays)
     size = arrays.registered[ok]
@@ -175,88 +204,77 @@ def fit_klimek(
         raise ValueError("too few stations to fit the fingerprint model")
     t0, st = mode_and_left_width(turnout)
     v0, sv = mode_and_left_width(share)
-
-    rng = np.random.default_rng(seed)
-    tau = np.clip(rng.normal(t0, st, n), 0.0, 1.0)
-    nu = np.clip(rng.normal(v0, sv, n), 0.0, 1.0)
-    voters = rng.binomial(size, tau)
-    winner = rng.binomial(voters, nu)
-    x_inc = _redrawn(rng, lambda k: np.abs(rng.normal(0.0, theta, k)), n)
-    x_ext = _redrawn(rng, lambda k: 1.0 - np.abs(rng.normal(0.0, sigma_extreme, k)), n)
-    u = rng.random(n)
-
-    def cell(x: np.ndarray | None, alpha: float = 1.0) -> np.ndarray:
-        if x is None:
-            t_, w_ = voters, winner
-        else:
-            stuffed = np.round(x * (size - voters)).astype(np.int64)
-            switched = np.round(x**alpha * (voters - winner)).astype(np.int64)
-            t_, w_ = voters + stuffed, winner + stuffed + switched
-        tt = t_ / size
-        vv = np.where(t_ > 0, w_ / np.maximum(t_, 1), 0.0)
-        it = np.minimum((tt * bins).astype(np.int64), bins - 1)
-        iv = np.minimum((vv * bins).astype(np.int64), bins - 1)
-        return it * bins + iv
+    if theta is None:
+        theta = right_tail_theta(share, v0)
+    theta = max(float(theta), 1e-3)
+    alphas = np.atleast_1d(np.asarray(alpha, dtype=float)).tolist()
 
     n_fi = int(round(fi_max / step)) + 1
     n_fe = int(round(fe_max / step)) + 1
     n_seg = n_fi + n_fe - 1  # thresholds fe and fe + fi are multiples of step up to this
-    seg = np.minimum((u / step).astype(np.int64), n_seg)
-    nb2 = bins * bins
+    b = np.arange(n_fi)
+    too_much = (np.arange(n_fe)[:, None] + b[None, :]) * step > 1 + step / 2
+    observed = np.bincount(_bin(share, bins), minlength=bins).astype(float)
 
-    def prefix(cells: np.ndarray) -> np.ndarray:
-        hist = np.bincount(seg * nb2 + cells, minlength=(n_seg + 1) * nb2).reshape(n_seg + 1, nb2)
-        out = np.zeros((n_seg + 2, nb2))
-        np.cumsum(hist, axis=0, out=out[1:])
+    def prefix(seg: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        hist = np.bincount(seg * bins + cells, minlength=(n_seg + 1) * bins)
+        out = np.zeros((n_seg + 2, bins))
+        np.cumsum(hist.reshape(n_seg + 1, bins), axis=0, out=out[1:])
         return out
 
-    p_clean = prefix(cell(None))
-    total_clean = p_clean[-1]
-
-    def norm(h: np.ndarray) -> np.ndarray:
-        h = h.reshape(*h.shape[:-1], bins, bins)
-        if smooth > 0:
-            h = gaussian_filter(h, sigma=[0] * (h.ndim - 2) + [smooth, smooth], mode="constant")
-        s = h.sum(axis=(-1, -2), keepdims=True)
-        return h / np.where(s > 0, s, 1.0)
-
-    observed = norm(fingerprint(turnout, share, bins).astype(float).reshape(nb2))
-    b = np.arange(n_fi)
-    fitted = None
-    for alpha_value in np.atleast_1d(np.asarray(alpha, dtype=float)).tolist():
-        p_inc, p_ext = prefix(cell(x_inc, alpha_value)), prefix(cell(x_ext, alpha_value))
-        surface = np.empty((n_fe, n_fi))
-        for a in range(n_fe):  # a few dozen fe values; each step is one array expression
-            model = p_ext[a] + (p_inc[a + b] - p_inc[a]) + (total_clean - p_clean[a + b])
-            surface[a] = ((norm(model) - observed) ** 2).sum(axis=(-1, -2))
-        a_best, b_best = np.unravel_index(np.argmin(surface), surface.shape)
-        if fitted is None or surface[a_best, b_best] < fitted[0][fitted[1], fitted[2]]:
-            best = (
-                p_ext[a_best]
-                + (p_inc[a_best + b_best] - p_inc[a_best])
-                + (total_clean - p_clean[a_best + b_best])
+    rng = np.random.default_rng(seed)
+    surfaces = np.zeros((len(alphas), n_fe, n_fi))
+    models = np.zeros((len(alphas), n_fe, n_fi, bins))
+    for _ in range(draws):
+        tau = _redrawn(rng, lambda k: rng.normal(t0, st, k), n)
+        nu = _redrawn(rng, lambda k: rng.normal(v0, sv, k), n)
+        voters = rng.binomial(size, tau)
+        winner = rng.binomial(voters, nu)
+        x_inc = _redrawn(rng, lambda k: np.abs(rng.normal(0.0, theta, k)), n)
+        x_ext = _redrawn(rng, lambda k: 1.0 - np.abs(rng.normal(0.0, sigma_extreme, k)), n)
+        seg = np.minimum((rng.random(n) / step).astype(np.int64), n_seg)
+        p_clean = prefix(seg, _bin(np.where(voters > 0, winner / np.maximum(voters, 1), 0), bins))
+        for i, a in enumerate(alphas):
+            p_inc, p_ext = (
+                prefix(seg, _fraud_cells(x, a, size, voters, winner, bins)) for x in (x_inc, x_ext)
             )
-            fitted = (surface, a_best, b_best, alpha_value, best)
-    assert fitted is not None
-    surface, a_best, b_best, alpha, best = fitted
+            for k in range(n_fe):  # a few dozen fe values; each step is one array expression
+                model = p_ext[k] + (p_inc[k + b] - p_inc[k]) + (p_clean[-1] - p_clean[k + b])
+                models[i, k] += model / draws
+                surfaces[i, k] += ((model - observed) ** 2 / (observed + 1)).sum(axis=-1) / draws
+    surfaces[:, too_much] = np.inf
+    i, k, j = np.unravel_index(np.argmin(surfaces), surfaces.shape)
     return KlimekFit(
-        fi=float(b_best * step),
-        fe=float(a_best * step),
-        distance=float(surface[a_best, b_best]),
-        distance_clean=float(surface[0, 0]),
+        fi=round(float(j * step), 6),
+        fe=round(float(k * step), 6),
+        distance=float(surfaces[i, k, j]),
+        distance_clean=float(surfaces[i, 0, 0]),
         t0=t0,
         sigma_t=st,
         v0=v0,
         sigma_v=sv,
         theta=theta,
-        alpha=alpha,
+        alpha=float(alphas[i]),
         sigma_extreme=sigma_extreme,
         fi_grid=b * step,
         fe_grid=np.arange(n_fe) * step,
-        surface=surface,
+        surface=surfaces[i],
         observed=observed,
-        model=norm(best),
+        model=models[i, k, j],
     )
+
+
+def _bin(values: np.ndarray, bins: int) -> np.ndarray:
+    return np.minimum((values * bins).astype(np.int64), bins - 1)
+
+
+def _fraud_cells(x, alpha, size, voters, winner, bins) -> np.ndarray:
+    """Share bins of every station had it been falsified with intensity x: x of the non-voters'
+    ballots added for the winner and x**alpha of the other votes moved to him."""
+    stuffed = np.round(x * (size - voters)).astype(np.int64)
+    moved = np.round(x**alpha * (voters - winner)).astype(np.int64)
+    total = voters + stuffed
+    return _bin(np.where(total > 0, (winner + stuffed + moved) / np.maximum(total, 1), 0), bins)
 
 
 __all__ = [
@@ -266,6 +284,7 @@ __all__ = [
     "histogram",
     "leader_share_histogram",
     "mode_and_left_width",
+    "right_tail_theta",
     "station_rates",
     "turnout_histogram",
 ]
