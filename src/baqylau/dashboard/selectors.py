@@ -820,8 +820,9 @@ def forensic_methods() -> list[tuple[str, str, str, str]]:
             "fingerprint",
             _("Election fingerprint (Klimek et al.)"),
             _(
-                "Whether the joint turnout × share shape needs Klimek et al.'s incremental (fi) "
-                "and extreme (fe) fraud to be explained."
+                "Whether the distribution of the leader's share across stations needs Klimek et "
+                "al.'s incremental (fi) and extreme (fe) fraud to be explained (fitted as in the "
+                "authors' program)."
             ),
             _(
                 "Heterogeneous honest populations produce similar smears; fi and fe depend on "

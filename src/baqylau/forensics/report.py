@@ -40,8 +40,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         "honest. " + SIGN,
     ),
     "fingerprint": (
-        "Whether the joint turnout × share shape needs Klimek et al.'s incremental (fi) and "
-        "extreme (fe) fraud to be explained.",
+        "Whether the distribution of the leader's share across stations needs Klimek et al.'s "
+        "incremental (fi) and extreme (fe) fraud to be explained (fitted as in the authors' "
+        "program).",
         "Heterogeneous honest populations produce similar smears; fi and fe depend on the "
         "model's assumptions. " + SIGN,
     ),
