@@ -119,6 +119,12 @@ def test_no_station_with_every_figure_is_an_error(kz_election):
     OfficialLine.objects.filter(result__contest__election=kz_election, line="L3").delete()
     with pytest.raises(ValueError, match="no station .* has every figure"):
         station_arrays("t-na")
+    from typer.testing import CliRunner
+
+    from baqylau.cli import app
+
+    result = CliRunner().invoke(app, ["forensics", "--election", "t-na", "--no-figures"])
+    assert result.exit_code == 2 and "has every figure" in result.output, result.output
 
 
 @pytest.fixture

@@ -106,7 +106,8 @@ def forensics_command(
             _print_report(console, report)
             console.print(f"Published: {report_dir(election)} (the election's forensics page)")
             return
-        arrays = station_arrays(election, unit_path=unit, contest_code=contest)
+        with _refused():  # e.g. no station has every figure the methods need
+            arrays = station_arrays(election, unit_path=unit, contest_code=contest)
 
     out.mkdir(parents=True, exist_ok=True)
     with console.status(f"Forensics on {arrays.n_stations:,} stations…"), _refused():

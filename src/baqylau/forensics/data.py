@@ -297,6 +297,9 @@ class StationArrays:
         }
 
     def summary(self) -> dict[str, Any]:
+        """Totals of the stations, and what they rest on: `stations` kept, `left_out` (and per
+        figure, `missing`) by the reader for a missing figure, `unknown_votes` kept with some
+        choice's votes unknown (left out of that choice's figures only)."""
         return {
             "label": self.label,
             "stations": self.n_stations,
