@@ -95,13 +95,15 @@ PUBLISHED = {
 @pytest.fixture(scope="module")
 def albania(shared_data) -> StationArrays:
     """The table as published, read with the csv module: turnout = Ballots / Registered, the
-    parties' columns as choices (their two `NA` cells as 0: they play no part in turnout)."""
+    parties' columns as choices (their two `NA` cells unknown, never 0: they play no part in
+    turnout, and the two parties' rows leave those stations out)."""
     path = shared_file(shared_data, "albania2013/albania2013_stations.csv")
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     header, data = rows[0], rows[1:]
     parties = [i for i, h in enumerate(header) if h.startswith("C0")]
     ballots = np.array([int(r[header.index("Ballots")]) for r in data])
+    known = np.array([[r[i] != "NA" for i in parties] for r in data])
     votes = np.array([[int(r[i]) if r[i] != "NA" else 0 for i in parties] for r in data])
     return StationArrays(
         registered=np.array([int(r[header.index("Registered")]) for r in data]),
@@ -113,6 +115,7 @@ def albania(shared_data) -> StationArrays:
         choices=tuple(header[i] for i in parties),
         leader=int(np.argmax(votes.sum(axis=0))),
         units={"region": np.array([r[header.index("Prefectures")] for r in data])},
+        known={"votes": known, "valid": known.all(axis=1), "invalid": known.all(axis=1)},
     )
 
 
@@ -130,8 +133,13 @@ def test_reference_values():
 @pytest.mark.realdata
 @pytest.mark.parametrize("prefecture", sorted(PUBLISHED))
 def test_turnout_per_prefecture_as_published(table, prefecture):
-    stations, published, dip = PUBLISHED[prefecture]
     (row,) = [r for r in table["rows"] if r["variable"] == "turnout" and r["unit"] == prefecture]
+    assert_as_published(row, prefecture)
+
+
+def assert_as_published(row: dict, prefecture: str) -> None:
+    """A turnout row of the digit table against the Toolkit's published row."""
+    stations, published, dip = PUBLISHED[prefecture]
     assert row["stations"] == stations
     for name, (value, low, high) in published.items():
         cell = row[name]
@@ -157,6 +165,22 @@ def test_every_unit_and_choice_has_rows(table, albania):
     c050 = albania.votes[:, albania.choices.index("C050")]
     assert whole["c05"]["value"] == pytest.approx(np.isin(c050 % 10, (0, 5)).mean())
     assert whole["last_digit"]["value"] == pytest.approx((c050 % 10).mean())
+
+
+@pytest.mark.realdata
+def test_a_choice_unknown_at_a_station_is_left_out_of_its_row(albania):
+    """C011 and C067 are `NA` at one station each: their rows rest on the other stations (an
+    unknown figure counted as 0 would "end in 0")."""
+    table = digit_table(albania, level="region", choices=["C011", "C067"], draws=20)
+    rows = {(r["variable"], r["unit"]): r for r in table["rows"]}
+    n = albania.n_stations
+    assert rows[("turnout", "")]["stations"] == n
+    assert rows[("C011", "")]["stations"] == rows[("C067", "")]["stations"] == n - 1
+    assert rows[("C067", "DIBER")]["stations"] == rows[("turnout", "DIBER")]["stations"] - 1
+    k = albania.choices.index("C067")
+    known = albania.choice_known(k)
+    c067 = albania.votes[known, k]
+    assert rows[("C067", "")]["c05"]["value"] == pytest.approx(np.isin(c067 % 10, (0, 5)).mean())
 
 
 def test_invented_counts_depart():

@@ -935,7 +935,8 @@ def _forensic_facts(key: str, section: dict[str, Any]) -> list[tuple[str, str]]:
             (_("Extreme fraud, fe"), _num(s.get("fe"), 2)),
         ]
     if key == "shpilkin":
-        return [
+        stations = [(_("Stations"), _num(s["stations"]))] if "stations" in s else []
+        return stations + [
             (_("Anomalous votes for the leader"), _num(s.get("anomalous_votes"))),
             (_("Share of the leader's votes"), _pct(s.get("anomalous_share"))),
             (_("Turnout of the clean mode"), _pct(s.get("clean_mode_turnout"))),
@@ -1107,8 +1108,22 @@ def forensics_page(election: Election) -> dict[str, Any] | None:
         generated = dt.datetime.fromisoformat(published.get("generated_at", ""))
     except ValueError:
         generated = None
+    figures = {
+        "registered": _("Registered voters"),
+        "issued": _("Ballots issued"),
+        "received": _("Ballots in the boxes"),
+        "valid": _("Valid ballots"),
+        "invalid": _("Invalid ballots"),
+        "leader_votes": _("The leader's votes"),
+    }
+    summary = report.get("summary", {})
     return {
-        "summary": report.get("summary", {}),
+        "summary": summary,
+        # how many stations were left out for lacking each figure (an unknown figure is never 0)
+        "missing": [
+            (figures.get(name, name), _num(count))
+            for name, count in (summary.get("missing") or {}).items()
+        ],
         "consistency": report.get("consistency", {}),
         "published": published,
         "generated_at": generated,

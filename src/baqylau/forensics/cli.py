@@ -106,7 +106,8 @@ def forensics_command(
             _print_report(console, report)
             console.print(f"Published: {report_dir(election)} (the election's forensics page)")
             return
-        arrays = station_arrays(election, unit_path=unit, contest_code=contest)
+        with _refused():  # e.g. no station has every figure the methods need
+            arrays = station_arrays(election, unit_path=unit, contest_code=contest)
 
     out.mkdir(parents=True, exist_ok=True)
     with console.status(f"Forensics on {arrays.n_stations:,} stations…"), _refused():
@@ -139,7 +140,7 @@ def _print_report(console, report: dict) -> None:
     from rich.table import Table
 
     s = report["summary"]
-    table = Table(title=f"Forensics: {s['label']} ({s['stations']:,} stations)")
+    table = Table(title=f"Forensics: {s['label']} ({_stations_said(s)})")
     table.add_column("method")
     table.add_column("result")
     ip = report["integer_percentages"]
@@ -161,7 +162,9 @@ def _print_report(console, report: dict) -> None:
     table.add_row(
         "Shpilkin",
         f"{sh['anomalous_votes']:,.0f} anomalous votes ({100 * sh['anomalous_share']:.1f} % "
-        f"of the leader's), clean mode at {100 * sh['clean_mode_turnout']:.1f} % turnout, "
+        f"of the leader's"
+        + (f", {sh['stations']:,} stations" if "stations" in sh else "")
+        + f"), clean mode at {100 * sh['clean_mode_turnout']:.1f} % turnout, "
         f"clean region up to {100 * sh['clean_limit_turnout']:.1f} % ({sh['variant']}; "
         + ", ".join(f"{name}: {v['anomalous_votes']:,.0f}" for name, v in sh["variants"].items())
         + ")",
@@ -192,6 +195,30 @@ def _print_report(console, report: dict) -> None:
     if dg.get("table"):
         console.print(_digit_table(dg["table"]))
     console.print("Every line is a statistical sign, not proof.")
+
+
+def _stations_said(summary: dict) -> str:
+    """How many stations the report rests on, and how many were left out for a missing figure
+    (an unknown figure is never counted as 0)."""
+    text = f"{summary['stations']:,} stations"
+    if "left_out" not in summary:  # a report made before stations were left out
+        return text
+    text += f"; {summary['left_out']:,} left out for a missing figure"
+    if summary.get("missing"):
+        text += (
+            " ("
+            + ", ".join(
+                f"{name.replace('_', ' ')} unknown at {count:,}"
+                for name, count in summary["missing"].items()
+            )
+            + ")"
+        )
+    if summary.get("unknown_votes"):
+        text += (
+            f"; {summary['unknown_votes']:,} kept with a choice's votes unknown "
+            "(left out of that choice's figures)"
+        )
+    return text
 
 
 def _digit_table(data: dict):

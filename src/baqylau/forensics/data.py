@@ -14,7 +14,18 @@
   array of N strings; a level's codes must be unique across the whole country (use paths such
   as `region/tik`), so that grouping by a level never merges two units of the same name;
 * `observed` — optional boolean mask of stations with independent observers (or any other
-  "trusted" marker, such as optical scanners).
+  "trusted" marker, such as optical scanners);
+* `known` — where a figure is *unknown* at a station that is kept (an unknown figure is never
+  0): `votes` (N, K) marks the choices' votes that are known, `valid` and `invalid` (N,) the
+  stations whose valid/invalid count is known (e.g. valid summed from the choices, one of
+  them unknown). A figure absent from `known` is known everywhere. Registered, issued and
+  received ballots and the leader's votes must be known at every station: a reader leaves out
+  the stations lacking one of them. A method leaves a station out of a variable whose figure
+  is unknown there (the digit table's row of a choice rests on the stations where that
+  choice's votes are known); the value stored at an unknown place means nothing;
+* `missing`, `left_out` — what the reader left out: `missing` counts, per figure, the
+  stations left out because it was unknown there (a station lacking two figures counts in
+  both), `left_out` the stations left out in all.
 
 Validation happens once, here, at the boundary: shapes agree, counts are non-negative integers,
 the leader index is valid. Arithmetic inconsistencies of a protocol (e.g. issued > registered)
@@ -122,6 +133,9 @@ class StationArrays:
     station_ids: np.ndarray | None = None
     observed: np.ndarray | None = None
     label: str = ""
+    known: dict[str, np.ndarray] = field(default_factory=dict)
+    missing: dict[str, int] = field(default_factory=dict)
+    left_out: int = 0
 
     def __post_init__(self) -> None:
         n = None
@@ -165,6 +179,25 @@ class StationArrays:
             if obs.dtype != bool or obs.shape != (n,):
                 raise ValueError(f"observed: expected a boolean mask of {n} stations")
             object.__setattr__(self, "observed", obs)
+        known = {}
+        for name, mask in dict(self.known).items():
+            mask = np.asarray(mask)
+            shape = votes.shape if name == "votes" else (n,)
+            if name not in ("votes", "valid", "invalid"):
+                raise ValueError(
+                    f"known[{name!r}]: only votes, valid and invalid may be unknown at a "
+                    "station that is kept (leave out the stations lacking the others)"
+                )
+            if mask.dtype != bool or mask.shape != shape:
+                raise ValueError(f"known[{name!r}]: expected a boolean mask of shape {shape}")
+            known[name] = mask
+        if "votes" in known and not known["votes"][:, int(self.leader)].all():
+            raise ValueError(
+                "the leader's votes must be known at every station (leave out the others)"
+            )
+        object.__setattr__(self, "known", known)
+        object.__setattr__(self, "missing", {str(k): int(v) for k, v in self.missing.items()})
+        object.__setattr__(self, "left_out", int(self.left_out))
 
     # -- basic views ------------------------------------------------------------------------
     @property
@@ -179,6 +212,24 @@ class StationArrays:
     def leader_code(self) -> str:
         return self.choices[self.leader]
 
+    def is_known(self, name: str) -> np.ndarray:
+        """Mask of the stations where `name` (a count field) is known."""
+        if name not in COUNT_FIELDS:
+            raise KeyError(f"unknown figure {name!r}; figures: {list(COUNT_FIELDS)}")
+        mask = self.known.get(name)
+        return np.ones(self.n_stations, bool) if mask is None else mask
+
+    def choice_known(self, k: int) -> np.ndarray:
+        """Mask of the stations where the votes of choice `k` (its index) are known."""
+        mask = self.known.get("votes")
+        return np.ones(self.n_stations, bool) if mask is None else mask[:, k]
+
+    @property
+    def votes_complete(self) -> np.ndarray:
+        """Mask of the stations where every choice's votes are known."""
+        mask = self.known.get("votes")
+        return np.ones(self.n_stations, bool) if mask is None else mask.all(axis=1)
+
     def turnout(self) -> np.ndarray:
         """issued / registered (NaN where nobody is registered)."""
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -190,9 +241,10 @@ class StationArrays:
             return np.where(self.received > 0, self.leader_votes / self.received, np.nan)
 
     def invalid_share(self) -> np.ndarray:
-        """invalid / received (NaN where no ballot was found)."""
+        """invalid / received (NaN where no ballot was found or invalid is unknown)."""
+        ok = (self.received > 0) & self.is_known("invalid")
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(self.received > 0, self.invalid / self.received, np.nan)
+            return np.where(ok, self.invalid / self.received, np.nan)
 
     def level(self, name: str | None = None) -> str:
         """The named level, or the finest one (the last of `units`)."""
@@ -224,18 +276,30 @@ class StationArrays:
             station_ids=None if self.station_ids is None else self.station_ids[mask],
             observed=None if self.observed is None else self.observed[mask],
             label=self.label,
+            known={k: v[mask] for k, v in self.known.items()},
+            missing=self.missing,
+            left_out=self.left_out,
         )
 
     def consistency(self) -> dict[str, int]:
-        """Counts of stations breaking the arithmetic every protocol should satisfy."""
+        """Counts of stations breaking the arithmetic every protocol should satisfy (a check
+        is made only where its figures are known)."""
+        valid, invalid = self.is_known("valid"), self.is_known("invalid")
         return {
             "issued > registered": int((self.issued > self.registered).sum()),
-            "received != valid + invalid": int((self.received != self.valid + self.invalid).sum()),
-            "sum(votes) != valid": int((self.votes.sum(axis=1) != self.valid).sum()),
+            "received != valid + invalid": int(
+                (valid & invalid & (self.received != self.valid + self.invalid)).sum()
+            ),
+            "sum(votes) != valid": int(
+                (valid & self.votes_complete & (self.votes.sum(axis=1) != self.valid)).sum()
+            ),
             "received > issued": int((self.received > self.issued).sum()),
         }
 
     def summary(self) -> dict[str, Any]:
+        """Totals of the stations, and what they rest on: `stations` kept, `left_out` (and per
+        figure, `missing`) by the reader for a missing figure, `unknown_votes` kept with some
+        choice's votes unknown (left out of that choice's figures only)."""
         return {
             "label": self.label,
             "stations": self.n_stations,
@@ -248,6 +312,9 @@ class StationArrays:
             "leader_share": float(self.leader_votes.sum() / max(int(self.received.sum()), 1)),
             "observed": None if self.observed is None else int(self.observed.sum()),
             "levels": list(self.units),
+            "left_out": self.left_out,
+            "missing": dict(self.missing),
+            "unknown_votes": int((~self.votes_complete).sum()),
         }
 
     # -- readers ------------------------------------------------------------------------------

@@ -272,7 +272,9 @@ def digit_table(
     for every choice), for the whole country and for each unit of
     `level` (None: the whole only). As in the Toolkit, every station counts for the digit
     statistics, while the share statistics leave out a station whose share is undefined (nobody
-    registered, no ballot received). The variables of a unit share their bootstrap resamples."""
+    registered, no ballot received). A choice's row rests on the stations where its votes are
+    known (an unknown figure is never counted as 0; `stations` says how many). The variables of
+    a unit share their bootstrap resamples."""
     rng = np.random.default_rng(seed)
     received = arrays.received
     if choices is None:
@@ -284,12 +286,15 @@ def digit_table(
         if unknown:
             raise ValueError(f"unknown choice(s) {unknown}; choices: {list(arrays.choices)}")
         picked = [arrays.choices.index(c) for c in choices]
+    everywhere = np.ones(arrays.n_stations, bool)
     with np.errstate(divide="ignore", invalid="ignore"):
-        variables = [("turnout", arrays.issued, arrays.issued / arrays.registered)]
+        variables = [("turnout", arrays.issued, arrays.issued / arrays.registered, everywhere)]
         for k in picked:
-            votes = arrays.votes[:, k]
-            variables.append((arrays.choices[k], votes, votes / received))
-    features = np.hstack([_features(c, s) for _, c, s in variables])
+            votes, known = arrays.votes[:, k], arrays.choice_known(k)
+            variables.append(
+                (arrays.choices[k], votes, np.where(known, votes / received, np.nan), known)
+            )
+    features = np.hstack([_features(c, s, use) for _, c, s, use in variables])
     units: list[tuple[str, np.ndarray]] = [("", np.arange(arrays.n_stations))]
     if level is not None and arrays.units:
         codes, index = arrays.group_index(level)
@@ -302,7 +307,7 @@ def digit_table(
         f = features[at]
         point = f.sum(axis=0).reshape(v, N_FEATURES)
         boot = _bootstrap_sums(f, draws, rng).reshape(draws, v, N_FEATURES)
-        for j, (name, _, shares) in enumerate(variables):
+        for j, (name, _, shares, _) in enumerate(variables):
             row = _row(point[j], boot[:, j], shares[at])
             rows.append({"variable": name, "unit": unit, **row})
     return {
@@ -310,7 +315,7 @@ def digit_table(
         "draws": draws,
         "reference": REFERENCE,
         "statistics": list(STATISTICS),
-        "variables": [name for name, _, _ in variables],
+        "variables": [name for name, *_ in variables],
         "rows": rows,
     }
 

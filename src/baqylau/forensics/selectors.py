@@ -12,6 +12,10 @@ Lines by protocol form (the codes the importers write):
   valid = the sum of the parties' votes, invalid = ballots cast - valid (not below 0);
 * Uganda 2011 (`ug_president_2011`): L1 registered, L5 took part (issued and received), L2
   valid, L3 invalid.
+An unknown figure is never 0: a station lacking a line of its form (or, where received is the
+sum of the choices, a choice's votes), or the leader's votes, is left out of the arrays and
+counted in their `missing` / `left_out`; a station lacking another choice's votes is kept, with
+that choice (and a valid or invalid count summed from the choices) marked unknown in `known`.
 The leader is `leader` (a choice code) or the choice with the most official votes. Units:
 `region` (first two path segments) and `district` (the station's parent path). The observed
 mask marks the stations that had observers (placed there, or an observer's copy received:
@@ -103,10 +107,12 @@ def station_arrays(
     ).reshape(-1, 3)
     line_index = {code: i for i, code in enumerate(wanted)}
     table = np.zeros((n, len(wanted)), dtype=np.int64)
+    line_known = np.zeros((n, len(wanted)), dtype=bool)
     if line_rows.size:
         pos = np.searchsorted(ids, line_rows[:, 0].astype(np.int64))
         col = np.array([line_index[c] for c in line_rows[:, 1]], dtype=np.int64)
         table[pos, col] = line_rows[:, 2].astype(np.int64)
+        line_known[pos, col] = True
 
     choices = list(contest.choices.order_by("number", "code").values_list("code", flat=True))
     choice_index = {c: j for j, c in enumerate(choices)}
@@ -119,39 +125,83 @@ def station_arrays(
         dtype=object,
     ).reshape(-1, 3)
     votes = np.zeros((n, len(choices)), dtype=np.int64)
+    votes_known = np.zeros((n, len(choices)), dtype=bool)
     if vote_rows.size:
         pos = np.searchsorted(ids, vote_rows[:, 0].astype(np.int64))
         col = np.array([choice_index[c] for c in vote_rows[:, 1]], dtype=np.int64)
         votes[pos, col] = vote_rows[:, 2].astype(np.int64)
+        votes_known[pos, col] = True
 
-    def line_sum(key: str) -> np.ndarray:
-        return sum(table[:, line_index[c]] for c in mapping[key])
+    def line_sum(key: str) -> tuple[np.ndarray, np.ndarray]:
+        """(the sum of the figure's lines, where every one of them is known)."""
+        cols = [line_index[c] for c in mapping[key]]
+        return table[:, cols].sum(axis=1), line_known[:, cols].all(axis=1)
 
-    valid = line_sum("valid") if "valid" in mapping else votes.sum(axis=1)
+    # an unknown figure is never 0: each figure comes with the mask of where it is known
+    if "valid" in mapping:
+        valid, valid_known = line_sum("valid")
+    else:  # the sum of the choices: known where every choice's votes are
+        valid, valid_known = votes.sum(axis=1), votes_known.all(axis=1)
     if "invalid" in mapping:
-        invalid = line_sum("invalid")
-        received = line_sum("received") if "received" in mapping else valid + invalid
+        invalid, invalid_known = line_sum("invalid")
+        if "received" in mapping:
+            received, received_known = line_sum("received")
+        else:
+            received, received_known = valid + invalid, valid_known & invalid_known
     else:  # only the ballots cast are published: invalid is what the choices do not account for
-        received = line_sum("received")
-        invalid = np.clip(received - valid, 0, None)
-    totals = votes.sum(axis=0)
+        received, received_known = line_sum("received")
+        invalid, invalid_known = np.clip(received - valid, 0, None), received_known & valid_known
+    registered, registered_known = line_sum("registered")
+    issued, issued_known = line_sum("issued")
+    totals = np.where(votes_known, votes, 0).sum(axis=0)
     leader_index = choice_index[leader] if leader is not None else int(np.argmax(totals))
+
+    # A station lacking a line of the form, its received ballots or the leader's votes is left
+    # out (every method needs them); one lacking another choice's votes is kept, that choice
+    # (and a valid/invalid count summed from the choices) marked unknown there.
+    needed = {
+        "registered": registered_known,
+        "issued": issued_known,
+        "received": received_known,
+        "leader_votes": votes_known[:, leader_index],
+    }
+    if "valid" in mapping:
+        needed["valid"] = valid_known
+    if "invalid" in mapping:
+        needed["invalid"] = invalid_known
+    keep = np.logical_and.reduce(list(needed.values()))
+    missing = {name: int((~known).sum()) for name, known in needed.items() if not known.all()}
+    if not keep.any():
+        raise ValueError(
+            f"no station of {election_code!r} has every figure the methods need "
+            f"(stations lacking each: {missing})"
+        )
+    known = {}
+    if not votes_known[keep].all():
+        known["votes"] = votes_known[keep]
+    for name, mask in (("valid", valid_known), ("invalid", invalid_known)):
+        if not mask[keep].all():
+            known[name] = mask[keep]
+    paths, observed = paths[keep], observed[keep]
     parts = [p.split("/") for p in paths]
     region = np.array(["/".join(p[:2]) for p in parts])
     district = np.array(["/".join(p[:-1]) for p in parts])
     return StationArrays(
-        registered=line_sum("registered"),
-        issued=line_sum("issued"),
-        received=received,
-        valid=valid,
-        invalid=invalid,
-        votes=votes,
+        registered=registered[keep],
+        issued=issued[keep],
+        received=received[keep],
+        valid=valid[keep],
+        invalid=invalid[keep],
+        votes=votes[keep],
         choices=tuple(choices),
         leader=leader_index,
         units={"region": region, "district": district},
         station_ids=paths,
         observed=observed,
         label=f"{election_code}/{contest.code}" + (f" under {unit_path}" if unit_path else ""),
+        known=known,
+        missing=missing,
+        left_out=int((~keep).sum()),
     )
 
 

@@ -68,14 +68,17 @@ def shpilkin_estimate(
 
     Keys: `variant` (the chosen one) and its `anomalous_votes`, `anomalous_share` (of the
     leader's votes), `clean_mode_turnout` (the clean mode), `clean_limit_turnout` (the upper
-    end of the clean region), `clean_leader_share`, `stations_above_mode` (above the clean
-    region); `variants` (both variants' figures), `unrestricted_mode_turnout` (the peak of the
+    end of the clean region), `clean_leader_share`, `stations` (how many it rests on: some
+    voters registered and ballots received, valid count known), `stations_above_mode` (above
+    the clean region); `variants` (both variants' figures), `unrestricted_mode_turnout` (the peak of the
     others' votes over all turnouts, for comparison), `official_turnout`, `leader_votes`, and
     the per-bin `curve` of the chosen variant.
     """
     if variant not in VARIANTS:
         raise ValueError(f"unknown Shpilkin variant {variant!r}; one of {VARIANTS}")
-    ok = (arrays.registered > 0) & (arrays.received > 0)
+    # the others' votes are valid minus the leader's: a station whose valid count is unknown
+    # (summed from the choices, one of them unknown) is left out, never counted as 0
+    ok = (arrays.registered > 0) & (arrays.received > 0) & arrays.is_known("valid")
     turnout = np.clip(arrays.issued[ok] / arrays.registered[ok], 0.0, 1.0)
     leader = arrays.leader_votes[ok].astype(np.float64)
     others = (arrays.valid[ok] - arrays.leader_votes[ok]).clip(min=0).astype(np.float64)
@@ -116,6 +119,7 @@ def shpilkin_estimate(
         "clean_limit_turnout": float(centres[last_clean]),
         "clean_leader_share": chosen["share"],
         "leader_votes": total,
+        "stations": int(ok.sum()),
         "stations_above_mode": int((index > last_clean).sum()),
         "official_turnout": official,
         "unrestricted_mode_turnout": float(centres[unrestricted]),
