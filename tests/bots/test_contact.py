@@ -134,3 +134,43 @@ def test_a_newcomers_first_message_and_own_contact_go_before_a_backlog():
     # the newcomer's first update is served with the flood's first ones, before their later ones
     assert order.index("station") < min(order.index(f"flood{i}.1") for i in range(5))
     assert set(order[1:7]) == {"station"} | {f"flood{i}.0" for i in range(5)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rate_and_rhythm_are_judged_on_arrival_not_on_a_backlogs_turn(monkeypatch):
+    """A person's messages that waited in a backlog are worked on back to back; their account
+    is judged on when they arrived (human gaps), so it is not taken for a machine."""
+    from aiogram.types import Update, User
+
+    from baqylau.bots import bayge
+    from baqylau.crowd.models import CrowdVoter
+
+    seed_election()
+    arrivals = [1_000.0, 1_003.7, 1_011.2, 1_014.9, 1_016.0]
+    clock = iter(arrivals)
+    monkeypatch.setattr(bayge, "_clock", lambda: next(clock))
+    user = User(id=7_100_009, is_bot=False, first_name="v", language_code="ru")
+
+    async def handler(event, data):
+        return None
+
+    async def main():
+        for n, text in enumerate(["101", "a", "b", "c", "d"]):
+            update = Update.model_validate(
+                {
+                    "update_id": n + 1,
+                    "message": {
+                        "message_id": n + 1,
+                        "date": 0,
+                        "chat": {"id": user.id, "type": "private"},
+                        "from": user.model_dump(),
+                        "text": text,
+                    },
+                }
+            )
+            await bayge.intake_middleware(handler, update, {"event_from_user": user, "bot": None})
+
+    asyncio.run(main())
+    voter = CrowdVoter.objects.get()
+    assert voter.recent_times == arrivals
+    assert not voter.spam, voter.spam_reasons

@@ -7,6 +7,7 @@ be flooding get no reply at all, and their messages stay stored with the reasons
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aiogram import Bot, Dispatcher, F, Router
@@ -31,11 +32,14 @@ from baqylau.crowd.models import CrowdBallot
 from baqylau.elections.models import Choice
 
 NAME = BotName.BAYGE
+_clock = time.time  # when an update arrived (a test sets its own)
 MAX_PHOTO_BYTES = 15 * 1024 * 1024
 
 
-def _intake(user_id: int, payload: dict, language_code: str | None, trusted: bool):
-    received = crowd.voter_message_receive(user_id=user_id, payload=payload, language=language_code)
+def _intake(user_id: int, payload: dict, language_code: str | None, trusted: bool, arrived: float):
+    received = crowd.voter_message_receive(
+        user_id=user_id, payload=payload, language=language_code, now=arrived
+    )
     paused = crowd.cached(f"paused:{NAME}", lambda: selectors.intake_paused(NAME))
     trusted = trusted or selectors.trusted_voter(received.voter)
     return received, received.voter.language, paused, trusted
@@ -47,17 +51,22 @@ async def intake_middleware(handler, event: Update, data: dict[str, Any]):
     user = data.get("event_from_user")
     if user is None or user.is_bot:
         return None
+    # The account's rate and rhythm are judged on when its updates arrived, not on when their
+    # turn came: a backlog must not make a person's messages look machine-regular.
+    arrived = _clock()
     current = lanes.lanes()
     async with current.sender(user.id):
-        return await _handle(handler, event, data, user, current)
+        return await _handle(handler, event, data, user, current, arrived)
 
 
-async def _handle(handler, event: Update, data: dict[str, Any], user, current) -> Any:
+async def _handle(
+    handler, event: Update, data: dict[str, Any], user, current, arrived: float
+) -> Any:
     payload = event.model_dump(mode="json", exclude_none=True)
     contact = event.message.contact if event.message else None
     lanes.admit(user.id, own_contact=contact is not None and contact.user_id == user.id)
     received, lang, paused, trusted = await db(
-        _intake, user.id, payload, user.language_code, user.id in current.trusted
+        _intake, user.id, payload, user.language_code, user.id in current.trusted, arrived
     )
     if trusted and not received.voter.spam:
         current.trusted.add(user.id)

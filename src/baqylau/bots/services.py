@@ -89,8 +89,8 @@ def rate_take(key: str, bucket: Bucket, *, now: float | None = None, cost: float
                     RateBucket.objects.create(key=key, tokens=left, updated=now)
             except IntegrityError:
                 RateBucket.objects.filter(key=key).update(tokens=left, updated=now)
-        else:
-            RateBucket.objects.filter(pk=row.pk).update(tokens=left, updated=now)
+        else:  # never back in time (updates worked on at once arrive out of order)
+            RateBucket.objects.filter(pk=row.pk).update(tokens=left, updated=max(now, row.updated))
     return allowed
 
 
