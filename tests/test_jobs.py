@@ -21,7 +21,7 @@ from baqylau.elections.models import Election
 from baqylau.jobs import schedule
 from baqylau.jobs.models import ScheduleRun
 from baqylau.jobs.registry import RETRY_DELAYS, job
-from baqylau.jobs.worker import run_until_idle
+from baqylau.jobs.worker import DEFAULT_NICENESS, lower_priority, run_until_idle
 
 ROOT = Path(__file__).resolve().parents[1]
 CALLS: list[int] = []
@@ -180,7 +180,42 @@ def test_the_urgent_lane_runs_while_a_long_job_holds_the_worker(tmp_path):
         _enqueue_in(env, f"leave.using(queue_name=URGENT).enqueue({str(urgent)!r})")
         assert _wait_for(urgent), "the urgent job waited behind the long one"
         assert not release.exists()  # the long job was still running all along
+        # the loop of the ordinary queues yields the CPU; the urgent lane keeps its priority
+        main, others = _thread_nice_values(worker.pid)
+        base = os.getpriority(os.PRIO_PROCESS, 0)  # the worker started at this test's priority
+        assert main == max(base, DEFAULT_NICENESS), (main, others)
+        assert len(others) >= 2 and set(others) == {base}, (main, others)
     finally:
         release.touch()
         worker.terminate()
         worker.wait(timeout=60)
+
+
+def _thread_nice_values(pid: int) -> tuple[int, list[int]]:
+    """Nice value of a process's main thread (the ordinary queues' loop) and of its other
+    threads (the urgent lane, the schedule; Linux)."""
+    main, others = None, []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        stat = (task / "stat").read_text()
+        nice = int(stat[stat.rindex(")") + 2 :].split()[16])
+        if int(task.name) == pid:
+            main = nice
+        else:
+            others.append(nice)
+    return main, others
+
+
+def test_lower_priority_changes_only_the_calling_thread():
+    import threading
+
+    seen = {}
+    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def background():
+        seen["set"] = lower_priority(base + 3)
+
+    thread = threading.Thread(target=background)
+    thread.start()
+    thread.join()
+    assert seen["set"] == base + 3
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base

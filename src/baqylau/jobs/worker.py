@@ -7,6 +7,7 @@ workers never run one job twice); beside it a thread ticks the schedule every fe
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
@@ -18,6 +19,26 @@ from baqylau.jobs.registry import URGENT
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 5.0
+#: How much the loop of the ordinary queues yields the CPU (a nice value, Linux: per thread) to
+#: the web server, the bots and the urgent lane on the same machine (`JOBS_NICENESS`).
+DEFAULT_NICENESS = 10
+
+
+def lower_priority(niceness: int | None = None) -> int | None:
+    """Give the calling thread a lower CPU priority; returns its nice value (None: not possible
+    here). Photo matching, summaries and forensic reports are heavy; a voter's reply or a
+    decision's recount must not wait for them when the two cores are busy."""
+    if niceness is None:
+        configured = os.environ.get("JOBS_NICENESS", "")
+        niceness = int(configured) if configured.lstrip("-").isdigit() else DEFAULT_NICENESS
+    try:
+        thread = threading.get_native_id()
+        os.setpriority(
+            os.PRIO_PROCESS, thread, max(os.getpriority(os.PRIO_PROCESS, thread), niceness)
+        )
+        return os.getpriority(os.PRIO_PROCESS, thread)
+    except (AttributeError, OSError):
+        return None
 
 
 def _schedule_loop(stop: threading.Event, every: float) -> None:
@@ -65,6 +86,7 @@ def run(*, interval: float = 0.2, schedule: bool = True, max_tasks: int | None =
     lane.start()
     worker = _worker(interval, max_tasks, urgent=False)
     worker.configure_signals()
+    lower_priority()  # after the urgent lane started: it keeps the normal priority
     try:
         worker.run()
     finally:
