@@ -309,10 +309,13 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
 
     latencies: list[float] = []
     voting: list[float] = []  # replies to a verified voter's photo and choice (the fast lane)
+    by_step: dict[str, list[float]] = {}  # station, contact, photo, choice
     errors: list[str] = []
     started = time.perf_counter()
 
-    async def feed(update: dict, user_id: int, genuine_voter: bool, verified: bool = False) -> None:
+    async def feed(
+        update: dict, user_id: int, genuine_voter: bool, verified: bool = False, step: str = ""
+    ) -> None:
         before = len(session.replies[user_id])
         fed = time.perf_counter()
         try:
@@ -322,6 +325,7 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
         if genuine_voter:
             replies = session.replies[user_id][before:]
             latencies.append((replies[0] - fed) if replies else float("inf"))
+            by_step.setdefault(step, []).append(latencies[-1])
             if verified:
                 voting.append(latencies[-1])
 
@@ -343,13 +347,15 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
     async def genuine_voter(n: int, user_id: int) -> None:
         row, data = genuine[n]
         await at(voter_start[user_id])
-        await feed(envelope(user_id, text=stations[n % len(stations)]), user_id, True)
+        station = stations[n % len(stations)]
+        await feed(envelope(user_id, text=station), user_id, True, step="station")
         await asyncio.sleep(rng.uniform(1.0, 3.0))
-        await feed(contact(user_id), user_id, True)
+        await feed(contact(user_id), user_id, True, step="contact")
         await asyncio.sleep(rng.uniform(*gap))
-        await feed(photo(user_id, data), user_id, True, verified=True)
+        await feed(photo(user_id, data), user_id, True, verified=True, step="photo")
         await asyncio.sleep(rng.uniform(*gap))
-        await feed(callback(user_id, choice_of_row[row]), user_id, True, verified=True)
+        choice = callback(user_id, choice_of_row[row])
+        await feed(choice, user_id, True, verified=True, step="choice")
 
     async def attacker(n: int, user_id: int, start: float, gaps: tuple[float, float]) -> None:
         await at(start)
@@ -391,6 +397,10 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
         "genuine_replies_missing": len(latencies) - len(finite),
         "genuine_p50_s": round(percentile(finite, 50), 3) if finite else None,
         "genuine_p95_s": round(percentile(finite, 95), 3) if finite else None,
+        "genuine_p95_by_step_s": {
+            step: round(percentile([x for x in xs if x != float("inf")] or [0.0], 95), 3)
+            for step, xs in by_step.items()
+        },
         "genuine_voting_p95_s": (
             round(percentile([x for x in voting if x != float("inf")], 95), 3) if voting else None
         ),
@@ -512,7 +522,9 @@ def print_result(r: dict, as_json: bool) -> None:
         f"photos not matched yet {r['photos_not_matched_yet']}\n"
         f"   genuine reply p50 {r['genuine_p50_s']} s, p95 {r['genuine_p95_s']} s (missing "
         f"{r['genuine_replies_missing']}); after phone verification (photo, choice) p95 "
-        f"{r['genuine_voting_p95_s']} s\n"
+        f"{r['genuine_voting_p95_s']} s; p95 by message: "
+        + ", ".join(f"{k} {v} s" for k, v in r["genuine_p95_by_step_s"].items())
+        + "\n"
         f"   duplicate lookup per photo: {r['lookup_ms_first_tenth']} ms (first tenth) → "
         f"{r['lookup_ms_last_tenth']} ms (last tenth) over {r['photos_looked_up']} photos"
     )
