@@ -1,10 +1,11 @@
 """The attack library: realistic genuine voters and determined attackers against the voters' bot.
 
 Genuine voters photograph *this election's ballot form* with their own mark (generated:
-`baqylau.simulate.ballot_photos` — angles, light, blur, noise, JPEG), give their station, share
-their own phone number with the contact button (so they are phone-verified and take the fast
-lane, as most real voters would), send the photo and give their choice at human pace. Attackers
-never share a phone (one phone is one vote per election). Attackers (issue 14's table, plus a fake-clone campaign):
+`baqylau.simulate.ballot_photos` — angles, light, blur, noise, JPEG) and do what the bot asks:
+share their own phone number with the contact button first (so they are phone-verified and
+every later message takes the fast lane), then give their station, send the photo and give
+their choice, at human pace. Attackers never share a phone (one phone is one vote per
+election). Attackers (issue 14's table, plus a fake-clone campaign):
 
     aged-unique        aged accounts (ids below the reference), one distinct ballot-like photo
                        each (another form: the attacker has no real ballot), human timing
@@ -20,9 +21,9 @@ database) with bench/bot_spam.py's recording Bot API session. Photos are matched
 uploaded sample ballot by the job worker (a thread running the job queue, as `baqylau worker`
 would), off the reply path.
 
-Genuine reply times are given for all of a voter's messages (the station and the contact come
-before verification, in the slow lane with the attackers) and for the photo and choice sent after
-it (the fast lane). Prints per attack: spam share of the headline "from voters" figure (by default the tally's own
+Genuine reply times are given for all of a voter's messages and for those sent after the
+verification (station, photo, choice; the contact itself takes the fast lane as the sender's own
+contact), and per message. Prints per attack: spam share of the headline "from voters" figure (by default the tally's own
 rule, `tally.selectors.crowd_headline`: counted, verified tier, not held, not spam —
 `--headline`), genuine votes kept (of the phone-verified genuine voters), genuine ballots marked
 spam, genuine reply p50/p95, the
@@ -347,10 +348,11 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
     async def genuine_voter(n: int, user_id: int) -> None:
         row, data = genuine[n]
         await at(voter_start[user_id])
-        station = stations[n % len(stations)]
-        await feed(envelope(user_id, text=station), user_id, True, step="station")
-        await asyncio.sleep(rng.uniform(1.0, 3.0))
+        # as the bot asks: the phone first (the contact button), then the station
         await feed(contact(user_id), user_id, True, step="contact")
+        await asyncio.sleep(rng.uniform(1.0, 3.0))
+        station = stations[n % len(stations)]
+        await feed(envelope(user_id, text=station), user_id, True, verified=True, step="station")
         await asyncio.sleep(rng.uniform(*gap))
         await feed(photo(user_id, data), user_id, True, verified=True, step="photo")
         await asyncio.sleep(rng.uniform(*gap))
@@ -521,7 +523,7 @@ def print_result(r: dict, as_json: bool) -> None:
         f"photo matched {r['spam_photo_matched']}, duplicates {r['spam_marked_duplicate']}; "
         f"photos not matched yet {r['photos_not_matched_yet']}\n"
         f"   genuine reply p50 {r['genuine_p50_s']} s, p95 {r['genuine_p95_s']} s (missing "
-        f"{r['genuine_replies_missing']}); after phone verification (photo, choice) p95 "
+        f"{r['genuine_replies_missing']}); after phone verification (station, photo, choice) p95 "
         f"{r['genuine_voting_p95_s']} s; p95 by message: "
         + ", ".join(f"{k} {v} s" for k, v in r["genuine_p95_by_step_s"].items())
         + "\n"

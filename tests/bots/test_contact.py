@@ -174,3 +174,26 @@ def test_rate_and_rhythm_are_judged_on_arrival_not_on_a_backlogs_turn(monkeypatc
     voter = CrowdVoter.objects.get()
     assert voter.recent_times == arrivals
     assert not voter.spam, voter.spam_reasons
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bot_asks_for_the_phone_first_then_the_station(bot_env):
+    """/start offers the contact button first (a verified voter's later messages take the fast
+    lane); once verified, the bot asks for the station."""
+    fake = bot_env
+    seed_election()
+
+    async def scenario(bot):
+        mark = fake.mark()
+        fake.message(BAYGE_TOKEN, VOTER, "/start", lang="ru")
+        await fake.wait_reply(VOTER, mark)
+        welcome = fake.sent(VOTER, mark)[-1]["params"]
+        assert welcome["reply_markup"]["keyboard"][0][0]["request_contact"] is True
+        assert "Сначала поделитесь номером" in welcome["text"]
+        mark = fake.mark()
+        fake.contact(BAYGE_TOKEN, VOTER, PHONE, contact_user_id=VOTER, lang="ru")
+        texts = await fake.wait_reply(VOTER, mark, count=2)
+        assert "подтверждён" in texts[0] and "номер вашего избирательного участка" in texts[1]
+        assert VOTER in lanes.lanes().trusted
+
+    run_with_bot("bayge", scenario)

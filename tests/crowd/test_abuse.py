@@ -52,3 +52,15 @@ def test_strong_signals_are_spam():
 def test_percentile():
     assert abuse.percentile([5, 1, 3, 2, 4], 50) == 3
     assert abuse.percentile(list(range(1, 101)), 95) == 95
+
+
+def test_a_phone_verified_account_is_judged_on_flooding_alone():
+    """One phone, one vote: a verified voter's few human messages that happen to look regular
+    during an attack (global burst) are not spam; flooding still is."""
+    regular = (0.0, 5.0, 10.1, 15.0)
+    suspicious = abuse.Signals(times=regular, global_burst=True)
+    assert abuse.assess(suspicious).spam
+    verified = abuse.Signals(times=regular, global_burst=True, phone_verified=True)
+    assert not abuse.assess(verified).spam and abuse.assess(verified).reasons == ()
+    flooding = abuse.Signals(rate_limited=True, times=regular, phone_verified=True)
+    assert abuse.assess(flooding).spam and abuse.assess(flooding).reasons == ("rate_limit",)

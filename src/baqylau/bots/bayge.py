@@ -41,7 +41,7 @@ def _intake(user_id: int, payload: dict, language_code: str | None, trusted: boo
         user_id=user_id, payload=payload, language=language_code, now=arrived
     )
     paused = crowd.cached(f"paused:{NAME}", lambda: selectors.intake_paused(NAME))
-    trusted = trusted or selectors.trusted_voter(received.voter)
+    trusted = trusted or received.phone_verified or selectors.trusted_voter(received.voter)
     return received, received.voter.language, paused, trusted
 
 
@@ -111,8 +111,8 @@ def build_router() -> Router:
             station = await db(lambda: received.voter.station.code)
             await message.answer(t("station_fixed", lang, station=station))
             await message.answer(t("send_photo", lang), reply_markup=_no_photo(lang))
-        else:
-            await message.answer(t("bayge_welcome", lang))
+        else:  # the phone first: the voter's later messages then take the fast lane
+            await message.answer(t("bayge_welcome", lang), reply_markup=_phone_keyboard(lang))
 
     @router.message(Command("help"))
     async def help_(message: Message, lang: str) -> None:
@@ -198,6 +198,8 @@ def build_router() -> Router:
         keep = outcome == crowd.PhoneOutcome.NOT_OWN
         markup = _phone_keyboard(lang) if keep else ReplyKeyboardRemove()
         await message.answer(t(text, lang), reply_markup=markup)
+        if outcome == crowd.PhoneOutcome.VERIFIED and not received.voter.station_id:
+            await message.answer(t("bayge_ask_station", lang))
 
     @router.message(F.text)
     async def text(message: Message, received, lang: str) -> None:

@@ -196,9 +196,9 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # --- Bayge (voters) ---------------------------------------------------------------------
     "bayge_welcome": {
-        "kk": "Bayge — сайлаушылардың экзитполы. Учаскеңіздің нөмірін жазыңыз.",
-        "ru": "Bayge — экзитпол избирателей. Напишите номер вашего избирательного участка.",
-        "en": "Bayge, the voters' exit poll. Type the number of your polling station.",
+        "kk": "Bayge — сайлаушылардың экзитполы. Алдымен төмендегі түймемен телефон нөміріңізбен бөлісіңіз (бір нөмір — бір дауыс; нөмірдің өзі сақталмайды, тек оның кілтті хэші), содан кейін учаскеңіздің нөмірін жазыңыз. Нөмірсіз де болады: бірден учаске нөмірін жазыңыз, бірақ дауысыңыз тексерілген санаққа кірмейді.",
+        "ru": "Bayge — экзитпол избирателей. Сначала поделитесь номером телефона кнопкой ниже (один номер — один голос; сам номер не хранится, только его хэш с ключом), затем напишите номер вашего избирательного участка. Можно и без номера: сразу напишите номер участка, но ваш голос не войдёт в проверенный подсчёт.",
+        "en": "Bayge, the voters' exit poll. First share your phone number with the button below (one number, one vote; the number itself is never kept, only a keyed hash of it), then type the number of your polling station. You may also go on without it: type the station number now, but your vote will not be in the verified count.",
     },
     "bayge_help": {
         "kk": "1) учаске нөмірі; 2) бюллетеньнің фотосы; 3) кімге дауыс бергеніңізді таңдаңыз.\n/phone — нөміріңізді растау (бір нөмір — бір дауыс)\n/lang — тіл, /verify — ресми бот па?",
@@ -209,6 +209,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "kk": "№{station} учаскесі табылмады. Нөмірді тексеріңіз.",
         "ru": "Участок № {station} не найден. Проверьте номер.",
         "en": "Station No. {station} not found. Check the number.",
+    },
+    "bayge_ask_station": {
+        "kk": "Учаскеңіздің нөмірін жазыңыз.",
+        "ru": "Напишите номер вашего избирательного участка.",
+        "en": "Type the number of your polling station.",
     },
     "station_set": {
         "kk": "Учаске №{station}. Енді бюллетеньнің фотосын жіберіңіз (фото болмаса — «Фотосыз»).",

@@ -15,6 +15,10 @@ reaches `SPAM_SCORE`. The signals, with the reason codes stored beside every spa
 - ``global_burst`` (weak): the bot as a whole is receiving more than its global rate allows,
   i.e. an attack is under way; it only tips an already suspicious account over the line.
 
+A phone-verified account (one phone number, one vote) is judged on flooding (``rate_limit``)
+alone: the other signals guess at automation, which its phone number already bounds, and a
+person's few messages can look regular by chance.
+
 The token bucket is a pure state transition (`bucket_take`), so its state can live in the
 database and be shared by every bot process.
 """
@@ -125,6 +129,7 @@ class Signals:
     reference_id: int | None = None
     duplicate_photo: bool = False
     global_burst: bool = False
+    phone_verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,8 @@ def assess(signals: Signals) -> Verdict:
         reasons.append("new_account")
     if signals.global_burst:
         reasons.append("global_burst")
+    if signals.phone_verified:
+        reasons = [r for r in reasons if r == "rate_limit"]
     return Verdict(sum(WEIGHTS[r] for r in reasons), tuple(reasons))
 
 

@@ -56,6 +56,7 @@ class Received:
     submission: Submission
     verdict: abuse.Verdict
     rate_limited: bool
+    phone_verified: bool = False
 
 
 _CACHE: dict[str, tuple[float, Any]] = {}
@@ -130,8 +131,11 @@ def voter_message_receive(
     payload: Mapping[str, Any],
     language: str | None = None,
     now: float | None = None,
+    phone_verified: bool = False,
 ) -> Received:
-    """Store the update first, then update the account's counters and judge it."""
+    """Store the update first, then update the account's counters and judge it (a
+    phone-verified account on flooding alone; `phone_verified` True: known to be, else looked
+    up)."""
     from baqylau.bots.parsing import sanitize_update
     from baqylau.bots.services import rate_take
     from baqylau.intake.services import store_envelope
@@ -170,6 +174,11 @@ def voter_message_receive(
         digest = content_digest(payload)
         voter.recent_digests = [*voter.recent_digests, digest][-HISTORY:]
         voter.messages += 1
+        phone_verified = phone_verified or (
+            not created
+            and election is not None
+            and CrowdPhone.objects.filter(voter=voter, election=election).exists()
+        )
         verdict = abuse.assess(
             abuse.Signals(
                 rate_limited=not allowed,
@@ -178,13 +187,16 @@ def voter_message_receive(
                 user_id=user_id if voter.new_account else None,
                 reference_id=reference,
                 global_burst=burst,
+                phone_verified=phone_verified,
             )
         )
         if verdict.spam:
             voter.spam = True
             voter.spam_reasons = sorted(set(voter.spam_reasons) | set(verdict.reasons))
         voter.save()
-    return Received(voter, submission, verdict, rate_limited=not allowed)
+    return Received(
+        voter, submission, verdict, rate_limited=not allowed, phone_verified=phone_verified
+    )
 
 
 def voter_station_set(voter: CrowdVoter, code: str) -> AdminUnit | None:
