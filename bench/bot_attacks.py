@@ -236,7 +236,7 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
     from asgiref.sync import sync_to_async
 
     from baqylau.bots.runtime import make_dispatcher
-    from bot_spam import recording_session_class
+    from bot_spam import Updates, recording_session_class
 
     rng = random.Random(args.seed)
     duration = args.duration
@@ -250,50 +250,17 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
     session = recording_session_class()()
     bot = Bot(token="222:bench", session=session)
     dispatcher = make_dispatcher("bayge")
-    ids = iter(range(1, 10**9))
-
-    def envelope(user_id: int, **fields) -> dict:
-        return {
-            "update_id": next(ids),
-            "message": {
-                "message_id": next(ids),
-                "date": int(time.time()),
-                "chat": {"id": user_id, "type": "private"},
-                "from": {"id": user_id, "is_bot": False, "first_name": "v", "language_code": "ru"},
-                **fields,
-            },
-        }
+    updates = Updates(session)
+    envelope = updates.message
 
     def photo(user_id: int, data: bytes) -> dict:
-        file_id = f"f{user_id}x{next(ids)}"
-        session.files[file_id] = data
-        size = {
-            "file_id": file_id,
-            "file_unique_id": file_id[:16],
-            "width": 960,
-            "height": 1280,
-            "file_size": len(data),
-        }
-        return envelope(user_id, photo=[size])
+        return updates.photo(user_id, data, width=960, height=1280)
 
     def callback(user_id: int, suffix: str) -> dict:
         options = session.keyboards.get(user_id) or ["np"]
-        data = next((o for o in options if o.endswith(":" + suffix)), options[0])
-        return {
-            "update_id": next(ids),
-            "callback_query": {
-                "id": str(next(ids)),
-                "from": {"id": user_id, "is_bot": False, "first_name": "v", "language_code": "ru"},
-                "chat_instance": "x",
-                "data": data,
-                "message": {
-                    "message_id": 1,
-                    "date": 0,
-                    "chat": {"id": user_id, "type": "private"},
-                    "text": "…",
-                },
-            },
-        }
+        return updates.callback(
+            user_id, next((o for o in options if o.endswith(":" + suffix)), options[0])
+        )
 
     choices = await sync_to_async(lambda: list(contest.choices.order_by("number")))()
     choice_of_row = {n: "c" + str(c.pk) for n, c in enumerate(choices)}

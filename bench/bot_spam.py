@@ -205,6 +205,60 @@ def recording_session_class():
     return RecordingSession
 
 
+class Updates:
+    """Telegram updates as the Bot API sends them: a message (text, contact, ...), a photo (its
+    bytes served by the recording session), a button press. Shared by the bot benchmarks."""
+
+    def __init__(self, session) -> None:
+        self.session = session
+        self.ids = iter(range(1, 10**9))
+
+    @staticmethod
+    def sender(user_id: int) -> dict:
+        return {"id": user_id, "is_bot": False, "first_name": "v", "language_code": "ru"}
+
+    def message(self, user_id: int, **fields) -> dict:
+        return {
+            "update_id": next(self.ids),
+            "message": {
+                "message_id": next(self.ids),
+                "date": int(time.time()),
+                "chat": {"id": user_id, "type": "private"},
+                "from": self.sender(user_id),
+                **fields,
+            },
+        }
+
+    def photo(self, user_id: int, data: bytes, width: int = 320, height: int = 240) -> dict:
+        file_id = f"f{user_id}x{next(self.ids)}"
+        self.session.files[file_id] = data
+        size = {
+            "file_id": file_id,
+            "file_unique_id": file_id[:16],
+            "width": width,
+            "height": height,
+            "file_size": len(data),
+        }
+        return self.message(user_id, photo=[size])
+
+    def callback(self, user_id: int, data: str) -> dict:
+        return {
+            "update_id": next(self.ids),
+            "callback_query": {
+                "id": str(next(self.ids)),
+                "from": self.sender(user_id),
+                "chat_instance": "x",
+                "data": data,
+                "message": {
+                    "message_id": 1,
+                    "date": 0,
+                    "chat": {"id": user_id, "type": "private"},
+                    "text": "…",
+                },
+            },
+        }
+
+
 # ---------------------------------------------------------------------------------------------
 # the run
 
@@ -221,51 +275,11 @@ async def run(args) -> dict:
     session = recording_session_class()()
     bot = Bot(token="222:bench", session=session)
     dispatcher = make_dispatcher("bayge")
-    update_ids = iter(range(1, 10**9))
-    message_ids = iter(range(1, 10**9))
-
-    def message(user_id: int, **fields) -> dict:
-        return {
-            "update_id": next(update_ids),
-            "message": {
-                "message_id": next(message_ids),
-                "date": int(time.time()),
-                "chat": {"id": user_id, "type": "private"},
-                "from": {"id": user_id, "is_bot": False, "first_name": "v", "language_code": "ru"},
-                **fields,
-            },
-        }
-
-    def photo(user_id: int, data: bytes) -> dict:
-        file_id = f"f{user_id}x{next(message_ids)}"
-        session.files[file_id] = data
-        size = {
-            "file_id": file_id,
-            "file_unique_id": file_id[:16],
-            "width": 320,
-            "height": 240,
-            "file_size": len(data),
-        }
-        return message(user_id, photo=[size])
+    updates = Updates(session)
+    message, photo = updates.message, updates.photo
 
     def callback(user_id: int, choose) -> dict:
-        options = session.keyboards.get(user_id) or ["np"]
-        data = choose(options)
-        return {
-            "update_id": next(update_ids),
-            "callback_query": {
-                "id": str(next(message_ids)),
-                "from": {"id": user_id, "is_bot": False, "first_name": "v", "language_code": "ru"},
-                "chat_instance": "x",
-                "data": data,
-                "message": {
-                    "message_id": 1,
-                    "date": 0,
-                    "chat": {"id": user_id, "type": "private"},
-                    "text": "…",
-                },
-            },
-        }
+        return updates.callback(user_id, choose(session.keyboards.get(user_id) or ["np"]))
 
     # Schedules: (time, kind, user_id, step)
     duration = args.duration
