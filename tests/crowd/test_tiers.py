@@ -174,6 +174,22 @@ def test_one_phone_one_vote_across_accounts(election):
         )
 
 
+def test_only_a_number_of_the_elections_country_verifies(election, monkeypatch):
+    """Every Telegram account has a number, and accounts sold in bulk mostly sit on foreign
+    (virtual) numbers: those do not give the phone tier (default prefix 77, Kazakhstan)."""
+    ballot, counted = vote(10_050, election["stations"][0], jpeg(50), "tokayev", 0)
+    assert verify(10_050, "+1 202 555 0100") == PhoneOutcome.FOREIGN
+    assert verify(10_050, "+7 916 555 01 00") == PhoneOutcome.FOREIGN  # Russia shares +7
+    ballot.refresh_from_db()
+    assert counted and ballot.tier == "unverified" and not CrowdPhone.objects.exists()
+    assert verify(10_050, "+7 701 555 01 00") == PhoneOutcome.VERIFIED
+    monkeypatch.setenv("VOTER_PHONE_PREFIXES", "")  # any country
+    assert verify(10_051, "+1 202 555 0101") == PhoneOutcome.VERIFIED
+    monkeypatch.setenv("VOTER_PHONE_PREFIXES", "375, 370")  # e.g. Belarus and Lithuania
+    assert verify(10_052, "+375 29 555 01 02") == PhoneOutcome.VERIFIED
+    assert verify(10_053, "+7 701 555 01 03") == PhoneOutcome.FOREIGN
+
+
 def test_someone_elses_contact_is_refused(election):
     vote(10_020, election["stations"][0], jpeg(20), "tokayev", 0)
     assert verify(10_020, "+77017770000", contact_user_id=99_999) == PhoneOutcome.NOT_OWN

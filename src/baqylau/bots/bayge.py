@@ -193,6 +193,7 @@ def build_router() -> Router:
             crowd.PhoneOutcome.ALREADY: "phone_already",
             crowd.PhoneOutcome.USED_BY_OTHER: "phone_used",
             crowd.PhoneOutcome.NOT_OWN: "phone_not_own",
+            crowd.PhoneOutcome.FOREIGN: "phone_foreign",
             crowd.PhoneOutcome.NO_ELECTION: "paused",
         }[outcome]
         keep = outcome == crowd.PhoneOutcome.NOT_OWN

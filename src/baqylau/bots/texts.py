@@ -288,6 +288,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "ru": "С этим номером телефона на этих выборах уже голосовали с другого аккаунта. Один номер — один голос: голос с этого аккаунта не учитывается.",
         "en": "This phone number has already voted in this election from another account. One number is one vote: the vote of this account is not counted.",
     },
+    "phone_foreign": {
+        "kk": "Бұл нөмір сайлау өтіп жатқан елдің нөмірі емес: дауысыңыз сақталады, бірақ тексерілген санаққа кірмейді.",
+        "ru": "Этот номер не из страны, где проходят выборы: ваш голос сохранён, но не входит в проверенный подсчёт.",
+        "en": "This number is not of the country holding the election: your vote is kept, but it is not in the verified count.",
+    },
     "phone_not_own": {
         "kk": "Тек өз нөміріңізді түймемен жіберіңіз (басқа адамның контактісі қабылданбайды).",
         "ru": "Отправьте кнопкой только свой номер (чужой контакт не принимается).",

@@ -586,7 +586,29 @@ class PhoneOutcome:
     ALREADY = "already"  # this account had verified this phone already
     USED_BY_OTHER = "used_by_other"  # another account voted with this phone: one phone, one vote
     NOT_OWN = "not_own"  # the contact shared is someone else's
+    FOREIGN = "foreign"  # a number outside the election's country (bought accounts often are)
     NO_ELECTION = "no_election"
+
+
+def phone_prefixes() -> tuple[str, ...]:
+    """The international prefixes (digits) of the numbers the phone tier takes
+    (`VOTER_PHONE_PREFIXES`, comma-separated; default 77: Kazakhstan's +7 7xx; empty: any).
+
+    Every Telegram account has a phone number, so the contact button alone makes one account one
+    vote; accounts sold in bulk are mostly registered on numbers of other countries (virtual
+    numbers), which this keeps out of the verified tier."""
+    configured = os.environ.get("VOTER_PHONE_PREFIXES", "77")
+    return tuple(
+        p
+        for p in ("".join(ch for ch in part if ch.isdigit()) for part in configured.split(","))
+        if p
+    )
+
+
+def phone_in_country(phone: str) -> bool:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    prefixes = phone_prefixes()
+    return not prefixes or digits.startswith(prefixes)
 
 
 def phone_hash(phone: str) -> str:
@@ -622,7 +644,7 @@ def voter_phone_verify(
     """Verify the voter by the phone number Telegram's contact button shared.
 
     Only the sender's own contact is accepted (Telegram fills ``user_id`` of a contact with the
-    account it belongs to). One phone number is one vote per election: a second account with the
+    account it belongs to), and only a number of the election's country (`phone_prefixes`). One phone number is one vote per election: a second account with the
     same number is marked spam (``duplicate_phone``) and its ballots are not counted. On success
     the voter's ballots in this election move to the ``phone_verified`` tier."""
     if contact_user_id is None or int(contact_user_id) != int(sender_user_id):
@@ -630,6 +652,8 @@ def voter_phone_verify(
     election, contest = poll_target()
     if election is None or contest is None:
         return PhoneOutcome.NO_ELECTION
+    if not phone_in_country(phone):
+        return PhoneOutcome.FOREIGN
     digest = phone_hash(phone)
     voter = received.voter
     existing = CrowdPhone.objects.filter(election=election, phone_hash=digest).first()
