@@ -97,6 +97,43 @@ def test_duplicate_photo_marks_only_the_later_ballot(election):
     assert first.category == "valid" and first.counted  # no cascade onto the earlier photo
 
 
+def test_a_flood_of_copies_reads_a_bounded_number_of_earlier_photos(election, monkeypatch):
+    """Copies of one photo (re-encoded: other bytes) from many accounts: each new copy is found
+    as a duplicate while reading at most MAX_CANDIDATES earlier hashes (those sharing the most
+    index keys), not every earlier copy; another photo is not taken for a copy."""
+    import io
+
+    from PIL import Image
+
+    from baqylau.crowd import photo_index
+
+    monkeypatch.setattr(services, "MAX_CANDIDATES", 3)
+    read: list[int] = []
+    within = photo_index.within
+
+    def counting(value, candidates, *args, **kwargs):
+        read.append(len(candidates))
+        return within(value, candidates, *args, **kwargs)
+
+    monkeypatch.setattr(photo_index, "within", counting)
+    base = Image.open(io.BytesIO(jpeg(8, size=256)))
+
+    def copy(quality: int) -> bytes:
+        out = io.BytesIO()
+        base.save(out, format="JPEG", quality=quality)
+        return out.getvalue()
+
+    station = election["stations"][0]
+    first, counted = vote(2101, station, copy(95), "tokayev", 0)
+    assert counted
+    for n in range(6):
+        later, counted = vote(2110 + n, station, copy(88 - 5 * n), "tokayev", 10 * (n + 1))
+        assert not counted and "duplicate_photo" in later.spam_reasons
+    assert max(read) <= 3 and read[-1] == 3
+    other, counted = vote(2120, station, jpeg(9, size=256), "kossanov", 100)
+    assert counted and other.duplicate_of_id is None
+
+
 def test_flooding_account_is_marked_spam_and_voter_id_never_stored(election):
     for i in range(10):
         received = services.voter_message_receive(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from baqylau.bots import keys
@@ -220,6 +221,9 @@ def voter_station_set(voter: CrowdVoter, code: str) -> AdminUnit | None:
 # near-duplicate photos across voters (crowd.photo_index: multi-index hashing, in the database)
 
 
+MAX_CANDIDATES = 64
+
+
 def photo_duplicate_find(
     contest_id: int, value: int, voter_id: int, sha256: str = ""
 ) -> tuple[int, int] | None:
@@ -228,12 +232,18 @@ def photo_duplicate_find(
 
     One indexed query over the 272 probe keys finds the candidates (`crowd_photo_key` index on
     contest and key, covering ballot and voter on PostgreSQL), a second reads their hashes by
-    primary key; the cost does not grow with the number of photos stored.
+    primary key; the cost does not grow with the number of photos stored. Candidates sharing
+    the most keys come first, at most `MAX_CANDIDATES`: a photo within the threshold shares
+    about 10 of its 16 keys with this one, a random collision one key, so a flood of copies of
+    one photo reads a bounded number of hashes, not every earlier copy.
     """
-    ids = set(
+    ids = list(
         CrowdPhotoKey.objects.filter(contest_id=contest_id, key__in=photo_index.probe_keys(value))
         .exclude(voter_id=voter_id)
-        .values_list("ballot_id", flat=True)
+        .values("ballot_id")
+        .annotate(shared=Count("id"))
+        .order_by("-shared", "ballot_id")
+        .values_list("ballot_id", flat=True)[:MAX_CANDIDATES]
     )
     candidates = [
         (pk, h)
