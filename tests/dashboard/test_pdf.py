@@ -1,16 +1,14 @@
 """The typst PDF report in kk/ru/en: page 1 rendered to PNG is not blank, the text is there."""
 
-import shutil
 import subprocess
 
 import pytest
 from django.urls import reverse
+from tests.programs import needs_programs
 
 from baqylau.dashboard import pdf
 
-pytestmark = pytest.mark.skipif(
-    not (shutil.which("pdftoppm") and shutil.which("pdftotext")), reason="poppler-utils missing"
-)
+pytestmark = needs_programs("pdftoppm", "pdftotext")
 
 EXPECTED = {
     "kk": ["Тәуелсіз бақылау есебі", "Қазақстан", "Сайлаушылардан", "Өңірлер картасы"],

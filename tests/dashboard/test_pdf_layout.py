@@ -6,17 +6,16 @@ headers must also read whole, each on its own, in `pdftotext -layout`.
 """
 
 import re
-import shutil
 import subprocess
 from html import unescape
 
-import pytest
 from django.urls import reverse
 from django.utils import translation
+from tests.programs import needs_programs
 
 from baqylau.dashboard import pdf
 
-pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils missing")
+pytestmark = needs_programs("pdftotext")
 
 
 def _words(path) -> list[tuple[int, str, float, float, float, float]]:

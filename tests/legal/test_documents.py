@@ -3,7 +3,6 @@ rendered to PDF and DOCX; the text is checked in the rendered output (pdftotext)
 
 import datetime as dt
 import io
-import shutil
 import subprocess
 
 import pytest
@@ -14,8 +13,9 @@ from baqylau.evidence.models import LedgerEntry, MediaFile
 from baqylau.legal import selectors, services
 from baqylau.legal.models import DocumentTemplate, LegalDocument
 from baqylau.observers.models import AuditEvent
+from tests.programs import needs_programs
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
+pytestmark = needs_programs("pdftotext")
 KAZAKH_LETTERS = "ә ғ қ ң ө ұ ү һ і"
 
 
