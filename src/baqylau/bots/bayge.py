@@ -41,7 +41,8 @@ def _intake(user_id: int, payload: dict, language_code: str | None, trusted: boo
         user_id=user_id, payload=payload, language=language_code, now=arrived
     )
     paused = crowd.cached(f"paused:{NAME}", lambda: selectors.intake_paused(NAME))
-    trusted = trusted or received.phone_verified or selectors.trusted_voter(received.voter)
+    # phone verification is looked up by the intake itself (`received.phone_verified`)
+    trusted = trusted or received.phone_verified or selectors.linked_observer(received.voter)
     return received, received.voter.language, paused, trusted
 
 

@@ -107,13 +107,7 @@ def broadcast_recipients(region: AdminUnit | None) -> list[ObserverLink]:
     return list(links.order_by("id"))
 
 
-def trusted_voter(voter: CrowdVoter) -> bool:
-    """A sender of the voters' bot who gets the fast lane: a voter with a phone number verified
-    for the election it polls, or a linked observer (the voter hash is the same keyed hash)."""
-    from baqylau.crowd.models import CrowdPhone
-    from baqylau.crowd.services import poll_target
-
-    election, _contest = poll_target()
-    if election is not None and CrowdPhone.objects.filter(voter=voter, election=election).exists():
-        return True
+def linked_observer(voter: CrowdVoter) -> bool:
+    """The voter's Telegram account is a linked observer's (the voter hash is the same keyed
+    hash)."""
     return ObserverLink.objects.filter(user_hash=voter.voter_hash, active=True).exists()
