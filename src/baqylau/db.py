@@ -4,12 +4,13 @@ straight into numpy (the tally and the importers move hundreds of thousands of r
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
-from django.db import connections, models, router
+from django.db import connection, connections, models, router
 
 #: A figure that is not there (a line left empty, a station without an official result).
 MISSING = -1
@@ -368,3 +369,21 @@ def fetch_all(qs) -> list[tuple]:
     with connections[qs.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def advisory_lock(*names: str) -> None:
+    """Hold a lock on each name until the caller's transaction ends, so a concurrent transaction,
+    in this process or another, taking one of them waits for this one to commit. In ascending
+    order of their ids, so that two callers never wait for each other. PostgreSQL's
+    transaction-level advisory locks; SQLite needs none (a write transaction holds the
+    database's write lock from its start: `transaction_mode` IMMEDIATE)."""
+    if connection.vendor != "postgresql" or not names:
+        return
+    ids = sorted({_lock_id(name) for name in names})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [ids])
+
+
+def _lock_id(name: str) -> int:
+    """A signed 64-bit lock id for a name."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

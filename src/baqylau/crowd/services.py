@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from baqylau.crowd.models import (
     SampleBallot,
     SuspectCluster,
 )
+from baqylau.db import advisory_lock
 from baqylau.elections.models import AdminUnit, Choice, Contest, Election
 from baqylau.intake.models import Submission
 from baqylau.tally.services import mark_stations
@@ -143,7 +144,7 @@ def voter_message_receive(
 
     now = time.time() if now is None else now
     voter_hash = keys.id_hash("user", user_id)
-    election, _contest = poll_target()
+    election, contest = poll_target()
     submission = store_envelope(
         election=election,
         channel=Submission.Channel.TELEGRAM,
@@ -176,9 +177,7 @@ def voter_message_receive(
         voter.recent_digests = [*voter.recent_digests, digest][-HISTORY:]
         voter.messages += 1
         phone_verified = phone_verified or (
-            not created
-            and election is not None
-            and CrowdPhone.objects.filter(voter=voter, election=election).exists()
+            not created and contest is not None and voter_phone_verified(voter, contest)
         )
         verdict = abuse.assess(
             abuse.Signals(
@@ -338,15 +337,8 @@ def ballot_photo_receive(
 def _photos_lock(contest_id: int) -> None:
     """Until the transaction ends, no other photo of the contest is checked and stored: two
     copies sent at the same moment (the bot works on several updates at once) cannot both miss
-    each other. PostgreSQL's transaction-level advisory lock; SQLite's write transaction already
-    holds the database's write lock from its start."""
-    if connection.vendor != "postgresql":
-        return
-    key = int.from_bytes(
-        hashlib.sha256(f"crowd.photos\0{contest_id}".encode()).digest()[:8], "big", signed=True
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    each other."""
+    advisory_lock(f"crowd.photos\0{contest_id}")
 
 
 def _photo_shared_mark(ballot_id: int) -> None:
@@ -608,22 +600,21 @@ def phone_prefixes() -> tuple[str, ...]:
     vote; accounts sold in bulk are mostly registered on numbers of other countries (virtual
     numbers), which this keeps out of the verified tier."""
     configured = os.environ.get("VOTER_PHONE_PREFIXES", "77")
-    return tuple(
-        p
-        for p in ("".join(ch for ch in part if ch.isdigit()) for part in configured.split(","))
-        if p
-    )
+    return tuple(p for p in map(phone_digits, configured.split(",")) if p)
+
+
+def phone_digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())
 
 
 def phone_in_country(phone: str) -> bool:
-    digits = "".join(ch for ch in phone if ch.isdigit())
     prefixes = phone_prefixes()
-    return not prefixes or digits.startswith(prefixes)
+    return not prefixes or phone_digits(phone).startswith(prefixes)
 
 
 def phone_hash(phone: str) -> str:
     """Keyed hash (HMAC, the bots' id-hash key) of a phone number's digits; never the number."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
+    digits = phone_digits(phone)
     if not digits:
         raise ValueError("no digits in the phone number")
     return keys.id_hash("phone", digits)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -36,7 +35,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
-from baqylau.db import insert_rows
+from baqylau.db import advisory_lock, insert_rows
 from baqylau.errors import database_unavailable
 from baqylau.evidence import ledger
 from baqylau.evidence.models import LedgerEntry, MediaFile
@@ -243,21 +242,8 @@ def _mark_duplicates(plans: Sequence[Plan]) -> None:
 
 def _lock_dedupe_keys(pairs: set[tuple[str, str]]) -> None:
     """Lock each (sender, dedupe key) until the caller's transaction ends: a concurrent batch with
-    the same content, in another process, waits for this one to commit and then finds it. In
-    ascending order, so that two batches never wait for each other. PostgreSQL's transaction-level
-    advisory locks; SQLite needs none (a write transaction holds the database's write lock from
-    its start: `transaction_mode` IMMEDIATE)."""
-    if connection.vendor != "postgresql":
-        return
-    ids = sorted({_lock_id(sender, key) for sender, key in pairs})
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [ids])
-
-
-def _lock_id(sender: str, key: str) -> int:
-    """A signed 64-bit lock id for one (sender, dedupe key)."""
-    digest = hashlib.sha256(f"intake.dedupe\0{sender}\0{key}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+    the same content, in another process, waits for this one to commit and then finds it."""
+    advisory_lock(*(f"intake.dedupe\0{sender}\0{key}" for sender, key in pairs))
 
 
 def _recorded_since(senders: set[str], keys: set[str], since: dt.datetime | None) -> list[tuple]:
