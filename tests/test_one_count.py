@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
 import subprocess
 
 import numpy as np
@@ -27,6 +25,7 @@ from baqylau.simulate.engine import SimulationConfig, simulate
 from baqylau.simulate.intake import submit_copies
 from baqylau.simulate.loader import load_simulation
 from baqylau.tally.models import Finding, StationResult
+from tests.programs import needs_programs
 
 pytestmark = pytest.mark.django_db
 
@@ -109,11 +108,8 @@ def test_every_public_list_of_differing_stations_is_the_tallys(counted, client):
     assert found == tally
 
 
+@needs_programs("pdftotext")
 def test_the_pdf_report_counts_the_tallys_findings(counted, tmp_path):
-    if not shutil.which("pdftotext"):
-        if os.environ.get("BAQYLAU_REQUIRE_BROWSER") == "1":  # CI: the tools must be there
-            pytest.fail("pdftotext (poppler-utils) is missing")
-        pytest.skip("pdftotext (poppler-utils) is missing")
     _sim, election, contest = counted
     n = Finding.objects.filter(contest=contest, kind="station_differs").count()
     differing = (
