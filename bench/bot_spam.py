@@ -154,6 +154,8 @@ def recording_session_class():
     from aiogram.client.session.base import BaseSession
     from aiogram.methods import AnswerCallbackQuery, GetFile, SendMessage
 
+    from baqylau.bots.runtime import prepare_session
+
     class RecordingSession(BaseSession):
         def __init__(self):
             super().__init__()
@@ -161,6 +163,7 @@ def recording_session_class():
             self.replies: dict[int, list[float]] = defaultdict(list)
             self.keyboards: dict[int, list[str]] = {}
             self.ids = iter(range(1, 10**9))
+            prepare_session(self)  # as the bot's own sessions (`runtime.make_session`)
 
         async def close(self):
             return None

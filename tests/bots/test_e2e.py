@@ -8,6 +8,7 @@ from baqylau.bots import keys
 from baqylau.bots.services import link_code_issue
 from baqylau.crowd.models import CrowdBallot, CrowdVoter
 from baqylau.intake.models import Submission
+from baqylau.jobs.worker import run_until_idle
 from baqylau.protocols.models import ProtocolCopy
 from tests.bots.conftest import run_with_bot
 from tests.bots.helpers import ALAMAN_TOKEN, BAYGE_TOKEN, GOOD_FIGURES, jpeg, seed_election
@@ -136,7 +137,12 @@ def test_voter_registers_station_and_votes_with_photo(bot_env):
     ballot = CrowdBallot.objects.get(counted=True)
     assert ballot.category == "valid" and ballot.choice.code == "tokayev"
     assert ballot.station == data["stations"][0]
-    assert ballot.photo is not None and ballot.perceptual_hash
+    # the display copy and perceptual hash are made by the photo's job, off the reply path
+    assert ballot.photo is not None and not ballot.photo.display and not ballot.perceptual_hash
+    run_until_idle()
+    ballot.refresh_from_db()
+    ballot.photo.refresh_from_db()
+    assert ballot.photo.display and ballot.perceptual_hash == ballot.photo.perceptual_hash
     assert CrowdBallot.objects.count() == 2
     # Every update was stored first, and no raw Telegram id was kept.
     submissions = Submission.objects.filter(kind="crowd_ballot")

@@ -244,3 +244,27 @@ def test_link_codes_single_use_expiring_hashed(election):
     with pytest.raises(LinkLocked):
         for _ in range(10):
             link_code_redeem("WRONG-CODE", user_id=9004, chat_id=9004)
+
+
+def test_a_ballot_photo_gets_its_display_copy_from_its_job_and_a_broken_one_is_refused(election):
+    """The display copy and perceptual hash are made by `ballot_photo_process`, off the reply
+    path; a photo that cannot be decoded is still refused on receipt, in the voter's language."""
+    from baqylau.evidence.services import EvidenceRejected
+
+    station = election["stations"][0]
+    received = services.voter_message_receive(user_id=1201, payload=_msg(1201, "1"), now=0)
+    services.voter_station_set(received.voter, station.code)
+    ballot = services.ballot_photo_receive(received=received, data=jpeg(12))
+    assert ballot.photo_hash and ballot.photo.display == "" and ballot.perceptual_hash == ""
+
+    services.ballot_photo_complete(ballot.pk)
+    ballot.refresh_from_db()
+    ballot.photo.refresh_from_db()
+    assert ballot.photo.display and len(ballot.perceptual_hash) == 16
+    assert ballot.perceptual_hash == ballot.photo.perceptual_hash
+
+    broken = jpeg(13)[:400]  # the header of a JPEG with its image data cut off
+    with pytest.raises(EvidenceRejected) as caught:
+        services.ballot_photo_receive(received=received, data=broken)
+    assert caught.value.code == "corrupt_image" and "JPEG" not in caught.value.message("kk")
+    assert CrowdBallot.objects.filter(voter=received.voter).count() == 1

@@ -174,3 +174,44 @@ def test_a_tampered_original_is_replaced_when_the_true_bytes_arrive_again(
     store_media(make_submission(), data)
     assert path.read_bytes() == data
     assert list(path.parent.glob(f"{path.name}.corrupt-*"))[0].read_bytes() == b"forged"
+
+
+def test_a_display_made_later_is_the_same_copy_and_is_ledgered_again(data_dir, make_submission):
+    """`display_later` (the voters' bot): the original is kept and ledgered on receipt, the
+    metadata-free copy and hash come from `display_complete`, recorded in a newer entry."""
+    from baqylau.evidence.ledger import verify
+
+    original = jpeg_bytes(picture(7, (1200, 800)), exif=gps_exif(orientation=6))
+    now = store_media(make_submission(), original, page=1)
+    later = store_media(make_submission(), original, page=1, display_later=True)
+    assert later.original == now.original and (data_dir / later.original).read_bytes() == original
+    assert later.display == "" and later.perceptual_hash == ""
+    ref = f"evidence.mediafile:{later.pk}"
+    assert LedgerEntry.objects.filter(kind="media", ref=ref).count() == 1
+
+    services.display_complete(later)
+    later.refresh_from_db()
+    assert (later.display, later.display_sha256) == (now.display, now.display_sha256)
+    assert later.perceptual_hash == now.perceptual_hash
+    with Image.open(data_dir / later.display) as image:
+        assert len(image.getexif()) == 0 and image.size == (800, 1200)
+    entries = LedgerEntry.objects.filter(kind="media", ref=ref).order_by("seq")
+    assert [bool(e.content["display_sha256"]) for e in entries] == [False, True]
+    assert entries.first().content["sha256"] == later.sha256  # the original, fixed on receipt
+    services.display_complete(later)  # done once: no third entry
+    assert LedgerEntry.objects.filter(kind="media", ref=ref).count() == 2
+    report = verify(check_unrecorded=False)  # the fixture's submissions are not ledgered
+    assert report.ok and report.files_checked == 2, report.problems
+
+
+def test_a_display_made_later_still_refuses_what_the_header_shows(
+    data_dir, make_submission, settings
+):
+    settings.EVIDENCE_MAX_PIXELS = 1000 * 1000
+    with pytest.raises(EvidenceRejected) as caught:
+        store_media(make_submission(), jpeg_bytes(picture(8, (1200, 900))), display_later=True)
+    assert caught.value.code == "too_many_pixels"
+    with pytest.raises(EvidenceRejected) as caught:
+        store_media(make_submission(), b"\xff\xd8\xff\xe0" + b"\x00" * 300, display_later=True)
+    assert caught.value.code in {"corrupt_image", "unsupported_type"}
+    assert not MediaFile.objects.exists()

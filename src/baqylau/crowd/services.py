@@ -279,9 +279,10 @@ def ballot_photo_receive(
     (``duplicate_photo``, `duplicate_of` the nearest one) unless the voter is phone-verified
     (then only `duplicate_of` is set). The nearest earlier ballot is not made spam (whoever sent
     a photo first is not judged by who copied it), but its photo is no longer evidence of its
-    sender's vote (`_photo_shared_mark`: one row, never a cascade). When the contest has a sample
-    ballot, the photo is compared with it by a job (`crowd.tasks.ballot_photo_match`).
-    Raises `evidence.services.EvidenceRejected` for files that are not photos.
+    sender's vote (`_photo_shared_mark`: one row, never a cascade). The display copy, the
+    perceptual hash and the match with the contest's sample ballot are made by a job
+    (`crowd.tasks.ballot_photo_process`), off the bot's reply path. Raises
+    `evidence.services.EvidenceRejected` for files that are not photos or cannot be decoded.
     """
     from baqylau.evidence.services import store_media
 
@@ -289,20 +290,12 @@ def ballot_photo_receive(
     _election, contest = poll_target()
     if contest is None:
         raise LookupError("no contest configured for the voters' bot")
-    media = store_media(submission, data, declared_type=declared_type)
-    value: int | None
-    try:
-        value = photo_index.photo_hash(data)
-    except (OSError, ValueError, SyntaxError):
-        value = None
+    value = _photo_hash_checked(data, declared_type)
+    media = store_media(submission, data, declared_type=declared_type, display_later=True)
     phone_verified = voter_phone_verified(voter, contest)
     with transaction.atomic():
         _photos_lock(contest.pk)
-        nearest = (
-            photo_duplicate_find(contest.pk, value, voter.pk, media.sha256)
-            if value is not None
-            else None
-        )
+        nearest = photo_duplicate_find(contest.pk, value, voter.pk, media.sha256)
         reasons = list(voter.spam_reasons) if voter.spam else list(received.verdict.reasons)
         spam = voter.spam or received.verdict.spam
         # A phone-verified voter is one phone, one vote: a photo someone sent before them (a
@@ -318,19 +311,52 @@ def ballot_photo_receive(
             station=voter.station,
             category=CrowdBallot.Category.SPAM if spam else CrowdBallot.Category.PENDING,
             photo=media,
-            perceptual_hash=media.perceptual_hash,
-            photo_hash=photo_index.to_hex(value) if value is not None else "",
+            photo_hash=photo_index.to_hex(value),
             duplicate_of_id=nearest[0] if nearest else None,
             spam_reasons=sorted(set(reasons)) if spam else [],
         )
-        if value is not None:
-            photo_keys_store(ballot, value)
+        photo_keys_store(ballot, value)
         if nearest is not None:
             _photo_shared_mark(nearest[0])
-        if sample_ballot_exists(contest.pk):
-            from baqylau.crowd.tasks import ballot_photo_match
+        from baqylau.crowd.tasks import ballot_photo_process
 
-            transaction.on_commit(lambda: ballot_photo_match.enqueue(ballot.pk))
+        transaction.on_commit(lambda: ballot_photo_process.enqueue(ballot.pk))
+    return ballot
+
+
+def _photo_hash_checked(data: bytes, declared_type: str) -> int:
+    """The photo's 256-bit hash (`photo_index.photo_hash`), after the evidence store's own
+    checks of type, size and pixel count, so that their messages come first; a photo that cannot
+    be decoded is refused as the store refuses it (``corrupt_image``)."""
+    from baqylau.evidence.services import ACCEPTED, EvidenceRejected, check_media, image_check
+
+    info = check_media(data, declared_type=declared_type)
+    pillow_format = ACCEPTED[info.content_type][1]
+    if info.kind != "photo" or pillow_format is None:
+        raise EvidenceRejected("corrupt_image")
+    image_check(data, pillow_format)
+    try:
+        return photo_index.photo_hash(data)
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise EvidenceRejected("corrupt_image") from exc
+
+
+def ballot_photo_complete(ballot_id: int) -> CrowdBallot | None:
+    """The work on a ballot photo that is kept off the bot's reply path: the display copy and
+    perceptual hash (`evidence.services.display_complete`; the population detection compares
+    accounts' photos by that hash), then the match with the contest's sample ballot, if it has
+    one (`ballot_photo_check`)."""
+    from baqylau.evidence.services import display_complete
+
+    ballot = CrowdBallot.objects.select_related("photo").filter(pk=ballot_id).first()
+    if ballot is None or ballot.photo is None:
+        return ballot
+    media = display_complete(ballot.photo)
+    if media.perceptual_hash and ballot.perceptual_hash != media.perceptual_hash:
+        CrowdBallot.objects.filter(pk=ballot.pk).update(perceptual_hash=media.perceptual_hash)
+    if sample_ballot_exists(ballot.contest_id):
+        return ballot_photo_check(ballot.pk)
+    ballot.refresh_from_db()
     return ballot
 
 
@@ -450,8 +476,9 @@ def _prepared_sample(contest_id: int) -> tuple[ballot_match.Sample, list[int | N
 
 def ballot_photo_check(ballot_id: int) -> CrowdBallot | None:
     """Compare a ballot's photo with its contest's sample ballot; set `photo_match`, the marked
-    choice and, when the choice is declared, whether they agree."""
-    from baqylau.evidence.services import open_variant
+    choice and, when the choice is declared, whether they agree. The photo's display copy (the
+    upright, metadata-free pixels compared) is made first if it is not there yet."""
+    from baqylau.evidence.services import NoDisplayCopy, display_complete, open_variant
 
     ballot = CrowdBallot.objects.select_related("photo").filter(pk=ballot_id).first()
     if ballot is None or ballot.photo is None:
@@ -461,8 +488,9 @@ def ballot_photo_check(ballot_id: int) -> CrowdBallot | None:
         return ballot
     sample, choice_ids = prepared
     try:
-        result = ballot_match.match(sample, open_variant(ballot.photo, "display").read_bytes())
-    except ValueError:
+        media = display_complete(ballot.photo)
+        result = ballot_match.match(sample, open_variant(media, "display").read_bytes())
+    except (ValueError, NoDisplayCopy):  # not an image the match can read
         result = ballot_match.Match(False, 0)
     marked = (
         choice_ids[result.marked_row]

@@ -1,6 +1,6 @@
 """Background jobs of the voters' count: the population detection, kept current by itself, and
-the match of a ballot photo with the official sample ballot (ORB features and a homography take a
-fraction of a second, so not on the bot's reply path).
+the work on each ballot photo that is kept off the bot's reply path: its display copy and its
+match with the official sample ballot (ORB features and a homography take a fraction of a second).
 
 Every ballot that gets its choice asks for a detection run of its contest
 (`detection_schedule`): at most one run per contest is queued per `DEBOUNCE_SECONDS` slot, to run
@@ -78,15 +78,16 @@ def sweep(key: str) -> None:
 
 
 @job(retries=2)
-def ballot_photo_match(ballot_id: int) -> dict | None:
-    """Set the ballot's `photo_match`, marked choice and agreement (crowd.ballot_match); the
-    tier follows through `crowd.services.set_photo_match`."""
-    from baqylau.crowd.services import ballot_photo_check
+def ballot_photo_process(ballot_id: int) -> dict | None:
+    """A ballot photo's display copy and perceptual hash, and its match with the sample ballot
+    (`photo_match`, marked choice, agreement; the tier follows through
+    `crowd.services.set_photo_match`): `crowd.services.ballot_photo_complete`."""
+    from baqylau.crowd.services import ballot_photo_complete
 
-    ballot = ballot_photo_check(ballot_id)
+    ballot = ballot_photo_complete(ballot_id)
     if ballot is None:
         return None
     return {"ballot": ballot.pk, "photo_match": ballot.photo_match, "tier": ballot.tier}
 
 
-__all__ = ["ballot_photo_match", "detect_population", "detection_schedule", "sweep"]
+__all__ = ["ballot_photo_process", "detect_population", "detection_schedule", "sweep"]

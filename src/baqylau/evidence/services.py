@@ -390,12 +390,29 @@ def make_display(data: bytes, pillow_format: str) -> tuple[bytes, str]:
 # the public API
 
 
+def image_check(data: bytes, pillow_format: str) -> tuple[int, int]:
+    """The image's (width, height) from its header, within the pixel limit; the pixels are not
+    decoded. Raises `EvidenceRejected` (too_many_pixels, corrupt_image)."""
+    max_pixels = _setting("EVIDENCE_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+    try:
+        with Image.open(io.BytesIO(data), formats=[pillow_format]) as image:
+            width, height = image.size
+    except Image.DecompressionBombError as exc:
+        raise EvidenceRejected("too_many_pixels", width="?", height="?") from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise EvidenceRejected("corrupt_image") from exc
+    if width * height > max_pixels:
+        raise EvidenceRejected("too_many_pixels", width=width, height=height)
+    return width, height
+
+
 def prepare_media(
     submission: Submission,
     data: bytes,
     *,
     declared_type: str | None = None,
     page: int | None = None,
+    display_later: bool = False,
 ) -> MediaFile:
     """Check, process and durably write one evidence file; return its `MediaFile`, NOT saved.
 
@@ -412,13 +429,19 @@ def prepare_media(
     ``received_at`` is set to now so the row carries its value before the insert. (The field is
     ``auto_now_add``: Django's ``save``/``bulk_create`` overwrite it with their own "now" on
     insert and set it on the instance, so read it after the insert, as the ledger does.)
-    Raises `EvidenceRejected` with kk/ru/en messages; then nothing has been written.
+    With ``display_later`` an image gets no display copy and perceptual hash here (only its
+    header is checked, `image_check`): `display_complete` makes them later, off the caller's
+    reply path (the voters' bot, where re-encoding a photo was a large share of each update's
+    time). Raises `EvidenceRejected` with kk/ru/en messages; then nothing has been written.
     """
     info = check_media(data, declared_type=declared_type)
     pillow_format = ACCEPTED[info.content_type][1]
     display_bytes = phash = None
-    if info.kind == "photo" and (pillow_format != "HEIF" or HEIF_SUPPORTED):
-        display_bytes, phash = make_display(data, pillow_format)
+    if _has_display(info.content_type):
+        if display_later:
+            image_check(data, pillow_format)
+        else:
+            display_bytes, phash = make_display(data, pillow_format)
 
     original = original_relpath(info.sha256)
     _write_once(original, data, info.sha256)
@@ -443,6 +466,12 @@ def prepare_media(
     )
 
 
+def _has_display(content_type: str) -> bool:
+    """Whether files of this type get a display copy (photos Pillow can read)."""
+    kind, pillow_format, _extension = ACCEPTED.get(content_type, ("", None, ""))
+    return kind == "photo" and (pillow_format != "HEIF" or HEIF_SUPPORTED)
+
+
 def store_media(
     submission: Submission,
     data: bytes,
@@ -450,16 +479,19 @@ def store_media(
     declared_type: str | None = None,
     page: int | None = None,
     ledger: bool = True,
+    display_later: bool = False,
 ) -> MediaFile:
     """Store one evidence file of a submission and return its `MediaFile`.
 
     The original is written durably (fsync) before the row is created; images get a display copy
-    without metadata and a perceptual hash (`prepare_media`). The same bytes stored again for the
-    same submission and page return the existing row. With ``ledger`` (the default) the file is
-    recorded in the ledger in the same transaction. Raises `EvidenceRejected` with kk/ru/en
-    messages.
+    without metadata and a perceptual hash (`prepare_media`; with ``display_later`` the caller
+    has `display_complete` make them later). The same bytes stored again for the same submission
+    and page return the existing row. With ``ledger`` (the default) the file is recorded in the
+    ledger in the same transaction. Raises `EvidenceRejected` with kk/ru/en messages.
     """
-    media = prepare_media(submission, data, declared_type=declared_type, page=page)
+    media = prepare_media(
+        submission, data, declared_type=declared_type, page=page, display_later=display_later
+    )
     with transaction.atomic():
         existing = MediaFile.objects.filter(
             submission=submission, sha256=media.sha256, page=page
@@ -468,6 +500,40 @@ def store_media(
             return existing
         media.save(force_insert=True)
         if ledger:
+            from baqylau.evidence.ledger import record_media
+
+            record_media(media)
+    return media
+
+
+def display_complete(media: MediaFile) -> MediaFile:
+    """Give a file stored with ``display_later`` its display copy and perceptual hash.
+
+    The copy is made from the stored original, written write-once like every display copy, and
+    the row is updated and recorded in the ledger again in one transaction: the new entry
+    supersedes the one made on receipt, which had already fixed the original's SHA-256 (the
+    chain of custody starts at receipt, not at this later step). Files that have their copy,
+    or get none (videos, documents), are returned as they are; an original that cannot be
+    decoded is left without one (logged: `image_check` passed its header on receipt).
+    """
+    if media.display or not _has_display(media.content_type):
+        return media
+    try:
+        display_bytes, phash = make_display(
+            resolve(media.original).read_bytes(), ACCEPTED[media.content_type][1]
+        )
+    except EvidenceRejected as exc:
+        logger.warning("no display copy for media %s: %s", media.pk, exc.code)
+        return media
+    display_sha = hashlib.sha256(display_bytes).hexdigest()
+    display = display_relpath(display_sha)
+    _write_once(display, display_bytes, display_sha)
+    with transaction.atomic():
+        changed = MediaFile.objects.filter(pk=media.pk, display="").update(
+            display=display, display_sha256=display_sha, perceptual_hash=phash
+        )
+        media.refresh_from_db()
+        if changed:
             from baqylau.evidence.ledger import record_media
 
             record_media(media)
