@@ -17,8 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from baqylau.bots import keys
@@ -236,17 +235,9 @@ def photo_duplicate_find(
     about 10 of its 16 keys with this one, a random collision one key, so a flood of copies of
     one photo reads a bounded number of hashes, not every earlier copy.
     """
-    ids = list(
-        CrowdPhotoKey.objects.filter(contest_id=contest_id, key__in=photo_index.probe_keys(value))
-        .exclude(voter_id=voter_id)
-        .values("ballot_id")
-        .annotate(shared=Count("id"))
-        .order_by("-shared", "ballot_id")
-        .values_list("ballot_id", flat=True)[:MAX_CANDIDATES]
-    )
     candidates = [
         (pk, h)
-        for pk, text in CrowdBallot.objects.filter(pk__in=ids).values_list("pk", "photo_hash")
+        for pk, text in _photo_candidates(contest_id, photo_index.probe_keys(value), voter_id)
         if (h := photo_index.from_hex(text)) is not None
     ]
     found = photo_index.within(value, candidates)
@@ -261,6 +252,29 @@ def photo_duplicate_find(
         if same is not None:
             found.insert(0, (same, 0))
     return found[0] if found else None
+
+
+def _photo_candidates(contest_id: int, probes: list[int], voter_id: int) -> list[tuple[int, str]]:
+    """``(ballot id, photo hash hex)`` of the other voters' photos sharing the most of the probe
+    keys, at most `MAX_CANDIDATES`. One statement, written out: the ORM's compilation of a
+    272-value ``IN`` list cost more than the indexed lookup itself (a photo is looked up on the
+    bot's reply path). PostgreSQL takes the keys as one array parameter."""
+    keys_table = CrowdPhotoKey._meta.db_table
+    ballots_table = CrowdBallot._meta.db_table
+    if connection.vendor == "postgresql":
+        match, params = "k.key = ANY(%s)", [probes]
+    else:
+        match, params = f"k.key IN ({', '.join(['%s'] * len(probes))})", list(probes)
+    sql = (
+        f"SELECT b.id, b.photo_hash FROM ("
+        f" SELECT k.ballot_id, COUNT(*) AS shared FROM {keys_table} k"
+        f" WHERE k.contest_id = %s AND {match} AND k.voter_id <> %s"
+        f" GROUP BY k.ballot_id ORDER BY shared DESC, k.ballot_id LIMIT %s"
+        f") c JOIN {ballots_table} b ON b.id = c.ballot_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [contest_id, *params, voter_id, MAX_CANDIDATES])
+        return cursor.fetchall()
 
 
 def photo_keys_store(ballot: CrowdBallot, value: int) -> None:
