@@ -10,9 +10,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def setup_django(data_dir: str, database_url: str | None = None, **environ: str) -> None:
+def setup_django(
+    data_dir: str, database_url: str | None = None, *, migrate: bool = True, **environ: str
+) -> None:
     """Django on `data_dir` and `database_url` (None: SQLite in the data dir), plus any extra
-    environment variables, then `migrate`."""
+    environment variables, then `migrate` (not in a benchmark's helper processes: the parent
+    migrated)."""
     os.environ["BAQYLAU_DATA_DIR"] = data_dir
     if database_url:
         os.environ["DATABASE_URL"] = database_url
@@ -25,6 +28,8 @@ def setup_django(data_dir: str, database_url: str | None = None, **environ: str)
     import django
 
     django.setup()
+    if not migrate:
+        return
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)

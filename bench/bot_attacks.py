@@ -31,8 +31,16 @@ duplicate-photo lookup cost per photo over the run, and how long the run and the
 took. The index's cost from 1,000 to 100,000 photos is measured directly by
 ``bench/photo_index.py cost``.
 
+`--processes N` runs the bot in N processes, as N webhook workers behind one socket would
+(`baqylau bot run --mode webhook --workers N`): each has its own Bot, Dispatcher and lanes and
+feeds the accounts with `user_id % N` equal to its number, on the same schedule as one process
+(every process draws every account's start from the one seeded stream; an account's pauses come
+from its own), from one common wall-clock start; "attack done" is when the last one is. The job
+worker and the draining stay in the parent.
+
     python bench/bot_attacks.py --attack aged-unique --duration 20 --database-url postgres://…
     python bench/bot_attacks.py --attack all --duration 60 --database-url postgres://…
+    python bench/bot_attacks.py --attack aged-unique --processes 2 --database-url postgres://…
 """
 
 from __future__ import annotations
@@ -106,8 +114,18 @@ def parse_args() -> argparse.Namespace:
         default=300.0,
         help="seconds to wait for the photo-match backlog after the attack",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="bot processes (1), as webhook workers behind one socket: each runs the accounts "
+        "with user_id %% N == its number",
+    )
     parser.add_argument("--json", action="store_true")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.processes < 1:
+        parser.error("--processes must be at least 1")
+    return args
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,7 +161,9 @@ def genuine_photos(args, form, count: int) -> list[tuple[int, bytes]]:
     return list(zip(rows, photos, strict=True))
 
 
-def attacker_photos(args, form, attack: Attack, count: int, genuine: list[bytes]) -> list[bytes]:
+def attacker_pool(args, form, attack: Attack, count: int) -> list[bytes]:
+    """The attacker's photos on disk: distinct ones (unique), the bases of the near-copies, or
+    none (a clone sends the genuine voters' photos on)."""
     from baqylau.simulate import ballot_photos as bp
 
     if attack.photos == "unique":
@@ -155,12 +175,22 @@ def attacker_photos(args, form, attack: Attack, count: int, genuine: list[bytes]
             args.seed,
             lambda rng, n: bp.ballot_photo(bp.other_form(rng), 0, rng),
         )
-    rng = random.Random(args.seed + 7)
     if attack.photos == "near-copy":
-        bases = photo_pool(
+        return photo_pool(
             Path(args.photo_cache), "bases", 5, args.seed, lambda r, n: bp.ballot_photo(form, 1, r)
         )
-        return [bp.near_copy(bases[n % len(bases)], rng) for n in range(count)]
+    return []
+
+
+def attacker_photos(args, form, attack: Attack, count: int, genuine: list[bytes]) -> list[bytes]:
+    from baqylau.simulate import ballot_photos as bp
+
+    pool = attacker_pool(args, form, attack, count)
+    if attack.photos == "unique":
+        return pool
+    rng = random.Random(args.seed + 7)
+    if attack.photos == "near-copy":
+        return [bp.near_copy(pool[n % len(pool)], rng) for n in range(count)]
     return [bp.near_copy(genuine[n % len(genuine)], rng) for n in range(count)]  # clone
 
 
@@ -209,10 +239,11 @@ class Worker:
 
 
 class Timed:
-    """Wraps the duplicate lookup to time it per photo."""
+    """Wraps the duplicate lookup to time it per photo: (wall-clock time, seconds) per lookup, so
+    that the samples of several bot processes merge in the order they were taken."""
 
     def __init__(self) -> None:
-        self.samples: list[float] = []
+        self.samples: list[tuple[float, float]] = []
 
     def install(self) -> None:
         from baqylau.crowd import services
@@ -224,14 +255,41 @@ class Timed:
             try:
                 return original(*a, **k)
             finally:
-                self.samples.append(time.perf_counter() - t)
+                self.samples.append((time.time(), time.perf_counter() - t))
 
         services.photo_duplicate_find = timed
 
 
-async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
-    """One attack on its own election; account ids are shifted by `offset` so that the
-    attacks run one after another in one database do not share accounts."""
+def spam_accounts(args, attack: Attack) -> int:
+    scale = args.scale or min(1.0, args.duration / 60)
+    accounts = max(1, int(attack.accounts * scale))
+    if attack.rate:
+        accounts = min(accounts, max(1, int(attack.rate * args.duration / 3)))
+    if attack.photos == "clone":
+        accounts = min(accounts, args.voters)
+    return accounts
+
+
+def account_ids(args, attack: Attack, offset: int) -> tuple[list[int], list[int]]:
+    """(genuine voters, spam accounts); ids are shifted by `offset` so that the attacks run one
+    after another in one database do not share accounts."""
+    genuine = [100_000_000 + offset + n * 7919 for n in range(args.voters)]
+    spam = [
+        (REFERENCE_ID - 1 - offset - n * 13 if attack.aged else REFERENCE_ID + offset + n)
+        for n in range(spam_accounts(args, attack))
+    ]
+    return genuine, spam
+
+
+async def run_attack(
+    args, attack: Attack, form, contest, offset: int, shard: int = 0, shards: int = 1, ready=None
+) -> dict:
+    """One attack on its own election, or the share of it of one of `shards` bot processes: the
+    accounts with `user_id % shards == shard`. Every process draws the whole schedule (the same
+    seeded draws for every account), so the shards together are exactly the one-process attack.
+    `ready()`, when given, is awaited once everything is prepared and returns the common
+    wall-clock start (`time.time()`); else the attack starts at once. Returns this process's raw
+    samples (`merge` makes the figures)."""
     from aiogram import Bot
     from asgiref.sync import sync_to_async
 
@@ -240,17 +298,11 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
 
     rng = random.Random(args.seed)
     duration = args.duration
-    scale = args.scale or min(1.0, duration / 60)
-    accounts = max(1, int(attack.accounts * scale))
-    if attack.rate:
-        accounts = min(accounts, max(1, int(attack.rate * duration / 3)))
-    if attack.photos == "clone":
-        accounts = min(accounts, args.voters)
 
     session = recording_session_class()()
     bot = Bot(token="222:bench", session=session)
     dispatcher = make_dispatcher("bayge")
-    updates = Updates(session)
+    updates = Updates(session, first=1 + shard, step=shards)
     envelope = updates.message
 
     def photo(user_id: int, data: bytes) -> dict:
@@ -267,19 +319,14 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
     pro_government = "c" + str(next(c.pk for c in choices if c.code == "nur-otan"))
 
     genuine = genuine_photos(args, form, args.voters)
-    genuine_ids = [100_000_000 + offset + n * 7919 for n in range(args.voters)]
-    spam_ids = [
-        (REFERENCE_ID - 1 - offset - n * 13 if attack.aged else REFERENCE_ID + offset + n)
-        for n in range(accounts)
-    ]
-    spam_photos = attacker_photos(args, form, attack, accounts, [p for _, p in genuine])
+    genuine_ids, spam_ids = account_ids(args, attack, offset)
+    spam_photos = attacker_photos(args, form, attack, len(spam_ids), [p for _, p in genuine])
     stations = [str(n) for n in range(1, args.stations + 1)]
 
     latencies: list[float] = []
     voting: list[float] = []  # replies to a verified voter's photo and choice (the fast lane)
     by_step: dict[str, list[float]] = {}  # station, contact, photo, choice
     errors: list[str] = []
-    started = time.perf_counter()
 
     async def feed(
         update: dict, user_id: int, genuine_voter: bool, verified: bool = False, step: str = ""
@@ -299,11 +346,17 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
 
     gap = (3.0, min(12.0, max(4.0, duration / 5)))
     voter_start = {uid: rng.uniform(0, max(0.0, duration - 3 * gap[1])) for uid in genuine_ids}
+    start_at = 0.0  # set just before the accounts start
 
     async def at(moment: float) -> None:
-        delay = moment - (time.perf_counter() - started)
+        delay = start_at + moment - time.time()
         if delay > 0:
             await asyncio.sleep(delay)
+
+    def own_rng(user_id: int) -> random.Random:
+        """The account's draws during the attack (its pauses, its station), its own stream: the
+        same whichever process runs it and whatever else runs beside it."""
+        return random.Random(f"{args.seed}-{user_id}")
 
     def contact(user_id: int) -> dict:
         """The contact button: the voter's own number (Telegram fills user_id with the sender)."""
@@ -314,53 +367,81 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
 
     async def genuine_voter(n: int, user_id: int) -> None:
         row, data = genuine[n]
+        pauses = own_rng(user_id)
         await at(voter_start[user_id])
         # as the bot asks: the phone first (the contact button), then the station
         await feed(contact(user_id), user_id, True, step="contact")
-        await asyncio.sleep(rng.uniform(1.0, 3.0))
+        await asyncio.sleep(pauses.uniform(1.0, 3.0))
         station = stations[n % len(stations)]
         await feed(envelope(user_id, text=station), user_id, True, verified=True, step="station")
-        await asyncio.sleep(rng.uniform(*gap))
+        await asyncio.sleep(pauses.uniform(*gap))
         await feed(photo(user_id, data), user_id, True, verified=True, step="photo")
-        await asyncio.sleep(rng.uniform(*gap))
+        await asyncio.sleep(pauses.uniform(*gap))
         choice = callback(user_id, choice_of_row[row])
         await feed(choice, user_id, True, verified=True, step="choice")
 
     async def attacker(n: int, user_id: int, start: float, gaps: tuple[float, float]) -> None:
+        draws = own_rng(user_id)
         await at(start)
-        station = stations[n % len(stations)] if attack.one_station else rng.choice(stations)
+        station = stations[n % len(stations)] if attack.one_station else draws.choice(stations)
         await feed(envelope(user_id, text=station), user_id, False)
-        await asyncio.sleep(rng.uniform(*gaps))
+        await asyncio.sleep(draws.uniform(*gaps))
         await feed(photo(user_id, spam_photos[n]), user_id, False)
-        await asyncio.sleep(rng.uniform(*gaps))
+        await asyncio.sleep(draws.uniform(*gaps))
         await feed(callback(user_id, pro_government), user_id, False)
 
-    tasks = [asyncio.create_task(genuine_voter(n, uid)) for n, uid in enumerate(genuine_ids)]
+    plan: list[tuple[int, int, float, tuple[float, float]]] = []  # every account's start
     for n, uid in enumerate(spam_ids):
         if attack.photos == "clone":
             # the clone got the voter's photo; half are sent on before the voter, half after
-            offset = rng.uniform(-6, -2) if n % 2 else rng.uniform(8, 14)
-            start, gaps = max(0.0, voter_start[genuine_ids[n]] + offset), (1.0, 3.0)
+            lead = rng.uniform(-6, -2) if n % 2 else rng.uniform(8, 14)
+            start, gaps = max(0.0, voter_start[genuine_ids[n]] + lead), (1.0, 3.0)
         elif attack.rate:
             start, gaps = 3 * n / attack.rate, (0.0, 0.05)
         else:
             start, gaps = rng.uniform(0, max(0.0, duration - 3 * gap[1])), gap
-        tasks.append(asyncio.create_task(attacker(n, uid, start, gaps)))
-    await asyncio.gather(*tasks)
-    attack_s = time.perf_counter() - started
-    await bot.session.close()
+        plan.append((n, uid, start, gaps))
 
+    start_at = await ready() if ready is not None else time.time()
+    mine = [
+        *(genuine_voter(n, uid) for n, uid in enumerate(genuine_ids) if uid % shards == shard),
+        *(attacker(n, uid, s, g) for n, uid, s, g in plan if uid % shards == shard),
+    ]
+    await asyncio.gather(*(asyncio.create_task(c) for c in mine))
+    attack_s = time.time() - start_at
+    await bot.session.close()
+    return {
+        "start_at": start_at,
+        "attack_s": attack_s,
+        "latencies": latencies,
+        "voting": voting,
+        "by_step": by_step,
+        "errors": errors,
+    }
+
+
+def merge(args, attack: Attack, contest, offset: int, parts: list[dict]) -> dict:
+    """The figures of the attack from the samples of its bot processes: the latencies together,
+    the attack done when the last process is (each measured from the common start)."""
     from baqylau.bots import keys
     from baqylau.crowd.abuse import percentile
 
-    genuine_hashes = [keys.id_hash("user", uid) for uid in genuine_ids]
-    spam_hashes = [keys.id_hash("user", uid) for uid in spam_ids]
+    latencies = [x for part in parts for x in part["latencies"]]
+    voting = [x for part in parts for x in part["voting"]]
+    errors = [e for part in parts for e in part["errors"]]
+    by_step: dict[str, list[float]] = {}
+    for part in parts:
+        for step, xs in part["by_step"].items():
+            by_step.setdefault(step, []).extend(xs)
+    genuine_ids, spam_ids = account_ids(args, attack, offset)
     finite = [x for x in latencies if x != float("inf")]
     return {
         "attack": attack.name,
-        "spam_accounts": accounts,
+        "bot_processes": len(parts),
+        "spam_accounts": len(spam_ids),
         "genuine_voters": args.voters,
-        "attack_s": round(attack_s, 1),
+        "attack_s": round(max(part["attack_s"] for part in parts), 1),
+        "attack_s_by_process": [round(part["attack_s"], 1) for part in parts],
         "errors": len(errors),
         "first_error": errors[0] if errors else "",
         "genuine_replies_missing": len(latencies) - len(finite),
@@ -373,9 +454,101 @@ async def run_attack(args, attack: Attack, form, contest, offset: int) -> dict:
         "genuine_voting_p95_s": (
             round(percentile([x for x in voting if x != float("inf")], 95), 3) if voting else None
         ),
-        "_hashes": (genuine_hashes, spam_hashes),
+        "_hashes": (
+            [keys.id_hash("user", uid) for uid in genuine_ids],
+            [keys.id_hash("user", uid) for uid in spam_ids],
+        ),
         "_contest": contest,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# several bot processes (as N webhook workers behind one socket)
+
+
+def bot_process(conn, args, name: str, contest_id: int, offset: int, shard: int, data_dir: str):
+    """One bot process of `--processes`: Django as in the parent (no migration), its own Bot and
+    Dispatcher, its share of the accounts. Sends "ready", receives the common start, sends its
+    samples and its duplicate-lookup timings back (or the traceback of its failure)."""
+    import traceback
+
+    try:
+        setup_django(
+            data_dir, args.database_url or None, migrate=False, BAYGE_BOT_TOKEN="222:bench"
+        )
+        from baqylau.elections.models import Contest
+        from baqylau.simulate import ballot_photos as bp
+
+        timer = Timed()
+        timer.install()
+        contest = Contest.objects.get(pk=contest_id)
+
+        async def ready() -> float:
+            conn.send(("ready", None))
+            return await asyncio.to_thread(conn.recv)
+
+        part = asyncio.run(
+            run_attack(
+                args,
+                ATTACKS[name],
+                bp.kz_party_list_form(),
+                contest,
+                offset,
+                shard,
+                args.processes,
+                ready,
+            )
+        )
+        conn.send(("done", {**part, "lookups": timer.samples}))
+    except BaseException:  # noqa: BLE001 - handed to the parent, which stops the run
+        conn.send(("failed", traceback.format_exc()))
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        conn.close()
+
+
+def run_processes(args, attack: Attack, contest, offset: int, data_dir: str) -> list[dict]:
+    """The attack in `args.processes` bot processes, each with its share of the accounts, all
+    starting at one wall-clock moment once every one is ready."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    pipes, children = [], []
+    for shard in range(args.processes):
+        mine, theirs = context.Pipe()
+        child = context.Process(
+            target=bot_process,
+            args=(theirs, args, attack.name, contest.pk, offset, shard, data_dir),
+            daemon=True,
+        )
+        child.start()
+        theirs.close()
+        pipes.append(mine)
+        children.append(child)
+    try:
+        for conn in pipes:
+            answer(conn, "ready")
+        start_at = time.time() + 0.5
+        for conn in pipes:
+            conn.send(start_at)
+        return [answer(conn, "done") for conn in pipes]
+    finally:
+        for child in children:
+            child.join(timeout=30)
+            if child.is_alive():
+                child.terminate()
+
+
+def answer(conn, expected: str):
+    try:
+        kind, payload = conn.recv()
+    except EOFError:
+        raise RuntimeError("a bot process ended without an answer") from None
+    if kind != expected:
+        raise RuntimeError(f"a bot process failed:\n{payload}")
+    return payload
 
 
 def figures(result: dict, headline: str) -> dict:
@@ -444,9 +617,17 @@ def main() -> int:
         timer.samples.clear()
         contest = make_setup(args.stations, form, f"bench-{name}")
         worker = Worker()
-        started = time.perf_counter()
-        result = asyncio.run(run_attack(args, ATTACKS[name], form, contest, number * 10**7))
-        result["run_s"] = round(time.perf_counter() - started, 1)
+        attack, offset = ATTACKS[name], number * 10**7
+        if args.processes == 1:
+            parts = [asyncio.run(run_attack(args, attack, form, contest, offset))]
+        else:
+            # the photo pools on disk first: the bot processes only read them
+            genuine_photos(args, form, args.voters)
+            attacker_pool(args, form, attack, spam_accounts(args, attack))
+            parts = run_processes(args, attack, contest, offset, data_dir)
+        started = parts[0]["start_at"]  # the common start of the bot processes
+        result = merge(args, attack, contest, offset, parts)
+        result["run_s"] = round(time.time() - started, 1)
         # the photo matches still queued are finished before the figures are read
         from baqylau.jobs.worker import run_until_idle
 
@@ -454,8 +635,10 @@ def main() -> int:
         while time.perf_counter() < drain_until and run_until_idle(timeout=10):
             pass
         worker.stop()
-        result["jobs_drained_s"] = round(time.perf_counter() - started, 1)
-        samples = timer.samples
+        result["jobs_drained_s"] = round(time.time() - started, 1)
+        # one process's lookups, or every bot process's in the order they were taken
+        timed = sorted([*timer.samples, *(s for part in parts for s in part.get("lookups", []))])
+        samples = [seconds for _moment, seconds in timed]
         tenth = max(1, len(samples) // 10)
         result["lookup_ms_first_tenth"] = (
             round(1000 * sum(samples[:tenth]) / tenth, 2) if samples else None
@@ -476,7 +659,7 @@ def print_result(r: dict, as_json: bool) -> None:
     share = r["spam_share_of_headline"]
     print(
         f"\n== {r['attack']}: {r['spam_accounts']} spam accounts, {r['genuine_voters']} genuine "
-        f"voters; attack done in {r['attack_s']} s, photo-match jobs drained at "
+        f"voters, bot processes: {r['bot_processes']}; attack done in {r['attack_s']} s, photo-match jobs drained at "
         f"{r['jobs_drained_s']} s (errors {r['errors']}) {r['first_error']}\n"
         f"   headline ({r['headline']}): {r['headline_total']} ballots, spam "
         f"{r['spam_in_headline']} = {'—' if share is None else f'{100 * share:.1f} %'}\n"

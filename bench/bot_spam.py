@@ -210,11 +210,13 @@ def recording_session_class():
 
 class Updates:
     """Telegram updates as the Bot API sends them: a message (text, contact, ...), a photo (its
-    bytes served by the recording session), a button press. Shared by the bot benchmarks."""
+    bytes served by the recording session), a button press. Shared by the bot benchmarks.
+    Several bot processes fed at once number their updates `first`, `first + step`, … so that
+    no two share an id."""
 
-    def __init__(self, session) -> None:
+    def __init__(self, session, first: int = 1, step: int = 1) -> None:
         self.session = session
-        self.ids = iter(range(1, 10**9))
+        self.ids = iter(range(first, 10**9, step))
 
     @staticmethod
     def sender(user_id: int) -> dict:

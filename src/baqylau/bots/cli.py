@@ -33,8 +33,19 @@ def run(
     url: str = typer.Option("", help="Webhook mode: the site's public https base URL."),
     host: str = typer.Option("127.0.0.1", help="Webhook mode: address to serve on."),
     port: int = typer.Option(8000, help="Webhook mode: port to serve on."),
+    workers: int = typer.Option(
+        1,
+        min=1,
+        help=(
+            "Webhook mode: server processes (uvicorn workers). Each process has its own lanes "
+            "(trusted senders, per-sender order, low-lane counts): one sender's updates keep "
+            "their order only within a process. The duplicate-photo check holds across "
+            "processes (a per-contest database lock)."
+        ),
+    ),
 ) -> None:
-    """Run the bots: long polling, or register the webhook and serve it (with the web app)."""
+    """Run the bots: long polling, or register the webhook and serve it (with the web app) in
+    one or more processes (`--workers`)."""
     _setup()
     from baqylau.bots import runtime
 
@@ -42,6 +53,8 @@ def run(
     if not names:
         raise typer.BadParameter("no bot token set (ALAMAN_BOT_TOKEN, BAYGE_BOT_TOKEN)")
     if mode == "polling":
+        if workers > 1:
+            raise typer.BadParameter("--workers is for webhook mode (polling is one process)")
         typer.echo(f"polling: {', '.join(names)}")
         asyncio.run(runtime.run_polling(names))
     elif mode == "webhook":
@@ -50,11 +63,17 @@ def run(
         urls = asyncio.run(runtime.set_webhooks(names, url))
         for name, hook in urls.items():
             typer.echo(f"{name}: webhook {hook}")
-        import uvicorn
-
-        uvicorn.run("baqylau.asgi:application", host=host, port=port, log_level="info")
+        serve(host, port, workers)
     else:
         raise typer.BadParameter("mode must be polling or webhook")
+
+
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the site and the webhooks with uvicorn; `workers` > 1 starts that many processes
+    behind one socket (uvicorn needs the application's import string for that)."""
+    import uvicorn
+
+    uvicorn.run("baqylau.asgi:application", host=host, port=port, workers=workers, log_level="info")
 
 
 @bot_app.command("link-code")

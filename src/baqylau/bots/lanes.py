@@ -24,6 +24,15 @@ On PostgreSQL several updates are worked on at once (`workers`, default 4: the w
 waiting for the database, so one thread left the machine idle while the queue grew), still
 taken from the queue in priority order; one sender's updates never run at the same time, and
 run in the order they came (`sender`). SQLite, one writer at a time, keeps one.
+
+All of this is in the memory of one process. In webhook mode the bot may run as several processes
+(`baqylau bot run --mode webhook --workers N`, behind one socket), and then each process has its
+own lanes: its own trusted set (a verified voter's first update in another process goes once
+through that process's low lane), its own low-lane counts, and its own per-sender locks, so one
+sender's updates keep their order only among those that reach the same process. What must hold
+across processes is held by the database: the duplicate-photo check takes a per-contest advisory
+lock (`crowd.services._photos_lock`), so two copies of a photo handled by two processes at the same
+moment cannot both miss each other.
 """
 
 from __future__ import annotations
