@@ -75,22 +75,44 @@ def _lang(value: str | None) -> str:
 # rate buckets (shared by every process through the database)
 
 
+#: Compare-and-set tries before `rate_take` falls back to locking the bucket's row.
+RATE_CAS_ATTEMPTS = 4
+
+
 def rate_take(key: str, bucket: Bucket, *, now: float | None = None, cost: float = 1.0) -> bool:
-    """Take `cost` tokens from the bucket `key`; False when it is empty."""
+    """Take `cost` tokens from the bucket `key`; False when it is empty.
+
+    Every update of the voters' bot takes from one global bucket, so no lock is held while
+    Python works: the row is read, the new level computed (`bucket_take`) and written only if
+    the row is still as read (compare-and-set, one statement each); a row changed in between is
+    read again. After `RATE_CAS_ATTEMPTS` lost races the row is locked instead."""
     now = time.time() if now is None else now
-    with transaction.atomic():
-        row = RateBucket.objects.select_for_update().filter(key=key).first()
-        allowed, left = bucket_take(
-            bucket, row.tokens if row else None, row.updated if row else None, now, cost
-        )
+    for _attempt in range(RATE_CAS_ATTEMPTS):
+        row = RateBucket.objects.filter(key=key).values_list("pk", "tokens", "updated").first()
         if row is None:
+            allowed, left = bucket_take(bucket, None, None, now, cost)
             try:
                 with transaction.atomic():
                     RateBucket.objects.create(key=key, tokens=left, updated=now)
+                return allowed
             except IntegrityError:
-                RateBucket.objects.filter(key=key).update(tokens=left, updated=now)
-        else:  # never back in time (updates worked on at once arrive out of order)
-            RateBucket.objects.filter(pk=row.pk).update(tokens=left, updated=max(now, row.updated))
+                continue  # created by someone else meanwhile: take from theirs
+        pk, tokens, updated = row
+        allowed, left = bucket_take(bucket, tokens, updated, now, cost)
+        # never back in time (updates worked on at once arrive out of order)
+        written = RateBucket.objects.filter(pk=pk, tokens=tokens, updated=updated).update(
+            tokens=left, updated=max(now, updated)
+        )
+        if written:
+            return allowed
+    return _rate_take_locked(key, bucket, now, cost)
+
+
+def _rate_take_locked(key: str, bucket: Bucket, now: float, cost: float) -> bool:
+    with transaction.atomic():
+        row = RateBucket.objects.select_for_update().get(key=key)
+        allowed, left = bucket_take(bucket, row.tokens, row.updated, now, cost)
+        RateBucket.objects.filter(pk=row.pk).update(tokens=left, updated=max(now, row.updated))
     return allowed
 
 

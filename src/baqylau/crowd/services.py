@@ -306,7 +306,7 @@ def ballot_photo_receive(
         raise LookupError("no contest configured for the voters' bot")
     value = _photo_hash_checked(data, declared_type)
     media = store_media(submission, data, declared_type=declared_type, display_later=True)
-    phone_verified = voter_phone_verified(voter, contest)
+    phone_verified = received.phone_verified or voter_phone_verified(voter, contest)
     with transaction.atomic():
         _photos_lock(contest.pk)
         nearest = photo_duplicate_find(contest.pk, value, voter.pk, media.sha256)
@@ -322,7 +322,7 @@ def ballot_photo_receive(
             submission=submission,
             voter=voter,
             contest=contest,
-            station=voter.station,
+            station_id=voter.station_id,
             category=CrowdBallot.Category.SPAM if spam else CrowdBallot.Category.PENDING,
             photo=media,
             photo_hash=photo_index.to_hex(value),
@@ -540,7 +540,7 @@ def ballot_choice_set(
                 submission=received.submission,
                 voter=voter,
                 contest=contest,
-                station=voter.station,
+                station_id=voter.station_id,
                 category=CrowdBallot.Category.NO_PHOTO,
             )
         else:
