@@ -645,7 +645,9 @@ def record_submission(submission) -> LedgerEntry:
 
 
 def record_media(media) -> LedgerEntry:
-    """Record a `MediaFile` (its SHA-256, type, size, page and paths). `store_media` calls this."""
+    """Record a `MediaFile` (its SHA-256, type, size, page and paths) as it is stored now.
+    `store_media` appends a new file's entry with `append_new`; `display_complete` records the
+    file again when its display copy is added."""
     return record(media, kind=LedgerEntry.Kind.MEDIA)
 
 

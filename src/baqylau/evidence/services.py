@@ -38,7 +38,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
-from baqylau.evidence.models import MediaFile
+from baqylau.evidence.models import LedgerEntry, MediaFile
 from baqylau.intake.models import Submission
 
 try:  # HEIC display copies only when the optional pillow-heif plugin is installed
@@ -499,10 +499,10 @@ def store_media(
         if existing is not None:
             return existing
         media.save(force_insert=True)
-        if ledger:
-            from baqylau.evidence.ledger import record_media
+        if ledger:  # the row was just inserted from this very instance: nothing to re-read
+            from baqylau.evidence.ledger import append_new
 
-            record_media(media)
+            append_new([(LedgerEntry.Kind.MEDIA, media)])
     return media
 
 
