@@ -17,9 +17,9 @@ election). Attackers (issue 14's table, plus a fake-clone campaign):
                        (re-encoded) with the attacker's choice, just before or after the voter
 
 Every update goes through the real handler (`Dispatcher.feed_raw_update`, middleware, services,
-database) with bench/bot_spam.py's recording Bot API session. Photos are matched with the
-uploaded sample ballot by the job worker (a thread running the job queue, as `baqylau worker`
-would), off the reply path.
+database) with bench/bot_spam.py's recording Bot API session. Each photo's display copy and its
+match with the uploaded sample ballot are made by the job worker (`baqylau worker` in a process
+of its own, as in production), off the reply path.
 
 Genuine reply times are given for all of a voter's messages and for those sent after the
 verification (station, photo, choice; the contact itself takes the fast lane as the sender's own

@@ -65,7 +65,8 @@ CACHE_SECONDS = 2.0
 
 
 def cached(key: str, compute, seconds: float = CACHE_SECONDS):
-    """A value read at most every `seconds` per process (switches, configuration)."""
+    """A value read (or a claim made) at most every `seconds` per process (switches,
+    configuration, the population detection's slot)."""
     now = time.monotonic()
     hit = _CACHE.get(key)
     if hit is not None and now - hit[0] < seconds:

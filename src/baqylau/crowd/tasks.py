@@ -45,10 +45,16 @@ def detect_population(contest_id: int) -> dict | None:
 
 def detection_schedule(contest_id: int, now: dt.datetime | None = None) -> bool:
     """Queue one detection run of the contest for the current slot (debounced); False when one
-    is queued already."""
+    is queued already. A process claims each slot once (remembered in `crowd.services.cached`):
+    during a flood every ballot asks, and each refused claim cost an insert and a rollback."""
+    from baqylau.crowd.services import cached
+
     now = now or timezone.now()
     slot = int(now.timestamp()) // DEBOUNCE_SECONDS
-    if not claim(f"crowd.detect:{contest_id}:{slot}"):
+    key = f"crowd.detect:{contest_id}:{slot}"
+    claimed: list[bool] = []
+    cached(key, lambda: claimed.append(claim(key)), seconds=DEBOUNCE_SECONDS)
+    if not claimed or not claimed[0]:
         return False
     backend = task_backends[detect_population.backend]
     if backend.supports_defer:
