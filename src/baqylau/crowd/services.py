@@ -193,10 +193,25 @@ def voter_message_receive(
         if verdict.spam:
             voter.spam = True
             voter.spam_reasons = sorted(set(voter.spam_reasons) | set(verdict.reasons))
-        voter.save()
+        voter.save(update_fields=_COUNTER_FIELDS)  # the station and group are set elsewhere
     return Received(
         voter, submission, verdict, rate_limited=not allowed, phone_verified=phone_verified
     )
+
+
+#: The fields of `CrowdVoter` that `voter_message_receive` changes.
+_COUNTER_FIELDS = (
+    "new_account",
+    "id_block",
+    "client",
+    "bucket_tokens",
+    "bucket_updated",
+    "recent_times",
+    "recent_digests",
+    "messages",
+    "spam",
+    "spam_reasons",
+)
 
 
 def voter_station_set(voter: CrowdVoter, code: str) -> AdminUnit | None:
@@ -213,6 +228,8 @@ def voter_station_set(voter: CrowdVoter, code: str) -> AdminUnit | None:
         station=found[0], election=election
     )
     voter.refresh_from_db(fields=["station", "election"])
+    if voter.station_id == found[0].pk:
+        voter.station = found[0]  # the row just read: no query for it again
     return voter.station
 
 
