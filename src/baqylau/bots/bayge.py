@@ -87,13 +87,16 @@ async def _handle(
 
 
 def _choices_keyboard(ballot_id: int, lang: str) -> Any:
-    from baqylau.crowd.services import poll_target
+    from baqylau.crowd.services import cached, poll_target
 
     _election, contest = poll_target()
     rows = []
     has_against_all = False
     if contest is not None:
-        for choice in contest.choices.order_by("number", "code"):
+        choices = cached(
+            f"choices:{contest.pk}", lambda: list(contest.choices.order_by("number", "code"))
+        )
+        for choice in choices:
             has_against_all |= choice.kind == Choice.Kind.AGAINST_ALL
             label = getattr(choice, f"name_{lang}") or choice.localized_name or choice.code
             prefix = f"{choice.number}. " if choice.number else ""
