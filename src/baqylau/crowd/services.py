@@ -386,9 +386,9 @@ def ballot_photo_complete(ballot_id: int) -> CrowdBallot | None:
     media = display_complete(ballot.photo)
     if media.perceptual_hash and ballot.perceptual_hash != media.perceptual_hash:
         CrowdBallot.objects.filter(pk=ballot.pk).update(perceptual_hash=media.perceptual_hash)
+        ballot.perceptual_hash = media.perceptual_hash
     if sample_ballot_exists(ballot.contest_id):
         return ballot_photo_check(ballot.pk)
-    ballot.refresh_from_db()
     return ballot
 
 

@@ -346,12 +346,10 @@ def make_display(data: bytes, pillow_format: str) -> tuple[bytes, str]:
     corrupt_image).
     """
     max_side = _setting("EVIDENCE_DISPLAY_MAX_SIDE", DEFAULT_DISPLAY_MAX_SIDE)
-    max_pixels = _setting("EVIDENCE_MAX_PIXELS", DEFAULT_MAX_PIXELS)
     try:
         with Image.open(io.BytesIO(data), formats=[pillow_format]) as image:
             width, height = image.size
-            if width * height > max_pixels:
-                raise EvidenceRejected("too_many_pixels", width=width, height=height)
+            _pixel_limit_check(width, height)
             image.seek(0)
             box = None
             if image.format in ("JPEG", "MPO"):  # decode at 1/2, 1/4 or 1/8 scale if that suffices
@@ -393,7 +391,6 @@ def make_display(data: bytes, pillow_format: str) -> tuple[bytes, str]:
 def image_check(data: bytes, pillow_format: str) -> tuple[int, int]:
     """The image's (width, height) from its header, within the pixel limit; the pixels are not
     decoded. Raises `EvidenceRejected` (too_many_pixels, corrupt_image)."""
-    max_pixels = _setting("EVIDENCE_MAX_PIXELS", DEFAULT_MAX_PIXELS)
     try:
         with Image.open(io.BytesIO(data), formats=[pillow_format]) as image:
             width, height = image.size
@@ -401,9 +398,13 @@ def image_check(data: bytes, pillow_format: str) -> tuple[int, int]:
         raise EvidenceRejected("too_many_pixels", width="?", height="?") from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         raise EvidenceRejected("corrupt_image") from exc
-    if width * height > max_pixels:
-        raise EvidenceRejected("too_many_pixels", width=width, height=height)
+    _pixel_limit_check(width, height)
     return width, height
+
+
+def _pixel_limit_check(width: int, height: int) -> None:
+    if width * height > _setting("EVIDENCE_MAX_PIXELS", DEFAULT_MAX_PIXELS):
+        raise EvidenceRejected("too_many_pixels", width=width, height=height)
 
 
 def prepare_media(
